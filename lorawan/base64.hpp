@@ -1,0 +1,16 @@
+#pragma once
+// Strict standard base64 (RFC 4648, padded) on top of Beast's codec.
+#include <expected>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "lorawan/types.hpp"
+
+namespace lorawan {
+
+std::string base64Encode(std::span<const uint8_t> data);
+// Rejects wrong length, bad padding and characters outside the alphabet, naming the position.
+std::expected<Bytes, std::string> base64Decode(std::string_view text);
+
+}  // namespace lorawan
