@@ -1,0 +1,148 @@
+#include "bridge/daemon.hpp"
+
+#include <chrono>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bridge/gateway_registry.hpp"
+#include "bridge/log.hpp"
+#include "bridge/metrics.hpp"
+#include "bridge/platform_client.hpp"
+#include "bridge/session_registry.hpp"
+#include "bridge/sqlite_store.hpp"
+#include "bridge/udp_server.hpp"
+#include "bridge/uplink_pipeline.hpp"
+
+namespace bridge {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+struct Daemon::Impl {
+  config::Config cfg;
+  asio::io_context ioc;
+  Metrics metrics;
+  GatewayRegistry gateways;
+  std::unique_ptr<SqliteStore> store;
+  SessionRegistry sessions;
+  std::unique_ptr<PlatformClient> platform;
+  std::unique_ptr<UplinkPipeline> pipeline;
+  std::unique_ptr<UdpServer> udp;
+  asio::steady_timer windowTimer{ioc};
+  std::optional<UplinkPipeline::Clock::time_point> armedFor;
+  bool stopped = false;
+  bool closed = false;
+
+  // Runs on the network thread. Closes every open window: accepted uplinks are persisted and
+  // handed over, not lost.
+  void close() {
+    if (closed) return;
+    closed = true;
+    udp->close();
+    windowTimer.cancel();
+    pipeline->closeDue(UplinkPipeline::Clock::time_point::max());
+    store->flush();
+  }
+
+  void onUplink(const Uplink& u, const std::string& json) {
+    if (!platform) return;  // embedded default: kept in the store, shown in the log
+    const std::string device = urlEncodePathSegment(u.deviceIdOrSlug);
+    platform->post("/devices/" + device + "/data", json, u.id);
+    if (u.fcntReset) platform->post("/devices/" + device + "/events", toFCntResetEventJson(u), u.id + "-reset");
+  }
+
+  // Keeps one timer armed for the earliest open dedup window.
+  void armTimer() {
+    auto next = pipeline->nextDeadline();
+    if (!next || (armedFor && *armedFor <= *next)) return;
+    armedFor = next;
+    windowTimer.expires_at(*next);
+    windowTimer.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      armedFor.reset();
+      pipeline->closeDue(UplinkPipeline::Clock::now());
+      armTimer();
+    });
+  }
+};
+
+std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config::Config& cfg) {
+  auto impl = std::make_unique<Impl>();
+  impl->cfg = cfg;
+  auto store = SqliteStore::open(cfg.storePath);
+  if (!store) return std::unexpected(store.error());
+  impl->store = std::move(*store);
+  impl->sessions.load(cfg.interfaces, *impl->store);
+  if (cfg.platform) impl->platform = std::make_unique<PlatformClient>(*cfg.platform, impl->metrics);
+  Impl* p = impl.get();
+  impl->pipeline = std::make_unique<UplinkPipeline>(
+      PipelineSettings{std::chrono::milliseconds(cfg.dedupWindowMs), std::chrono::milliseconds(cfg.lateCopyMemoryMs)},
+      impl->sessions, *impl->store, impl->metrics,
+      [p](const Uplink& u, const std::string& json) { p->onUplink(u, json); },
+      [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      });
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(cfg.udpListen.host, ec);
+  if (ec) return std::unexpected("listen.udp: \"" + cfg.udpListen.host + "\" is not an IP address");
+  try {
+    impl->udp = std::make_unique<UdpServer>(
+        impl->ioc, udp::endpoint(addr, cfg.udpListen.port), impl->gateways, impl->metrics,
+        [p](lorawan::Eui64 gw, lorawan::semtech::RxPacket&& rx) {
+          p->pipeline->onRxPacket(gw, std::move(rx), UplinkPipeline::Clock::now());
+        },
+        [p] { p->armTimer(); });
+  } catch (const boost::system::system_error& e) {
+    return std::unexpected("listen.udp " + cfg.udpListen.toString() + ": " + e.code().message());
+  }
+  impl->udp->start();
+  log::info("bridge_started", {{"udp", impl->udp->localEndpoint().address().to_string() + ":" +
+                                           std::to_string(impl->udp->localEndpoint().port())},
+                               {"sessions", std::to_string(impl->sessions.size())},
+                               {"store", cfg.storePath},
+                               {"platform", cfg.platform ? cfg.platform->baseUrl : "embedded"}});
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Daemon::~Daemon() { stop(); }
+
+void Daemon::run() {
+  asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
+  signals.async_wait([p = impl_.get()](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    log::info("bridge_stopping", {{"signal", std::to_string(sig)}});
+    p->close();
+  });
+  impl_->ioc.run();
+  stop();
+}
+
+void Daemon::start() {
+  thread_ = std::thread([this] { impl_->ioc.run(); });
+}
+
+void Daemon::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  if (thread_.joinable()) {
+    asio::post(impl_->ioc, [p = impl_.get()] { p->close(); });
+    thread_.join();
+  } else {
+    impl_->close();  // the network thread is not running: we are it
+  }
+  if (impl_->platform) impl_->platform->stop(std::chrono::seconds(5));
+  log::info("bridge_stopped");
+}
+
+uint16_t Daemon::udpPort() const { return impl_->udp->localEndpoint().port(); }
+Metrics& Daemon::metrics() { return impl_->metrics; }
+size_t Daemon::sessionCount() const { return impl_->sessions.size(); }
+
+}  // namespace bridge

@@ -1,1 +1,136 @@
-int main(){}
+// lorawan-bridge: the daemon and its tools.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "bridge/daemon.hpp"
+#include "bridge/log.hpp"
+#include "bridge/platform_sink.hpp"
+#include "bridge/replay.hpp"
+#include "config/config.hpp"
+
+namespace {
+
+const char* kUsage =
+    "usage: lorawan-bridge --config FILE [--log-level debug|info|warn|error]\n"
+    "       lorawan-bridge check-config FILE\n"
+    "       lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n"
+    "       lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"
+    "\n"
+    "  --config FILE   run the bridge (Semtech UDP in, platform REST out)\n"
+    "  check-config    validate a configuration and exit 0 (valid) or 1 (errors on stderr)\n"
+    "  replay          send a capture (JSON lines of PUSH_DATA) to a running bridge\n"
+    "  sink            a platform double: prints every request it receives, answers CODE\n";
+
+int checkConfig(const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0] == "--help") {
+    std::cerr << "usage: lorawan-bridge check-config FILE\n";
+    return args.size() == 1 ? 0 : 2;
+  }
+  auto cfg = config::loadConfigFile(args[0]);
+  if (!cfg) {
+    std::cerr << cfg.error() << "\n";
+    return 1;
+  }
+  std::cout << args[0] << ": ok (" << cfg->interfaces.size() << " interfaces, platform "
+            << (cfg->platform ? cfg->platform->baseUrl : "embedded") << ")\n";
+  return 0;
+}
+
+int replay(const std::vector<std::string>& args) {
+  std::string to, file;
+  bool fast = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--to" && i + 1 < args.size()) to = args[++i];
+    else if (args[i] == "--fast") fast = true;
+    else if (args[i] == "--help") { std::cout << "usage: lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n"; return 0; }
+    else file = args[i];
+  }
+  if (to.empty() || file.empty()) {
+    std::cerr << "usage: lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n";
+    return 2;
+  }
+  auto r = bridge::replayCapture(to, file, std::cerr, !fast);
+  return r.sent > 0 && r.acked == r.sent ? 0 : 1;
+}
+
+int sink(const std::vector<std::string>& args) {
+  std::string listen = "127.0.0.1:9000";
+  unsigned status = 200;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--listen" && i + 1 < args.size()) listen = args[++i];
+    else if (args[i] == "--status" && i + 1 < args.size()) status = unsigned(std::stoul(args[++i]));
+    else { std::cout << "usage: lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"; return args[i] == "--help" ? 0 : 2; }
+  }
+  auto hp = config::parseHostPort(listen);
+  if (!hp) {
+    std::cerr << "sink: --listen " << hp.error() << "\n";
+    return 2;
+  }
+  // Block the stop signals in every thread; the main thread waits for them synchronously.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  bridge::PlatformSink s(hp->host, hp->port, /*print=*/true);
+  s.setResponder([status](const bridge::RecordedRequest&) { return status; });
+  std::cerr << "sink: listening on " << s.baseUrl() << "\n";
+  int sig = 0;
+  sigwait(&stopSignals, &sig);
+  s.stop();
+  return 0;
+}
+
+int daemon(const std::vector<std::string>& args) {
+  std::string configPath;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) configPath = args[++i];
+    else if (args[i] == "--log-level" && i + 1 < args.size()) {
+      const std::string l = args[++i];
+      bridge::log::setLevel(l == "debug" ? bridge::log::Level::Debug
+                            : l == "warn" ? bridge::log::Level::Warn
+                            : l == "error" ? bridge::log::Level::Error
+                                           : bridge::log::Level::Info);
+    } else {
+      std::cerr << kUsage;
+      return 2;
+    }
+  }
+  if (configPath.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  auto cfg = config::loadConfigFile(configPath);
+  if (!cfg) {
+    std::cerr << cfg.error() << "\n";
+    return 1;
+  }
+  auto d = bridge::Daemon::create(*cfg);
+  if (!d) {
+    std::cerr << "lorawan-bridge: " << d.error() << "\n";
+    return 1;
+  }
+  (*d)->run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "check-config" || cmd == "--check-config") return checkConfig(rest);
+  if (cmd == "replay") return replay(rest);
+  if (cmd == "sink") return sink(rest);
+  return daemon(args);
+}

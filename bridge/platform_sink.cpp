@@ -1,0 +1,128 @@
+#include "bridge/platform_sink.hpp"
+
+#include <cstdio>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace bridge {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+
+struct PlatformSink::Impl {
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::string host;
+  bool print = false;
+  mutable std::mutex mutex;
+  mutable std::condition_variable cv;
+  std::vector<RecordedRequest> requests;
+  std::function<unsigned(const RecordedRequest&)> responder;
+  std::thread thread;
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buf;
+    for (;;) {
+      beast::error_code ec;
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(8 << 20);
+      stream.expires_after(std::chrono::seconds(60));
+      co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      auto& req = parser.get();
+      RecordedRequest r{std::string(req.method_string()), std::string(req.target()),
+                        std::string(req[http::field::authorization]),
+                        std::string(req["Idempotency-Key"]), req.body()};
+      unsigned status = 200;
+      {
+        std::lock_guard lock(mutex);
+        if (responder) status = responder(r);
+      }
+      if (print) {
+        std::printf("%s %s -> %u\n%s\n", r.method.c_str(), r.target.c_str(), status, r.body.c_str());
+        std::fflush(stdout);
+      }
+      http::response<http::string_body> res{http::status(status), req.version()};
+      res.set(http::field::content_type, "application/json");
+      res.body() = status < 300 ? R"({"ok":true})" : R"({"ok":false})";
+      res.keep_alive(req.keep_alive());
+      res.prepare_payload();
+      {
+        // Record after deciding the answer, before sending it: a waiting test sees the request
+        // no later than the client sees the response.
+        std::lock_guard lock(mutex);
+        requests.push_back(std::move(r));
+      }
+      cv.notify_all();
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      if (ec || !res.keep_alive()) co_return;
+    }
+  }
+
+  asio::awaitable<void> accept() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      asio::co_spawn(ioc, session(std::move(s)), asio::detached);
+    }
+  }
+};
+
+PlatformSink::PlatformSink(const std::string& host, uint16_t port, bool print)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->host = host;
+  impl_->print = print;
+  tcp::endpoint ep(asio::ip::make_address(host), port);
+  impl_->acceptor.open(ep.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(ep);
+  impl_->acceptor.listen();
+  asio::co_spawn(impl_->ioc, impl_->accept(), asio::detached);
+  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+}
+
+PlatformSink::~PlatformSink() { stop(); }
+
+uint16_t PlatformSink::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::string PlatformSink::baseUrl() const {
+  return "http://" + impl_->host + ":" + std::to_string(port());
+}
+
+void PlatformSink::setResponder(std::function<unsigned(const RecordedRequest&)> responder) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->responder = std::move(responder);
+}
+
+std::vector<RecordedRequest> PlatformSink::requests() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->requests;
+}
+
+bool PlatformSink::waitForRequests(size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->cv.wait_for(lock, timeout, [&] { return impl_->requests.size() >= n; });
+}
+
+void PlatformSink::run() {
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void PlatformSink::stop() {
+  impl_->ioc.stop();
+  if (impl_->thread.joinable() && impl_->thread.get_id() != std::this_thread::get_id()) impl_->thread.join();
+}
+
+}  // namespace bridge

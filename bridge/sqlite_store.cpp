@@ -1,0 +1,151 @@
+#include "bridge/sqlite_store.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "bridge/log.hpp"
+
+namespace bridge {
+
+std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
+                                                                          size_t retention) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p(path);
+  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+  bool existed = fs::exists(p, ec);
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return std::unexpected("store " + path + ": cannot open: " + msg);
+  }
+  if (!existed) ::chmod(path.c_str(), 0600);  // keys live here
+  std::unique_ptr<SqliteStore> s(new SqliteStore(db, retention));
+  // WAL + synchronous=NORMAL: a commit survives a process crash (kill -9); only an OS crash can
+  // lose the last transactions.
+  const char* schema =
+      "PRAGMA journal_mode=WAL;"
+      "PRAGMA synchronous=NORMAL;"
+      "PRAGMA busy_timeout=5000;"
+      "CREATE TABLE IF NOT EXISTS fcnt_state(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT NULL,"
+      " last_fcnt INTEGER NOT NULL, last_hash INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS uplinks(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
+      " received_at_ms INTEGER NOT NULL, interface_id TEXT NOT NULL, device TEXT NOT NULL,"
+      " event_json TEXT NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS uplinks_device ON uplinks(device, seq);";
+  if (!s->exec(schema)) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  s->loadFCnt_ = s->prepare("SELECT dev_addr, last_fcnt, last_hash FROM fcnt_state WHERE interface_id=?");
+  s->saveFCnt_ = s->prepare(
+      "INSERT INTO fcnt_state(interface_id, dev_addr, last_fcnt, last_hash) VALUES(?,?,?,?)"
+      " ON CONFLICT(interface_id) DO UPDATE SET dev_addr=excluded.dev_addr,"
+      " last_fcnt=excluded.last_fcnt, last_hash=excluded.last_hash");
+  s->insertUplink_ = s->prepare(
+      "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) VALUES(?,?,?,?,?)");
+  if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_)
+    return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  return s;
+}
+
+SqliteStore::~SqliteStore() {
+  flush();
+  sqlite3_finalize(loadFCnt_);
+  sqlite3_finalize(saveFCnt_);
+  sqlite3_finalize(insertUplink_);
+  sqlite3_close(db_);
+}
+
+bool SqliteStore::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    log::error("store_error", {{"error", err ? err : "?"}});
+    sqlite3_free(err);
+    return false;
+  }
+  return true;
+}
+
+sqlite3_stmt* SqliteStore::prepare(const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
+  return st;
+}
+
+std::optional<FCntState> SqliteStore::loadFCnt(const std::string& interfaceId) {
+  if (auto it = pendingFCnt_.find(interfaceId); it != pendingFCnt_.end()) return it->second;
+  sqlite3_reset(loadFCnt_);
+  sqlite3_bind_text(loadFCnt_, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(loadFCnt_) != SQLITE_ROW) return std::nullopt;
+  FCntState s;
+  s.devAddr = uint32_t(sqlite3_column_int64(loadFCnt_, 0));
+  s.lastFCnt = uint32_t(sqlite3_column_int64(loadFCnt_, 1));
+  s.lastHash = uint64_t(sqlite3_column_int64(loadFCnt_, 2));
+  return s;
+}
+
+void SqliteStore::saveFCnt(const std::string& interfaceId, const FCntState& s) {
+  pendingFCnt_[interfaceId] = s;
+}
+
+void SqliteStore::recordUplink(StoredUplink u) { pendingUplinks_.push_back(std::move(u)); }
+
+void SqliteStore::flush() {
+  if (pendingFCnt_.empty() && pendingUplinks_.empty()) return;
+  exec("BEGIN");
+  for (const auto& [id, s] : pendingFCnt_) {
+    sqlite3_reset(saveFCnt_);
+    sqlite3_bind_text(saveFCnt_, 1, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(saveFCnt_, 2, s.devAddr);
+    sqlite3_bind_int64(saveFCnt_, 3, s.lastFCnt);
+    sqlite3_bind_int64(saveFCnt_, 4, int64_t(s.lastHash));
+    if (sqlite3_step(saveFCnt_) != SQLITE_DONE)
+      log::error("store_error", {{"op", "save_fcnt"}, {"error", sqlite3_errmsg(db_)}});
+  }
+  for (const auto& u : pendingUplinks_) {
+    sqlite3_reset(insertUplink_);
+    sqlite3_bind_text(insertUplink_, 1, u.id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insertUplink_, 2, u.receivedAtMs);
+    sqlite3_bind_text(insertUplink_, 3, u.interfaceId.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insertUplink_, 4, u.deviceIdOrSlug.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insertUplink_, 5, u.eventJson.c_str(), -1, SQLITE_STATIC);
+    if (sqlite3_step(insertUplink_) != SQLITE_DONE)
+      log::error("store_error", {{"op", "record_uplink"}, {"error", sqlite3_errmsg(db_)}});
+  }
+  uplinksSinceTrim_ += pendingUplinks_.size();
+  exec("COMMIT");
+  pendingFCnt_.clear();
+  pendingUplinks_.clear();
+  // Bounded retention of the embedded platform's data: trim now and then, not per insert.
+  if (uplinksSinceTrim_ >= 1000) {
+    uplinksSinceTrim_ = 0;
+    std::string sql = "DELETE FROM uplinks WHERE seq <= (SELECT MAX(seq) FROM uplinks) - " +
+                      std::to_string(retention_);
+    exec(sql.c_str());
+  }
+}
+
+std::vector<StoredUplink> SqliteStore::recentUplinks(const std::string& device, size_t limit) {
+  flush();
+  std::vector<StoredUplink> out;
+  sqlite3_stmt* st = prepare(
+      "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks WHERE device=?"
+      " ORDER BY seq DESC LIMIT ?");
+  sqlite3_bind_text(st, 1, device.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, int64_t(limit));
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    StoredUplink u;
+    u.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    u.receivedAtMs = sqlite3_column_int64(st, 1);
+    u.interfaceId = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+    u.deviceIdOrSlug = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+    u.eventJson = reinterpret_cast<const char*>(sqlite3_column_text(st, 4));
+    out.push_back(std::move(u));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+}  // namespace bridge

@@ -1,0 +1,19 @@
+#include "codecs/codec.hpp"
+
+namespace codecs {
+namespace {
+
+class RawCodec final : public Codec {
+ public:
+  const std::string& name() const override { return name_; }
+  DecodeResult decodeUplink(const UplinkInput&) const override { return {}; }
+
+ private:
+  std::string name_ = "raw";
+};
+
+}  // namespace
+
+std::unique_ptr<Codec> makeRawCodec() { return std::make_unique<RawCodec>(); }
+
+}  // namespace codecs

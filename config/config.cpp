@@ -1,0 +1,398 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/defaults.hpp"
+
+namespace config {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  void error(const YAML::Node& at, const std::string& path, const std::string& msg) {
+    int line = at.IsDefined() ? at.Mark().line : -1;
+    error(line, path, msg);
+  }
+  void error(int line0, const std::string& path, const std::string& msg) {
+    std::string where = file_;
+    if (line0 >= 0) where += ":" + std::to_string(line0 + 1);
+    errors_.push_back(where + ": " + path + ": " + msg);
+  }
+  std::string location(const YAML::Node& n) const {
+    return file_ + ":" + std::to_string(n.Mark().line + 1);
+  }
+  const std::string& file() const { return file_; }
+  std::vector<std::string>& errors() { return errors_; }
+
+  bool isMap(const YAML::Node& n, const std::string& path) {
+    if (n.IsMap()) return true;
+    error(n, path, "want a mapping");
+    return false;
+  }
+
+  // Unknown keys are an error naming the key and its line.
+  void allowOnly(const YAML::Node& map, const std::string& path, std::initializer_list<const char*> keys) {
+    for (const auto& kv : map) {
+      std::string k = kv.first.as<std::string>("");
+      if (std::none_of(keys.begin(), keys.end(), [&](const char* a) { return k == a; }))
+        error(kv.first, path.empty() ? k : path + "." + k, "unknown key");
+    }
+  }
+
+  std::optional<std::string> str(const YAML::Node& map, const char* key, const std::string& path,
+                                 bool required = false) {
+    const YAML::Node n = map[key];
+    const std::string p = path.empty() ? key : path + "." + key;
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) error(map, p, "missing");
+      return std::nullopt;
+    }
+    if (!n.IsScalar()) {
+      error(n, p, "want a string");
+      return std::nullopt;
+    }
+    auto v = expandEnv(n.Scalar());
+    if (!v) {
+      error(n, p, v.error());
+      return std::nullopt;
+    }
+    return *v;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& map, const char* key, const std::string& path) {
+    const YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+    bool v;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
+      error(n, path + "." + key, "want true or false, got \"" + n.as<std::string>("?") + "\"");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<uint32_t> uint(const YAML::Node& map, const char* key, const std::string& path,
+                               uint32_t lo, uint32_t hi) {
+    const YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+    const std::string p = path.empty() ? key : path + "." + key;
+    long long v;
+    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) {
+      error(n, p, "want an integer");
+      return std::nullopt;
+    }
+    if (v < lo || v > hi) {
+      error(n, p, std::to_string(v) + " out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+      return std::nullopt;
+    }
+    return uint32_t(v);
+  }
+
+  template <typename T, typename Parse>
+  std::optional<T> typed(const YAML::Node& map, const char* key, const std::string& path, Parse parse,
+                         bool required = false) {
+    auto s = str(map, key, path, required);
+    if (!s || s->empty()) {
+      if (s && required) error(map[key], path + "." + key, "missing");
+      return std::nullopt;
+    }
+    auto v = parse(*s);
+    if (!v) {
+      error(map[key], path + "." + key, v.error());
+      return std::nullopt;
+    }
+    return *v;
+  }
+
+  static std::expected<std::string, std::string> expandEnv(const std::string& in) {
+    std::string out;
+    size_t i = 0;
+    while (i < in.size()) {
+      size_t start = in.find("${", i);
+      if (start == std::string::npos) {
+        out += in.substr(i);
+        break;
+      }
+      size_t end = in.find('}', start);
+      if (end == std::string::npos) return std::unexpected("unterminated ${ in value");
+      out += in.substr(i, start - i);
+      std::string name = in.substr(start + 2, end - start - 2);
+      const char* v = std::getenv(name.c_str());
+      if (!v) return std::unexpected("environment variable " + name + " is not set");
+      out += v;
+      i = end + 1;
+    }
+    return out;
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+auto parseKey = [](const std::string& s) { return lorawan::Aes128Key::parse(s); };
+auto parseEui = [](const std::string& s) { return lorawan::Eui64::parse(s); };
+auto parseAddr = [](const std::string& s) { return lorawan::DevAddr::parse(s); };
+
+void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
+                   std::vector<Interface>& out) {
+  if (!r.isMap(n, path)) return;
+  r.allowOnly(n, path, {"id", "device_id_or_slug", "driver_instance_id", "codec", "opts"});
+  Interface itf;
+  itf.origin = r.location(n);
+  itf.id = r.str(n, "id", path, true).value_or("");
+  if (!itf.id.empty() && !looksLikeUuid(itf.id))
+    r.error(n["id"], path + ".id", "\"" + itf.id + "\" is not a UUID");
+  itf.deviceIdOrSlug = r.str(n, "device_id_or_slug", path, true).value_or("");
+  itf.driverInstanceId = r.str(n, "driver_instance_id", path).value_or("");
+  if (const YAML::Node c = n["codec"]; c.IsDefined()) {
+    if (r.isMap(c, path + ".codec")) {
+      r.allowOnly(c, path + ".codec", {"type"});
+      itf.codec.type = r.str(c, "type", path + ".codec").value_or("raw");
+      if (itf.codec.type != "raw")
+        r.error(c["type"], path + ".codec.type",
+                "\"" + itf.codec.type + "\" is not available yet; want raw");
+    }
+  }
+  const YAML::Node o = n["opts"];
+  const std::string op = path + ".opts";
+  if (!o.IsDefined()) {
+    r.error(n, op, "missing");
+  } else if (r.isMap(o, op)) {
+    r.allowOnly(o, op, {"enabled", "managed", "device_type", "device_eui", "eui", "device_key",
+                        "network_key", "device_address", "network_session_key", "app_session_key",
+                        "duplicate_framecounter_allowed"});
+    auto& x = itf.opts;
+    x.enabled = r.boolean(o, "enabled", op).value_or(true);
+    x.managed = r.boolean(o, "managed", op).value_or(true);
+    x.duplicateFramecounterAllowed = r.boolean(o, "duplicate_framecounter_allowed", op).value_or(false);
+    auto type = r.str(o, "device_type", op, true);
+    if (type == "abp") x.deviceType = DeviceType::Abp;
+    else if (type == "otaa") x.deviceType = DeviceType::Otaa;
+    else if (type) r.error(o["device_type"], op + ".device_type", "\"" + *type + "\", want abp or otaa");
+    const bool abp = x.deviceType == DeviceType::Abp;
+    x.deviceEui = r.typed<lorawan::Eui64>(o, "device_eui", op, parseEui, !abp);
+    x.joinEui = r.typed<lorawan::Eui64>(o, "eui", op, parseEui, !abp);
+    x.deviceKey = r.typed<lorawan::Aes128Key>(o, "device_key", op, parseKey, !abp);
+    x.networkKey = r.typed<lorawan::Aes128Key>(o, "network_key", op, parseKey);
+    x.deviceAddress = r.typed<lorawan::DevAddr>(o, "device_address", op, parseAddr, abp);
+    x.networkSessionKey = r.typed<lorawan::Aes128Key>(o, "network_session_key", op, parseKey, abp);
+    x.appSessionKey = r.typed<lorawan::Aes128Key>(o, "app_session_key", op, parseKey, abp);
+  }
+  out.push_back(std::move(itf));
+}
+
+void readInterfaceList(Reader& r, const YAML::Node& list, const std::string& path,
+                       std::vector<Interface>& out) {
+  if (!list.IsSequence()) {
+    r.error(list, path, "want a list of interfaces");
+    return;
+  }
+  for (size_t i = 0; i < list.size(); ++i)
+    readInterface(r, list[i], path + "[" + std::to_string(i) + "]", out);
+}
+
+void checkDuplicates(const std::vector<Interface>& itfs, std::vector<std::string>& errors) {
+  for (size_t i = 0; i < itfs.size(); ++i) {
+    for (size_t j = i + 1; j < itfs.size(); ++j) {
+      const auto &a = itfs[i], &b = itfs[j];
+      if (!a.id.empty() && a.id == b.id)
+        errors.push_back(b.origin + ": interface id " + b.id + " already defined at " + a.origin);
+      // Same DevAddr is fine (the MIC tells devices apart), same DevAddr *and* key is not.
+      if (a.opts.deviceAddress && a.opts.deviceAddress == b.opts.deviceAddress &&
+          a.opts.networkSessionKey && a.opts.networkSessionKey == b.opts.networkSessionKey)
+        errors.push_back(b.origin + ": interface " + b.id + " has the same DevAddr " +
+                         b.opts.deviceAddress->toString() + " and network_session_key as " + a.id +
+                         " at " + a.origin + "; their frames could not be told apart");
+    }
+  }
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& e : v) s += (s.empty() ? "" : "\n") + e;
+  return s;
+}
+
+std::expected<YAML::Node, std::string> loadYaml(const std::string& text, const std::string& file) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+  }
+}
+
+std::expected<std::string, std::string> readFile(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return std::unexpected(path + ": cannot open");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+bool looksLikeUuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::expected<HostPort, std::string> parseHostPort(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::unexpected("\"" + s + "\", want HOST:PORT");
+  HostPort hp;
+  hp.host = s.substr(0, colon);
+  if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']')
+    hp.host = hp.host.substr(1, hp.host.size() - 2);
+  const std::string port = s.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+      std::stoul(port) > 65535)
+    return std::unexpected("\"" + s + "\" has no valid port (0-65535)");
+  hp.port = uint16_t(std::stoul(port));
+  return hp;
+}
+
+std::expected<Config, std::string> parseConfig(const std::string& yaml, const std::string& fileName,
+                                               const std::string& baseDir) {
+  auto rootOr = loadYaml(yaml, fileName);
+  if (!rootOr) return std::unexpected(rootOr.error());
+  YAML::Node root = *rootOr;
+  Reader r(fileName);
+  Config c;
+  c.udpListen = *parseHostPort(defaults::kUdpListen);
+  c.apiListen = *parseHostPort(defaults::kApiListen);
+  c.region = defaults::kRegion;
+  c.netId = lorawan::NetId(defaults::kNetId);
+  c.dedupWindowMs = defaults::kDedupWindowMs;
+  c.lateCopyMemoryMs = defaults::kLateCopyMemoryMs;
+  c.storePath = defaults::kStorePath;
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!r.isMap(root, "(top level)")) return std::unexpected(join(r.errors()));
+  r.allowOnly(root, "", {"listen", "network", "gateways", "store", "platform", "api",
+                         "interfaces_dir", "interfaces"});
+
+  auto hostPort = [&](const YAML::Node& map, const char* key, const std::string& path, HostPort& out) {
+    if (auto s = r.str(map, key, path)) {
+      auto hp = parseHostPort(*s);
+      if (hp) out = *hp;
+      else r.error(map[key], path + "." + key, hp.error());
+    }
+  };
+  if (const YAML::Node l = root["listen"]; l.IsDefined() && r.isMap(l, "listen")) {
+    r.allowOnly(l, "listen", {"udp", "api"});
+    hostPort(l, "udp", "listen", c.udpListen);
+    hostPort(l, "api", "listen", c.apiListen);
+  }
+  if (const YAML::Node n = root["network"]; n.IsDefined() && r.isMap(n, "network")) {
+    r.allowOnly(n, "network", {"region", "net_id", "dedup_window_ms", "late_copy_memory_ms"});
+    c.region = r.str(n, "region", "network").value_or(c.region);
+    if (auto id = r.typed<lorawan::NetId>(n, "net_id", "network",
+                                          [](const std::string& s) { return lorawan::NetId::parse(s); }))
+      c.netId = *id;
+    c.dedupWindowMs = r.uint(n, "dedup_window_ms", "network", 1, 5000).value_or(c.dedupWindowMs);
+    c.lateCopyMemoryMs = r.uint(n, "late_copy_memory_ms", "network", 1000, 3600000).value_or(c.lateCopyMemoryMs);
+  }
+  if (const YAML::Node g = root["gateways"]; g.IsDefined()) {
+    if (!g.IsSequence()) r.error(g, "gateways", "want a list");
+    else
+      for (size_t i = 0; i < g.size(); ++i) {
+        const std::string p = "gateways[" + std::to_string(i) + "]";
+        if (!r.isMap(g[i], p)) continue;
+        r.allowOnly(g[i], p, {"eui", "region"});
+        GatewayConfig gw;
+        if (auto e = r.typed<lorawan::Eui64>(g[i], "eui", p, parseEui, true)) gw.eui = *e;
+        gw.region = r.str(g[i], "region", p).value_or(c.region);
+        c.gateways.push_back(gw);
+      }
+  }
+  if (const YAML::Node s = root["store"]; s.IsDefined() && r.isMap(s, "store")) {
+    r.allowOnly(s, "store", {"path"});
+    c.storePath = r.str(s, "path", "store").value_or(c.storePath);
+  }
+  if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
+    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts"});
+    PlatformConfig pc;
+    pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
+    if (!pc.baseUrl.empty() && pc.baseUrl.rfind("http://", 0) != 0 && pc.baseUrl.rfind("https://", 0) != 0)
+      r.error(p["base_url"], "platform.base_url", "\"" + pc.baseUrl + "\", want http:// or https://");
+    pc.token = r.str(p, "token", "platform").value_or("");
+    pc.timeoutMs = r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
+    pc.maxAttempts = r.uint(p, "max_attempts", "platform", 1, 100).value_or(defaults::kPlatformMaxAttempts);
+    c.platform = pc;
+  }
+  if (const YAML::Node a = root["api"]; a.IsDefined() && r.isMap(a, "api")) {
+    r.allowOnly(a, "api", {"tokens"});
+    if (const YAML::Node t = a["tokens"]; t.IsDefined()) {
+      if (!t.IsSequence()) r.error(t, "api.tokens", "want a list");
+      else
+        for (size_t i = 0; i < t.size(); ++i) {
+          const std::string p = "api.tokens[" + std::to_string(i) + "]";
+          if (!r.isMap(t[i], p)) continue;
+          r.allowOnly(t[i], p, {"token", "roles"});
+          ApiToken tok;
+          tok.token = r.str(t[i], "token", p, true).value_or("");
+          if (const YAML::Node roles = t[i]["roles"]; roles.IsSequence())
+            for (const auto& role : roles) {
+              std::string v = role.as<std::string>("");
+              if (v != "network-server" && v != "device-admin" && v != "org-admin")
+                r.error(role, p + ".roles", "\"" + v + "\", want network-server, device-admin or org-admin");
+              tok.roles.push_back(v);
+            }
+          c.apiTokens.push_back(tok);
+        }
+    }
+  }
+  if (const YAML::Node l = root["interfaces"]; l.IsDefined() && !l.IsNull())
+    readInterfaceList(r, l, "interfaces", c.interfaces);
+  if (auto dir = r.str(root, "interfaces_dir", "")) {
+    fs::path d = fs::path(*dir).is_absolute() ? fs::path(*dir) : fs::path(baseDir) / *dir;
+    c.interfacesDir = d.string();
+    std::error_code ec;
+    if (!fs::is_directory(d, ec)) {
+      r.error(root["interfaces_dir"], "interfaces_dir", "\"" + d.string() + "\" is not a directory");
+    } else {
+      std::vector<fs::path> files;
+      for (const auto& e : fs::directory_iterator(d, ec))
+        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml") files.push_back(e.path());
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) {
+        auto text = readFile(f.string());
+        if (!text) { r.errors().push_back(text.error()); continue; }
+        auto node = loadYaml(*text, f.string());
+        if (!node) { r.errors().push_back(node.error()); continue; }
+        if (node->IsNull()) continue;
+        Reader fr(f.string());
+        readInterfaceList(fr, *node, "interfaces", c.interfaces);
+        for (auto& e : fr.errors()) r.errors().push_back(e);
+      }
+    }
+  }
+  checkDuplicates(c.interfaces, r.errors());
+  if (!r.errors().empty()) return std::unexpected(join(r.errors()));
+  return c;
+}
+
+std::expected<Config, std::string> loadConfigFile(const std::string& path) {
+  auto text = readFile(path);
+  if (!text) return std::unexpected(text.error());
+  return parseConfig(*text, path, fs::path(path).parent_path().string());
+}
+
+}  // namespace config

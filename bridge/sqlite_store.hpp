@@ -1,0 +1,43 @@
+#pragma once
+// Embedded default store: one SQLite file in WAL mode, created 0600.
+#include <expected>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "bridge/store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace bridge {
+
+class SqliteStore final : public Store {
+ public:
+  // Creates the file (and its directory) when missing. Error text names the path.
+  static std::expected<std::unique_ptr<SqliteStore>, std::string> open(const std::string& path,
+                                                                        size_t uplinkRetention = 10000);
+  ~SqliteStore() override;
+
+  std::optional<FCntState> loadFCnt(const std::string& interfaceId) override;
+  void saveFCnt(const std::string& interfaceId, const FCntState& s) override;
+  void recordUplink(StoredUplink u) override;
+  void flush() override;
+  std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) override;
+
+ private:
+  SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}
+  bool exec(const char* sql);
+  sqlite3_stmt* prepare(const char* sql);
+
+  sqlite3* db_;
+  size_t retention_;
+  sqlite3_stmt* loadFCnt_ = nullptr;
+  sqlite3_stmt* saveFCnt_ = nullptr;
+  sqlite3_stmt* insertUplink_ = nullptr;
+  std::unordered_map<std::string, FCntState> pendingFCnt_;
+  std::vector<StoredUplink> pendingUplinks_;
+  uint64_t uplinksSinceTrim_ = 0;
+};
+
+}  // namespace bridge

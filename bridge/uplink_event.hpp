@@ -1,0 +1,69 @@
+#pragma once
+// The uplink as forwarded upstream (DESIGN.md "Uplink event"): every field present, null where
+// unknown, camelCase names.
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "codecs/codec.hpp"
+#include "lorawan/types.hpp"
+
+namespace bridge {
+
+struct RxInfo {
+  lorawan::Eui64 gatewayEui;
+  double rssi = 0;
+  std::optional<double> snr;
+  int channel = 0;
+  int rfChain = 0;
+  uint32_t tmst = 0;
+  std::optional<std::string> time;
+};
+
+struct TxInfo {
+  uint64_t frequencyHz = 0;
+  std::string modulation;
+  std::string dataRate;
+  std::optional<std::string> codeRate;
+};
+
+struct Uplink {
+  std::string id;  // UUID, stable across retries
+  int64_t receivedAtMs = 0;
+  std::string interfaceId;
+  std::string deviceIdOrSlug;
+  std::string driverInstanceId;
+  std::optional<lorawan::Eui64> devEui;
+  lorawan::DevAddr devAddr;
+  uint32_t fcnt = 0;
+  std::optional<uint8_t> fport;
+  bool confirmed = false;
+  bool adr = false;
+  lorawan::Bytes data;  // decrypted FRMPayload
+  std::string codecName;
+  codecs::DecodeResult codec;
+  std::vector<RxInfo> rx;  // best gateway first
+  TxInfo tx;
+  bool fcntReset = false;
+  uint32_t previousFCnt = 0;
+};
+
+std::string toEventJson(const Uplink& u);
+// The explicit event reported when an interface that allows counter resets accepts one.
+std::string toFCntResetEventJson(const Uplink& u);
+std::string formatRfc3339Ms(int64_t unixMs);
+
+// Random (version 4) UUIDs.
+class UuidGenerator {
+ public:
+  UuidGenerator() : rng_(std::random_device{}()) {}
+  explicit UuidGenerator(uint64_t seed) : rng_(seed) {}
+  std::string next();
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+}  // namespace bridge

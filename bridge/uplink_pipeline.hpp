@@ -1,0 +1,88 @@
+#pragma once
+// Uplink pipeline for data frames: dedup window across gateways, session lookup with MIC
+// disambiguation, 32-bit FCnt rules, decryption, codec. No sockets or clocks: time is passed in,
+// so tests drive it directly and the daemon drives it from the UDP server and a timer.
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "bridge/metrics.hpp"
+#include "bridge/session_registry.hpp"
+#include "bridge/store.hpp"
+#include "bridge/uplink_event.hpp"
+#include "lorawan/semtech_udp.hpp"
+
+namespace bridge {
+
+struct PipelineSettings {
+  std::chrono::milliseconds dedupWindow{200};
+  std::chrono::milliseconds lateCopyMemory{60000};
+};
+
+// Why a frame was not forwarded; also the metric label.
+enum class Verdict {
+  Accepted,
+  CrcBad,
+  CrcMissing,
+  Malformed,
+  UnsupportedMType,
+  UnknownDevAddr,
+  BadMic,
+  Disabled,
+  Replay,
+  FCntGap,
+  Retransmission,
+};
+const char* toString(Verdict v);
+
+class UplinkPipeline {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // Called once per uplink when its dedup window closes, after its state is durable.
+  using Emit = std::function<void(const Uplink&, const std::string& eventJson)>;
+
+  UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
+                 Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
+
+  // One rxpk from one gateway. Returns the verdict of the first copy of this frame (copies
+  // return the verdict of the frame they belong to, late ones nullopt).
+  std::optional<Verdict> onRxPacket(lorawan::Eui64 gateway, lorawan::semtech::RxPacket&& p,
+                                    Clock::time_point now);
+  // Closes every window due by `now`: persists, then emits.
+  void closeDue(Clock::time_point now);
+  std::optional<Clock::time_point> nextDeadline() const;
+  size_t pending() const { return pending_.size(); }
+
+ private:
+  struct Pending {
+    Clock::time_point deadline;
+    Verdict verdict = Verdict::Accepted;
+    std::optional<Uplink> uplink;  // set when accepted
+  };
+  Verdict process(const lorawan::Bytes& phy, const lorawan::semtech::RxPacket& p,
+                  lorawan::Eui64 gateway, Pending& out);
+  void addRx(Uplink& u, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& p);
+  void reject(Verdict v, const lorawan::Bytes& phy, lorawan::Eui64 gw, const std::string& detail,
+              const Session* s = nullptr);
+  void pruneLateMemory(Clock::time_point now);
+
+  PipelineSettings settings_;
+  SessionRegistry& sessions_;
+  Store& store_;
+  Metrics& metrics_;
+  Emit emit_;
+  std::function<int64_t()> wallClockMs_;
+  UuidGenerator uuids_;
+
+  std::unordered_map<std::string, Pending> pending_;  // key: PHYPayload bytes
+  std::deque<std::pair<Clock::time_point, std::string>> deadlines_;
+  std::unordered_map<std::string, Clock::time_point> recent_;  // closed windows, for late copies
+  std::deque<std::pair<Clock::time_point, std::string>> recentOrder_;
+};
+
+uint64_t frameHash(std::span<const uint8_t> bytes);
+
+}  // namespace bridge

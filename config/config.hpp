@@ -1,0 +1,59 @@
+#pragma once
+// The typed configuration (DESIGN.md "Configuration"), loaded from YAML. Errors name the file,
+// line and key; unknown keys are errors; ${VAR} is read from the environment.
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/interface.hpp"
+#include "lorawan/types.hpp"
+
+namespace config {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string toString() const { return host + ":" + std::to_string(port); }
+};
+std::expected<HostPort, std::string> parseHostPort(const std::string& s);
+
+struct GatewayConfig {
+  lorawan::Eui64 eui;
+  std::string region;
+};
+
+struct PlatformConfig {
+  std::string baseUrl;
+  std::string token;  // network-server bearer token; never logged
+  uint32_t timeoutMs = 0;
+  uint32_t maxAttempts = 0;
+};
+
+struct ApiToken {
+  std::string token;
+  std::vector<std::string> roles;
+};
+
+struct Config {
+  HostPort udpListen;
+  HostPort apiListen;
+  std::string region;
+  lorawan::NetId netId;
+  uint32_t dedupWindowMs = 0;
+  uint32_t lateCopyMemoryMs = 0;
+  std::vector<GatewayConfig> gateways;
+  std::string storePath;
+  std::optional<PlatformConfig> platform;
+  std::vector<ApiToken> apiTokens;
+  std::string interfacesDir;
+  std::vector<Interface> interfaces;
+};
+
+// All problems found, one per line: "bridge.yaml:14: interfaces[0].opts.device_address: ...".
+std::expected<Config, std::string> loadConfigFile(const std::string& path);
+std::expected<Config, std::string> parseConfig(const std::string& yaml, const std::string& fileName,
+                                               const std::string& baseDir);
+
+}  // namespace config

@@ -1,0 +1,26 @@
+#pragma once
+// Every default with its reason.
+#include <cstdint>
+
+namespace config::defaults {
+
+// Semtech packet forwarders' conventional port (global_conf.json serv_port_up/down).
+inline constexpr const char* kUdpListen = "0.0.0.0:1700";
+// The management API stays on loopback unless the operator opens it on purpose.
+inline constexpr const char* kApiListen = "127.0.0.1:8080";
+// Copies of one frame from several gateways arrive within tens of ms over backhaul; 200 ms
+// (ChirpStack's default) catches slow links and still leaves RX1 (1 s) reachable.
+inline constexpr uint32_t kDedupWindowMs = 200;
+inline constexpr const char* kRegion = "EU868";
+// NetID 000000: experimental/private networks (LoRa Alliance NetID type 0, NwkID 0).
+inline constexpr uint32_t kNetId = 0;
+inline constexpr const char* kStorePath = "state/bridge.db";
+// A platform slower than this per request is treated as failing; retried.
+inline constexpr uint32_t kPlatformTimeoutMs = 5000;
+// First delivery version: a few retries with backoff; the durable outbox comes later.
+inline constexpr uint32_t kPlatformMaxAttempts = 4;
+// Late copies of an uplink are recognised for this long after its window closed (a gateway
+// with a backlog may deliver minutes late; 60 s covers a forwarder's reconnect).
+inline constexpr uint32_t kLateCopyMemoryMs = 60000;
+
+}  // namespace config::defaults

@@ -1,0 +1,41 @@
+#pragma once
+// A seed-000 interface: one device connected to one driver instance, with LoRaWAN opts.
+#include <optional>
+#include <string>
+
+#include "lorawan/types.hpp"
+
+namespace config {
+
+enum class DeviceType { Abp, Otaa };
+
+struct InterfaceOpts {
+  bool enabled = true;
+  bool managed = true;
+  DeviceType deviceType = DeviceType::Abp;
+  std::optional<lorawan::Eui64> deviceEui;
+  std::optional<lorawan::Eui64> joinEui;        // `eui`
+  std::optional<lorawan::Aes128Key> deviceKey;  // AppKey
+  std::optional<lorawan::Aes128Key> networkKey; // NwkKey (1.1)
+  std::optional<lorawan::DevAddr> deviceAddress;
+  std::optional<lorawan::Aes128Key> networkSessionKey;
+  std::optional<lorawan::Aes128Key> appSessionKey;
+  bool duplicateFramecounterAllowed = false;
+};
+
+struct CodecConfig {
+  std::string type = "raw";
+};
+
+struct Interface {
+  std::string id;  // UUID
+  std::string deviceIdOrSlug;
+  std::string driverInstanceId;
+  CodecConfig codec;
+  InterfaceOpts opts;
+  std::string origin;  // "file.yaml:12", for messages
+};
+
+bool looksLikeUuid(const std::string& s);
+
+}  // namespace config
