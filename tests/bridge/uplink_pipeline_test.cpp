@@ -1,0 +1,274 @@
+// The pipeline driven directly, with a fake clock and a real SQLite file.
+#include "bridge/uplink_pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/sqlite_store.hpp"
+#include "support/frames.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace bridge;
+using namespace std::chrono_literals;
+using lorawan::Bytes;
+using lorawan::Eui64;
+using testsupport::AbpDevice;
+using testsupport::buildUplink;
+
+namespace {
+
+const AbpDevice kDev{lorawan::DevAddr(0x26011BDA),
+                     lorawan::Aes128Key::parse("2B7E151628AED2A6ABF7158809CF4F3C").value(),
+                     lorawan::Aes128Key::parse("3C4FCF098815F7ABA6D2AE2816157E2B").value()};
+const Eui64 kGw1(0xAA555A0000000001), kGw2(0xAA555A0000000002);
+
+config::Interface makeInterface(const std::string& id, const std::string& slug, const AbpDevice& d,
+                                bool allowDup = false) {
+  config::Interface i;
+  i.id = id;
+  i.deviceIdOrSlug = slug;
+  i.opts.deviceType = config::DeviceType::Abp;
+  i.opts.deviceAddress = d.devAddr;
+  i.opts.networkSessionKey = d.nwkSKey;
+  i.opts.appSessionKey = d.appSKey;
+  i.opts.duplicateFramecounterAllowed = allowDup;
+  return i;
+}
+
+lorawan::semtech::RxPacket rx(const Bytes& phy, double rssi = -60, double snr = 5, uint32_t tmst = 1) {
+  lorawan::semtech::RxPacket p;
+  p.phyPayload = phy;
+  p.rssi = rssi;
+  p.snr = snr;
+  p.tmst = tmst;
+  p.frequencyHz = 868100000;
+  p.modulation = "LORA";
+  p.dataRate = "SF7BW125";
+  p.codeRate = "4/5";
+  return p;
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open({makeInterface("11111111-1111-4111-8111-111111111111", "cellar", kDev)}); }
+
+  void open(std::vector<config::Interface> itfs) {
+    pipeline.reset();
+    store.reset();
+    store = SqliteStore::open(dir.file("state.db")).value();
+    interfaces = std::move(itfs);
+    sessions.load(interfaces, *store);
+    pipeline = std::make_unique<UplinkPipeline>(
+        PipelineSettings{200ms, 60000ms}, sessions, *store, metrics,
+        [this](const Uplink& u, const std::string& json) {
+          emitted.push_back(u);
+          events.push_back(nlohmann::json::parse(json));
+        },
+        [] { return int64_t(1700000000123); });
+  }
+
+  std::optional<Verdict> send(const Bytes& phy, Eui64 gw = kGw1, double rssi = -60, double snr = 5) {
+    return pipeline->onRxPacket(gw, rx(phy, rssi, snr), now);
+  }
+  void advance(std::chrono::milliseconds d) {
+    now += d;
+    pipeline->closeDue(now);
+  }
+  uint64_t rejected(const char* reason) {
+    return metrics.counter(std::string("uplinks_rejected_total{reason=\"") + reason + "\"}");
+  }
+
+  testsupport::TempDir dir;
+  Metrics metrics;
+  std::unique_ptr<SqliteStore> store;
+  std::vector<config::Interface> interfaces;
+  SessionRegistry sessions;
+  std::unique_ptr<UplinkPipeline> pipeline;
+  UplinkPipeline::Clock::time_point now{std::chrono::seconds(1000)};
+  std::vector<Uplink> emitted;
+  std::vector<nlohmann::json> events;
+};
+
+TEST_F(PipelineTest, AcceptsDecryptsAndEmitsWhenTheWindowCloses) {
+  EXPECT_EQ(send(buildUplink(kDev, 1, 10, {0x01, 0x02, 0x03})), Verdict::Accepted);
+  EXPECT_TRUE(emitted.empty());  // still inside the dedup window
+  advance(199ms);
+  EXPECT_TRUE(emitted.empty());
+  advance(1ms);
+  ASSERT_EQ(emitted.size(), 1u);
+  const auto& e = events[0];
+  EXPECT_EQ(e["data"], "AQID");
+  EXPECT_EQ(e["fCnt"], 1);
+  EXPECT_EQ(e["fPort"], 10);
+  EXPECT_EQ(e["devAddr"], "26011bda");
+  EXPECT_EQ(e["deviceIdOrSlug"], "cellar");
+  EXPECT_EQ(e["receivedAt"], "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(e["confirmed"], false);
+  EXPECT_TRUE(e["decoded"].is_null());
+  EXPECT_EQ(e["codec"]["name"], "raw");
+  EXPECT_EQ(e["tx"]["frequency"], 868100000);
+  EXPECT_EQ(e["tx"]["dataRate"], "SF7BW125");
+  EXPECT_TRUE(e["devEui"].is_null());
+  EXPECT_TRUE(e["driverInstanceId"].is_null());
+  EXPECT_EQ(e["id"].get<std::string>().size(), 36u);
+  for (const char* k : {"id", "receivedAt", "interfaceId", "deviceIdOrSlug", "driverInstanceId", "devEui",
+                        "devAddr", "fCnt", "fPort", "confirmed", "adr", "data", "decoded", "codec", "rx", "tx"})
+    EXPECT_TRUE(e.contains(k)) << k;
+  EXPECT_EQ(metrics.counter("uplinks_accepted_total"), 1u);
+}
+
+TEST_F(PipelineTest, CopiesFromTwoGatewaysBecomeOneUplinkBestGatewayFirst) {
+  Bytes up = buildUplink(kDev, 1, 1, {0xAA});
+  send(up, kGw1, -100, -3);
+  send(up, kGw2, -50, 8);
+  send(up, kGw2, -50, 8);  // the same gateway twice is one reception
+  advance(200ms);
+  ASSERT_EQ(emitted.size(), 1u);
+  ASSERT_EQ(events[0]["rx"].size(), 2u);
+  EXPECT_EQ(events[0]["rx"][0]["gatewayEui"], "aa555a0000000002");
+  EXPECT_EQ(events[0]["rx"][1]["gatewayEui"], "aa555a0000000001");
+  EXPECT_EQ(metrics.counter("uplink_copies_total"), 2u);
+}
+
+TEST_F(PipelineTest, LateCopiesAreDroppedAndCounted) {
+  Bytes up = buildUplink(kDev, 1, 1, {0xAA});
+  send(up);
+  advance(200ms);
+  EXPECT_EQ(send(up, kGw2), std::nullopt);
+  advance(200ms);
+  EXPECT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(metrics.counter("uplinks_late_copies_total"), 1u);
+}
+
+TEST_F(PipelineTest, ReplayOfAnOlderCounterIsRejected) {
+  Bytes one = buildUplink(kDev, 1, 1, {0x01});
+  send(one);
+  send(buildUplink(kDev, 2, 1, {0x02}));
+  advance(200ms);
+  advance(61000ms);  // beyond the late-copy memory: the counter rule alone must catch it
+  EXPECT_EQ(send(one), Verdict::Replay);
+  EXPECT_EQ(send(buildUplink(kDev, 2, 1, {0x09})), Verdict::Replay);  // same counter, other bytes
+  advance(200ms);
+  EXPECT_EQ(emitted.size(), 2u);
+  EXPECT_EQ(rejected("replay"), 2u);
+}
+
+TEST_F(PipelineTest, RetransmissionIsNotForwardedTwice) {
+  Bytes up = buildUplink(kDev, 7, 1, {0x01}, /*confirmed=*/true);
+  send(up);
+  advance(200ms);
+  advance(61000ms);
+  EXPECT_EQ(send(up), Verdict::Retransmission);
+  advance(200ms);
+  EXPECT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(events[0]["confirmed"], true);
+}
+
+TEST_F(PipelineTest, CounterRollsOverFrom65535To65536) {
+  send(buildUplink(kDev, 65534, 1, {0x01}));
+  send(buildUplink(kDev, 65535, 1, {0x02}));
+  send(buildUplink(kDev, 65536, 1, {0x03}));
+  send(buildUplink(kDev, 65537, 1, {0x04}));
+  advance(200ms);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[2]["fCnt"], 65536);
+  EXPECT_EQ(events[2]["data"], "Aw==");
+  EXPECT_EQ(events[3]["fCnt"], 65537);
+}
+
+TEST_F(PipelineTest, GapBeyondMaxFCntGapIsRejected) {
+  send(buildUplink(kDev, 10, 1, {0x01}));
+  EXPECT_EQ(send(buildUplink(kDev, 10 + 16384, 1, {0x02})), Verdict::Accepted);  // exactly the gap
+  EXPECT_EQ(send(buildUplink(kDev, 10 + 16384 + 16385, 1, {0x03})), Verdict::FCntGap);
+  advance(200ms);
+  EXPECT_EQ(emitted.size(), 2u);
+  EXPECT_EQ(rejected("fcnt_gap"), 1u);
+}
+
+TEST_F(PipelineTest, CounterResetAcceptedWhenAllowedAndReported) {
+  open({makeInterface("11111111-1111-4111-8111-111111111111", "cellar", kDev, /*allowDup=*/true)});
+  send(buildUplink(kDev, 500, 1, {0x01}));
+  advance(200ms);
+  EXPECT_EQ(send(buildUplink(kDev, 1, 1, {0x02})), Verdict::Accepted);  // device rebooted
+  advance(200ms);
+  ASSERT_EQ(emitted.size(), 2u);
+  EXPECT_TRUE(emitted[1].fcntReset);
+  EXPECT_EQ(emitted[1].previousFCnt, 500u);
+  EXPECT_EQ(events[1]["fCnt"], 1);
+  // Identical bytes are still one uplink.
+  advance(61000ms);
+  EXPECT_EQ(send(buildUplink(kDev, 1, 1, {0x02})), Verdict::Retransmission);
+  EXPECT_EQ(metrics.counter("fcnt_resets_total"), 1u);
+}
+
+TEST_F(PipelineTest, SharedDevAddrIsDisambiguatedByMic) {
+  AbpDevice twin{kDev.devAddr, lorawan::Aes128Key::parse("000102030405060708090A0B0C0D0E0F").value(),
+                 lorawan::Aes128Key::parse("0F0E0D0C0B0A09080706050403020100").value()};
+  open({makeInterface("11111111-1111-4111-8111-111111111111", "cellar", kDev),
+        makeInterface("22222222-2222-4222-8222-222222222222", "twin", twin)});
+  send(buildUplink(twin, 1, 1, {0x22}));
+  send(buildUplink(kDev, 1, 1, {0x11}));
+  advance(200ms);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["deviceIdOrSlug"], "twin");
+  EXPECT_EQ(events[0]["data"], "Ig==");
+  EXPECT_EQ(events[1]["deviceIdOrSlug"], "cellar");
+}
+
+TEST_F(PipelineTest, BadMicUnknownDevAddrDisabledAndCrcAreRejected) {
+  Bytes forged = buildUplink(kDev, 1, 1, {0x01});
+  forged[10] ^= 0x01;
+  EXPECT_EQ(send(forged), Verdict::BadMic);
+  AbpDevice stranger{lorawan::DevAddr(0x01020304), kDev.nwkSKey, kDev.appSKey};
+  EXPECT_EQ(send(buildUplink(stranger, 1, 1, {0x01})), Verdict::UnknownDevAddr);
+  auto crc = rx(buildUplink(kDev, 2, 1, {0x01}));
+  crc.crcStatus = -1;
+  EXPECT_EQ(pipeline->onRxPacket(kGw1, std::move(crc), now), Verdict::CrcBad);
+  EXPECT_EQ(send(lorawan::fromHex("00dc0000d07ed5b3701e6fedf57ceeaf0085cc587fe913").value()),
+            Verdict::UnsupportedMType);
+  EXPECT_EQ(send(Bytes{0x40, 0x01}), Verdict::Malformed);
+  advance(200ms);
+  EXPECT_TRUE(emitted.empty());
+  EXPECT_EQ(rejected("bad_mic"), 1u);
+  EXPECT_EQ(rejected("unknown_devaddr"), 1u);
+  EXPECT_EQ(rejected("crc_bad"), 1u);
+
+  auto itf = makeInterface("11111111-1111-4111-8111-111111111111", "cellar", kDev);
+  itf.opts.enabled = false;
+  open({itf});
+  EXPECT_EQ(send(buildUplink(kDev, 3, 1, {0x01})), Verdict::Disabled);
+  advance(200ms);
+  EXPECT_TRUE(emitted.empty());
+}
+
+TEST_F(PipelineTest, MacCommandsOnFPort0AreNotForwardedAsData) {
+  send(buildUplink(kDev, 1, 0, {0x02, 0x06, 0xFF, 0x0A}));  // LinkCheckReq, DevStatusAns
+  advance(200ms);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["fPort"], 0);
+  EXPECT_EQ(events[0]["data"], "");
+  EXPECT_EQ(metrics.counter("mac_command_errors_total"), 0u);
+}
+
+TEST_F(PipelineTest, CountersSurviveARestartOfTheStore) {
+  Bytes three = buildUplink(kDev, 3, 1, {0x03});
+  send(buildUplink(kDev, 1, 1, {0x01}));
+  send(three);
+  advance(200ms);
+  open(interfaces);  // a new registry and pipeline on the same SQLite file
+  EXPECT_EQ(send(three), Verdict::Retransmission);
+  EXPECT_EQ(send(buildUplink(kDev, 2, 1, {0x02})), Verdict::Replay);
+  EXPECT_EQ(send(buildUplink(kDev, 4, 1, {0x04})), Verdict::Accepted);
+}
+
+TEST_F(PipelineTest, AcceptedUplinksAreKeptInTheEmbeddedStore) {
+  send(buildUplink(kDev, 1, 1, {0x01}));
+  advance(200ms);
+  auto kept = store->recentUplinks("cellar", 10);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].id, emitted[0].id);
+  EXPECT_EQ(nlohmann::json::parse(kept[0].eventJson)["data"], "AQ==");
+}
+
+}  // namespace

@@ -1,0 +1,179 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "support/temp_dir.hpp"
+
+using config::parseConfig;
+
+namespace {
+
+const char* kValidInterface = R"(
+interfaces:
+  - id: "68e8e794-1abe-45d6-a63e-158ed5d611ef"
+    device_id_or_slug: "cellar-sensor"
+    driver_instance_id: "9cf80c6a-1669-4cbf-96d0-9eefb707d294"
+    opts:
+      device_type: abp
+      device_address: "26011BDA"
+      network_session_key: "2B7E151628AED2A6ABF7158809CF4F3C"
+      app_session_key: "3C4FCF098815F7ABA6D2AE2816157E2B"
+)";
+
+std::string errorOf(const std::string& yaml) {
+  auto c = parseConfig(yaml, "bridge.yaml", ".");
+  return c ? "" : c.error();
+}
+
+TEST(Config, DefaultsWhenEmpty) {
+  auto c = parseConfig("", "bridge.yaml", ".");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->udpListen.toString(), "0.0.0.0:1700");
+  EXPECT_EQ(c->apiListen.toString(), "127.0.0.1:8080");
+  EXPECT_EQ(c->region, "EU868");
+  EXPECT_EQ(c->dedupWindowMs, 200u);
+  EXPECT_FALSE(c->platform.has_value());
+}
+
+TEST(Config, ReadsTheDesignExample) {
+  setenv("LB_TEST_TOKEN", "s3cret-token", 1);
+  auto c = parseConfig(std::string(R"(
+listen: { udp: "127.0.0.1:0", api: "127.0.0.1:0" }
+network: { region: US915, net_id: "000013", dedup_window_ms: 150 }
+gateways:
+  - { eui: "AA555A0000000000", region: US915 }
+store: { path: "x.db" }
+platform: { base_url: "http://127.0.0.1:9000/api", token: "${LB_TEST_TOKEN}" }
+api:
+  tokens:
+    - { token: "admin", roles: [org-admin] }
+)") + kValidInterface, "bridge.yaml", ".");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->udpListen.port, 0);
+  EXPECT_EQ(c->region, "US915");
+  EXPECT_EQ(c->netId.value(), 0x13u);
+  EXPECT_EQ(c->dedupWindowMs, 150u);
+  ASSERT_EQ(c->gateways.size(), 1u);
+  EXPECT_EQ(c->platform->token, "s3cret-token");
+  EXPECT_EQ(c->platform->maxAttempts, 4u);
+  ASSERT_EQ(c->interfaces.size(), 1u);
+  const auto& itf = c->interfaces[0];
+  EXPECT_EQ(itf.deviceIdOrSlug, "cellar-sensor");
+  EXPECT_EQ(itf.opts.deviceAddress->value(), 0x26011BDAu);
+  EXPECT_TRUE(itf.opts.enabled);
+  EXPECT_FALSE(itf.opts.duplicateFramecounterAllowed);
+  EXPECT_EQ(itf.origin, "bridge.yaml:13");
+}
+
+struct BadCase {
+  const char* name;
+  const char* yaml;
+  const char* expected;  // substring, with file:line
+};
+
+const BadCase kBad[] = {
+    {"unknown top-level key", "listne: {}\n", "bridge.yaml:1: listne: unknown key"},
+    {"unknown nested key", "network:\n  regoin: EU868\n", "bridge.yaml:2: network.regoin: unknown key"},
+    {"bad port", "listen:\n  udp: \"0.0.0.0:99999\"\n", "bridge.yaml:2: listen.udp: \"0.0.0.0:99999\" has no valid port"},
+    {"dedup out of range", "network:\n  dedup_window_ms: 0\n", "network.dedup_window_ms: 0 out of range"},
+    {"bad net id", "network:\n  net_id: \"zz\"\n", "network.net_id: NetID must be 6 hex digits"},
+    {"platform without url", "platform:\n  token: x\n", "platform.base_url: missing"},
+    {"platform ftp", "platform:\n  base_url: ftp://x\n", "want http:// or https://"},
+    {"unset env", "platform:\n  base_url: http://x\n  token: \"${LB_SURELY_UNSET_VAR}\"\n",
+     "bridge.yaml:3: platform.token: environment variable LB_SURELY_UNSET_VAR is not set"},
+    {"bad role", "api:\n  tokens:\n    - { token: a, roles: [root] }\n", "api.tokens[0].roles: \"root\""},
+    {"invalid yaml", "listen: [\n", "bridge.yaml:2: invalid YAML"},
+};
+
+TEST(Config, ErrorsNameFileLineAndKey) {
+  for (const auto& c : kBad) {
+    SCOPED_TRACE(c.name);
+    std::string e = errorOf(c.yaml);
+    EXPECT_NE(e.find(c.expected), std::string::npos) << e;
+  }
+}
+
+std::string withOpts(const std::string& optsLines) {
+  return std::string(R"(
+interfaces:
+  - id: "68e8e794-1abe-45d6-a63e-158ed5d611ef"
+    device_id_or_slug: "d"
+    opts:
+)") + optsLines;
+}
+
+TEST(Config, InterfaceErrors) {
+  const std::string keys =
+      "      network_session_key: \"2B7E151628AED2A6ABF7158809CF4F3C\"\n"
+      "      app_session_key: \"3C4FCF098815F7ABA6D2AE2816157E2B\"\n";
+  EXPECT_NE(errorOf(withOpts("      device_type: abp\n      device_address: \"26011BDX\"\n" + keys))
+                .find("bridge.yaml:7: interfaces[0].opts.device_address: DevAddr has a non-hex character at position 7"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withOpts("      device_type: abp\n      device_address: \"26011BDA\"\n"
+                             "      network_session_key: \"2B7E\"\n      app_session_key: \"3C4FCF098815F7ABA6D2AE2816157E2B\"\n"))
+                .find("bridge.yaml:8: interfaces[0].opts.network_session_key: AES-128 key must be 32 hex digits, got 4"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withOpts("      device_type: abp\n" + keys)).find("interfaces[0].opts.device_address: missing"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withOpts("      device_type: lorawan\n")).find("\"lorawan\", want abp or otaa"), std::string::npos);
+  EXPECT_NE(errorOf(withOpts("      device_type: abp\n      enabled: maybe\n")).find("opts.enabled: want true or false"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withOpts("      device_type: abp\n      devaddr: x\n")).find("bridge.yaml:7: interfaces[0].opts.devaddr: unknown key"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withOpts("      device_type: otaa\n")).find("interfaces[0].opts.device_key: missing"),
+            std::string::npos);
+  EXPECT_NE(errorOf("interfaces:\n  - id: nope\n    device_id_or_slug: d\n    opts: {device_type: abp}\n")
+                .find("interfaces[0].id: \"nope\" is not a UUID"),
+            std::string::npos);
+}
+
+TEST(Config, SameDevAddrAndKeysTwiceIsAnError) {
+  std::string twice = std::string(kValidInterface) + R"(
+  - id: "78e8e794-1abe-45d6-a63e-158ed5d611ef"
+    device_id_or_slug: "other"
+    opts:
+      device_type: abp
+      device_address: "26011BDA"
+      network_session_key: "2B7E151628AED2A6ABF7158809CF4F3C"
+      app_session_key: "3C4FCF098815F7ABA6D2AE2816157E2B"
+)";
+  std::string e = errorOf(twice);
+  EXPECT_NE(e.find("same DevAddr 26011bda and network_session_key"), std::string::npos) << e;
+  // Same DevAddr with another key is allowed: the MIC tells them apart.
+  std::string shared = twice;
+  shared.replace(shared.rfind("2B7E1516"), 8, "AAAAAAAA");
+  EXPECT_EQ(errorOf(shared), "");
+}
+
+TEST(Config, InterfacesDirIsReadRelativeToTheFile) {
+  testsupport::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "itfs");
+  // The file holds a list: strip the leading "interfaces:" key.
+  const std::string list = std::string(kValidInterface).substr(std::string(kValidInterface).find("  -"));
+  std::ofstream(dir.file("itfs/a.yaml")) << list;
+  std::ofstream(dir.file("itfs/bad.yaml")) << "- id: \"x\"\n";
+  std::ofstream(dir.file("bridge.yaml")) << "interfaces_dir: itfs\n";
+  auto c = config::loadConfigFile(dir.file("bridge.yaml"));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().find("bad.yaml:1: interfaces[0].id: \"x\" is not a UUID"), std::string::npos) << c.error();
+  std::filesystem::remove(dir.file("itfs/bad.yaml"));
+  c = config::loadConfigFile(dir.file("bridge.yaml"));
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->interfaces.size(), 1u);
+}
+
+TEST(Config, CheckConfigCommandExitCodes) {
+  testsupport::TempDir dir;
+  std::ofstream(dir.file("good.yaml")) << kValidInterface;
+  std::ofstream(dir.file("bad.yaml")) << "listne: {}\n";
+  std::string bin = LB_BINARY;
+  EXPECT_EQ(std::system((bin + " check-config " + dir.file("good.yaml") + " >/dev/null").c_str()), 0);
+  EXPECT_NE(std::system((bin + " check-config " + dir.file("bad.yaml") + " 2>/dev/null").c_str()), 0);
+  EXPECT_EQ(std::system((bin + " check-config " + std::string(LB_FIXTURES_DIR) +
+                         "/../config/bridge.example.yaml >/dev/null").c_str()), 0);
+}
+
+}  // namespace
