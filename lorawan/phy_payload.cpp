@@ -231,6 +231,9 @@ Bytes serialize(const PhyPayload& phy) {
 
 std::expected<RoutingPeek, ParseError> peekRouting(std::span<const uint8_t> bytes) {
   if (bytes.empty()) return fail("MHDR", "frame is empty");
+  if (bytes.size() > kMaxPhyPayloadSize)
+    return fail("PHYPayload", n(bytes.size()) + " bytes exceeds the " + n(kMaxPhyPayloadSize) +
+                                  "-byte maximum");
   RoutingPeek p{MType(bytes[0] >> 5), std::nullopt, std::nullopt};
   if (isDataFrame(p.mtype)) {
     if (bytes.size() < 12)

@@ -129,6 +129,7 @@ TEST(PhyPayload, PeekRoutingFindsDevAddrAndDevEui) {
   EXPECT_EQ(j->devEui->toString(), "00afee7cf5ed6f1e");
   EXPECT_FALSE(peekRouting(hex("40f17dbe")).has_value());
   EXPECT_FALSE(peekRouting({}).has_value());
+  EXPECT_EQ(peekRouting(Bytes(256, 0x40)).error().field, "PHYPayload");
 }
 
 TEST(PhyPayload, MicInputExcludesTheMic) {

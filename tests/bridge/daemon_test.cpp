@@ -1,0 +1,280 @@
+// End to end over loopback: the real daemon, a fake packet forwarder (UDP) and the platform
+// double (real HTTP). Waits are on conditions, never fixed sleeps.
+#include "bridge/daemon.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/metrics.hpp"
+#include "bridge/platform_sink.hpp"
+#include "bridge/replay.hpp"
+#include "lorawan/base64.hpp"
+#include "support/fake_forwarder.hpp"
+#include "support/frames.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace bridge;
+using namespace std::chrono_literals;
+using lorawan::Bytes;
+using nlohmann::json;
+using testsupport::AbpDevice;
+using testsupport::buildUplink;
+
+namespace {
+
+const AbpDevice kCellar{lorawan::DevAddr(0x26011BDA),
+                        lorawan::Aes128Key::parse("2B7E151628AED2A6ABF7158809CF4F3C").value(),
+                        lorawan::Aes128Key::parse("3C4FCF098815F7ABA6D2AE2816157E2B").value()};
+const AbpDevice kDoor{lorawan::DevAddr(0x26011BDB),
+                      lorawan::Aes128Key::parse("000102030405060708090A0B0C0D0E0F").value(),
+                      lorawan::Aes128Key::parse("0F0E0D0C0B0A09080706050403020100").value()};
+
+config::Interface itf(const std::string& id, const std::string& slug, const AbpDevice& d) {
+  config::Interface i;
+  i.id = id;
+  i.deviceIdOrSlug = slug;
+  i.driverInstanceId = "9cf80c6a-1669-4cbf-96d0-9eefb707d294";
+  i.opts.deviceType = config::DeviceType::Abp;
+  i.opts.deviceEui = lorawan::Eui64(0x70B3D57ED0000001);
+  i.opts.deviceAddress = d.devAddr;
+  i.opts.networkSessionKey = d.nwkSKey;
+  i.opts.appSessionKey = d.appSKey;
+  return i;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  DaemonTest() : sink("127.0.0.1", 0) {}
+
+  config::Config makeConfig() {
+    config::Config c;
+    c.udpListen = {"127.0.0.1", 0};
+    c.apiListen = {"127.0.0.1", 0};
+    c.region = "EU868";
+    c.dedupWindowMs = 50;
+    c.lateCopyMemoryMs = 60000;
+    c.storePath = dir.file("state/bridge.db");
+    c.platform = config::PlatformConfig{sink.baseUrl() + "/api", "ns-token", 2000, 4};
+    c.interfaces = {itf("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar),
+                    itf("0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", "door sensor/1", kDoor)};
+    return c;
+  }
+
+  void startDaemon() {
+    auto d = Daemon::create(makeConfig());
+    ASSERT_TRUE(d.has_value()) << d.error();
+    daemon = std::move(*d);
+    daemon->start();
+  }
+
+  std::vector<json> bodies() {
+    std::vector<json> out;
+    for (const auto& r : sink.requests()) out.push_back(json::parse(r.body));
+    return out;
+  }
+
+  testsupport::TempDir dir;
+  PlatformSink sink;
+  std::unique_ptr<Daemon> daemon;
+};
+
+std::string captureLine(const char* gw, const Bytes& phy, double rssi = -60, double snr = 5) {
+  return std::string("{\"gateway\":\"") + gw + "\",\"rxpk\":[" + testsupport::rxpkJson(phy, 1000, rssi, snr) + "]}\n";
+}
+
+TEST_F(DaemonTest, ReplayedCaptureReachesThePlatformExactly) {
+  startDaemon();
+  Bytes f65536 = buildUplink(kCellar, 65536, 3, {'c'});
+  std::ofstream cap(dir.file("capture.jsonl"));
+  cap << "# a capture as the replay tool reads it\n";
+  cap << captureLine("AA555A0000000001", buildUplink(kCellar, 65534, 3, {'a'}));
+  cap << captureLine("AA555A0000000001", buildUplink(kCellar, 65535, 3, {'b'}));
+  cap << captureLine("AA555A0000000001", f65536, -110, -4.5);
+  cap << captureLine("AA555A0000000002", f65536, -40, 9.5);  // second gateway, same frame
+  cap << captureLine("AA555A0000000001", buildUplink(kCellar, 65535, 3, {'X'}));  // counter reused
+  Bytes forged = buildUplink(kCellar, 65537, 3, {'f'});
+  forged[9] ^= 0x55;
+  cap << captureLine("AA555A0000000001", forged);  // bad MIC
+  cap << captureLine("AA555A0000000001", buildUplink({lorawan::DevAddr(0x11223344), kCellar.nwkSKey, kCellar.appSKey}, 1, 1, {'u'}));
+  cap << captureLine("AA555A0000000001", buildUplink(kDoor, 1, 2, {'o', 'p', 'e', 'n'}));
+  cap << captureLine("AA555A0000000001", buildUplink(kCellar, 65537, 3, {'d'}));
+  cap.close();
+
+  std::ostringstream progress;
+  auto result = replayCapture("127.0.0.1:" + std::to_string(daemon->udpPort()), dir.file("capture.jsonl"), progress,
+                              /*realTime=*/false);
+  EXPECT_EQ(result.sent, 9u);
+  EXPECT_EQ(result.acked, 9u);
+  EXPECT_NE(progress.str().find("9 sent, 9 acked"), std::string::npos);
+
+  // The platform client delivers in order: once the last accepted uplink is there, all are.
+  ASSERT_TRUE(sink.waitForRequests(5, 10s));
+  auto reqs = sink.requests();
+  ASSERT_EQ(reqs.size(), 5u);
+  auto b = bodies();
+  std::vector<uint32_t> fcnts;
+  std::string cellarData;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EXPECT_EQ(reqs[i].method, "POST");
+    EXPECT_EQ(reqs[i].authorization, "Bearer ns-token");
+    EXPECT_EQ(reqs[i].idempotencyKey, b[i]["id"]);
+    if (b[i]["deviceIdOrSlug"] == "cellar-sensor") {
+      EXPECT_EQ(reqs[i].target, "/api/devices/cellar-sensor/data");
+      fcnts.push_back(b[i]["fCnt"]);
+      cellarData += lorawan::base64Decode(b[i]["data"].get<std::string>()).value()[0];
+    } else {
+      EXPECT_EQ(reqs[i].target, "/api/devices/door%20sensor%2F1/data");
+      EXPECT_EQ(b[i]["data"], "b3Blbg==");
+      EXPECT_EQ(b[i]["fPort"], 2);
+    }
+  }
+  EXPECT_EQ(fcnts, (std::vector<uint32_t>{65534, 65535, 65536, 65537}));
+  EXPECT_EQ(cellarData, "abcd");
+  // The frame heard by two gateways is one event with two rx entries, best gateway first.
+  for (const auto& e : b) {
+    if (e["fCnt"] != 65536) continue;
+    ASSERT_EQ(e["rx"].size(), 2u);
+    EXPECT_EQ(e["rx"][0]["gatewayEui"], "aa555a0000000002");
+    EXPECT_EQ(e["rx"][0]["snr"], 9.5);
+    EXPECT_EQ(e["rx"][1]["rssi"], -110);
+    EXPECT_EQ(e["devEui"], "70b3d57ed0000001");
+    EXPECT_EQ(e["driverInstanceId"], "9cf80c6a-1669-4cbf-96d0-9eefb707d294");
+  }
+  auto& m = daemon->metrics();
+  EXPECT_EQ(m.counter("uplinks_rejected_total{reason=\"replay\"}"), 1u);
+  EXPECT_EQ(m.counter("uplinks_rejected_total{reason=\"bad_mic\"}"), 1u);
+  EXPECT_EQ(m.counter("uplinks_rejected_total{reason=\"unknown_devaddr\"}"), 1u);
+  EXPECT_EQ(m.counter("uplinks_accepted_total"), 5u);
+}
+
+// 30+ kinds of malformed input; after each one the daemon must still answer PULL_DATA, and at
+// the end a valid uplink must still reach the platform.
+TEST_F(DaemonTest, MalformedDatagramsNeverStopTheDaemon) {
+  startDaemon();
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(0xAA555A0000000001));
+  const lorawan::Eui64 gw(0xAA555A0000000001);
+  auto push = [&](const std::string& body) { return lorawan::semtech::makePushData(2, 7, gw, body); };
+  auto rxpk = [](const std::string& fields) {
+    return R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"rfch":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-50,"lsnr":5)" +
+           fields + "}]}";
+  };
+  const std::string good = R"(,"data":"QNobASYAAQAB3NE98fq//vCXT/cZK7M=")";
+  std::string deep(60000, '[');
+  std::vector<std::pair<std::string, Bytes>> cases = {
+      {"empty datagram", {}},
+      {"one byte", {2}},
+      {"three bytes", {2, 0, 1}},
+      {"version 0", {0, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, '{', '}'}},
+      {"version 3", {3, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, '{', '}'}},
+      {"version 255", {255, 0, 1, 2, 1, 2, 3, 4, 5, 6, 7, 8}},
+      {"unknown identifier", {2, 0, 1, 6}},
+      {"identifier 0xff", {2, 0, 1, 0xff, 1, 2, 3, 4, 5, 6, 7, 8}},
+      {"truncated EUI", {2, 0, 1, 0, 1, 2, 3, 4}},
+      {"push without body", {2, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8}},
+      {"pull with trailing bytes", {2, 0, 1, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+      {"truncated JSON", push("{\"rxpk\":[")},
+      {"JSON null", push("null")},
+      {"JSON array", push("[]")},
+      {"rxpk object", push(R"({"rxpk":{}})")},
+      {"empty rxpk", push(R"({"rxpk":[]})")},
+      {"rxpk null entry", push(R"({"rxpk":[null]})")},
+      {"rxpk empty object", push(R"({"rxpk":[{}]})")},
+      {"bad base64", push(rxpk(R"(,"data":"QN*bASY=")"))},
+      {"empty data", push(rxpk(R"(,"data":"")"))},
+      {"size mismatch", push(rxpk(R"(,"size":99)" + good))},
+      {"huge number", push(R"({"rxpk":[{"tmst":1e400}]})")},
+      {"tmst 2^40", push(R"({"rxpk":[{"tmst":1099511627776,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"huge integer", push(R"({"rxpk":[{"tmst":1,"chan":99999999999999999999999,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"negative freq", push(R"({"rxpk":[{"tmst":1,"freq":-868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"rssi string", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":"loud","data":"AA=="}]})")},
+      {"unknown modulation", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"OOK","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"stat 5", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":5,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"crc error", push(rxpk(R"(,"stat":-1)" + good))},
+      {"oversized PHYPayload", push(rxpk(",\"data\":\"" + lorawan::base64Encode(Bytes(1000, 0x40)) + "\""))},
+      {"truncated PHYPayload", push(rxpk(R"(,"data":"QNobASY=")"))},
+      {"join request (not yet handled)", push(rxpk(R"(,"data":"ANwAANB+1bNwHm/t9XzurwCFzFh/6RM=")"))},
+      {"downlink MType from a gateway", push(rxpk(R"(,"data":"YNobASYAAQAB3NE98fq//vCXT/cZK7M=")"))},
+      {"deep nesting", push(deep)},
+      {"NUL bytes in JSON", push(std::string("{\"rxpk\":[\0\0\0]}", 15))},
+      {"binary garbage body", push(std::string("\xff\xfe\x00\x01\x80garbage", 12))},
+      {"oversized datagram", push("{\"rxpk\":[],\"pad\":\"" + std::string(64000, 'x') + "\"}")},
+      {"PULL_RESP from a gateway", lorawan::semtech::makePullResp(2, 1, "{}")},
+      {"PUSH_ACK from a gateway", {2, 0, 1, 1}},
+      {"TX_ACK with bad JSON", {2, 0, 1, 5, 1, 2, 3, 4, 5, 6, 7, 8, '{', 'x'}},
+      {"duplicate keys", push(R"({"rxpk":[],"rxpk":5})")},
+  };
+  ASSERT_GE(cases.size(), 30u);
+  uint16_t token = 100;
+  for (const auto& [name, bytes] : cases) {
+    SCOPED_TRACE(name);
+    fwd.sendRaw(bytes);
+    // Drain the PUSH_ACK if this datagram earned one, then prove the daemon still answers.
+    ASSERT_TRUE(fwd.pull(++token)) << "no PULL_ACK after: " << name;
+  }
+  EXPECT_GE(daemon->metrics().counter("udp_datagrams_invalid_total{reason=\"rxpk\"}"), 10u);
+  EXPECT_GE(daemon->metrics().counter("udp_datagrams_invalid_total{reason=\"version\"}"), 3u);
+  EXPECT_GE(daemon->metrics().counter("udp_datagrams_invalid_total{reason=\"json\"}"), 3u);
+  EXPECT_EQ(daemon->metrics().counter("uplinks_rejected_total{reason=\"crc_bad\"}"), 1u);
+  EXPECT_EQ(daemon->metrics().counter("uplinks_rejected_total{reason=\"malformed_frame\"}"), 3u);
+  EXPECT_EQ(daemon->metrics().counter("uplinks_rejected_total{reason=\"unknown_devaddr\"}"), 0u);
+
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {'o', 'k'})), 9999));
+  ASSERT_TRUE(sink.waitForRequests(1, 10s));
+  auto b = bodies();
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0]["data"], "b2s=");
+}
+
+TEST_F(DaemonTest, ARestartDoesNotAcceptReplays) {
+  startDaemon();
+  Bytes first = buildUplink(kCellar, 1, 1, {'1'});
+  {
+    testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(first), 1));
+    ASSERT_TRUE(sink.waitForRequests(1, 10s));
+  }
+  daemon->stop();
+  daemon.reset();
+  startDaemon();  // same SQLite file; the late-copy memory is gone
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(first), 2));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 2, 1, {'2'})), 3));
+  ASSERT_TRUE(sink.waitForRequests(2, 10s));
+  auto b = bodies();
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[1]["fCnt"], 2);
+  EXPECT_EQ(daemon->metrics().counter("uplinks_rejected_total{reason=\"retransmission\"}"), 1u);
+}
+
+TEST_F(DaemonTest, PlatformFailuresAreRetriedWithTheSameId) {
+  int calls = 0;
+  sink.setResponder([&calls](const RecordedRequest&) { return ++calls <= 2 ? 503u : 200u; });
+  startDaemon();
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {'r'})), 1));
+  ASSERT_TRUE(sink.waitForRequests(3, 10s));
+  auto reqs = sink.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].body, reqs[2].body);
+  EXPECT_EQ(reqs[0].idempotencyKey, reqs[2].idempotencyKey);
+}
+
+TEST_F(DaemonTest, StopFlushesOpenWindows) {
+  auto cfg = makeConfig();
+  cfg.dedupWindowMs = 5000;  // longer than the test: only stop() can close it
+  auto d = Daemon::create(cfg);
+  ASSERT_TRUE(d.has_value());
+  daemon = std::move(*d);
+  daemon->start();
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {'s'})), 1));
+  ASSERT_TRUE(fwd.pull(2));  // the push was handled before the pull was answered
+  daemon->stop();
+  ASSERT_TRUE(sink.waitForRequests(1, 10s));
+}
+
+}  // namespace

@@ -1,0 +1,68 @@
+#pragma once
+// A fake packet forwarder: a real UDP socket on 127.0.0.1 that sends datagrams to the bridge and
+// reads its answers (with a receive timeout, so a dead bridge fails the test instead of hanging).
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "lorawan/semtech_udp.hpp"
+
+namespace testsupport {
+
+class FakeForwarder {
+ public:
+  FakeForwarder(uint16_t bridgePort, lorawan::Eui64 eui) : socket_(ioc_), eui_(eui) {
+    namespace asio = boost::asio;
+    target_ = asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), bridgePort);
+    socket_.open(asio::ip::udp::v4());
+    socket_.bind(asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    timeval tv{2, 0};
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+
+  void sendRaw(const lorawan::Bytes& b) { socket_.send_to(boost::asio::buffer(b), target_); }
+
+  // Next datagram from the bridge, or nullopt after the timeout.
+  std::optional<lorawan::Bytes> receive() {
+    lorawan::Bytes buf(65536);
+    boost::asio::ip::udp::endpoint from;
+    boost::system::error_code ec;
+    size_t n = socket_.receive_from(boost::asio::buffer(buf), from, 0, ec);
+    if (ec) return std::nullopt;
+    buf.resize(n);
+    return buf;
+  }
+
+  // PUSH_DATA with this body; true when the matching PUSH_ACK came back.
+  bool push(const std::string& body, uint16_t token) {
+    sendRaw(lorawan::semtech::makePushData(2, token, eui_, body));
+    return awaitAck(token, lorawan::semtech::Identifier::PushAck);
+  }
+  // PULL_DATA; true when the matching PULL_ACK came back: the bridge is alive and answering.
+  bool pull(uint16_t token) {
+    sendRaw(lorawan::semtech::makePullData(2, token, eui_));
+    return awaitAck(token, lorawan::semtech::Identifier::PullAck);
+  }
+
+  bool awaitAck(uint16_t token, lorawan::semtech::Identifier id) {
+    for (int i = 0; i < 8; ++i) {
+      auto d = receive();
+      if (!d) return false;
+      if (d->size() == 4 && (*d)[3] == uint8_t(id) && uint16_t((*d)[1] << 8 | (*d)[2]) == token) return true;
+    }
+    return false;
+  }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::asio::ip::udp::socket socket_;
+  boost::asio::ip::udp::endpoint target_;
+  lorawan::Eui64 eui_;
+};
+
+}  // namespace testsupport
