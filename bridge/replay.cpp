@@ -106,9 +106,9 @@ ReplayResult replayCapture(const std::string& hostPort, const std::string& file,
     ++r.sent;
     if (datagram.size() >= 4 && datagram[3] == 0 && awaitAck(uint16_t(datagram[1] << 8 | datagram[2]), 1)) ++r.acked;
     ++token;
-    out << "\rreplay: " << r.sent << " sent, " << r.acked << " acked" << std::flush;
+    if (r.sent % 1000 == 0) out << "replay: " << r.sent << " sent, " << r.acked << " acked\n";
   }
-  out << "\rreplay: " << r.sent << " sent, " << r.acked << " acked, " << r.skipped << " skipped\n";
+  out << "replay: " << r.sent << " sent, " << r.acked << " acked, " << r.skipped << " skipped\n";
   return r;
 }
 

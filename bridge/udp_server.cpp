@@ -61,7 +61,7 @@ void UdpServer::handle(std::span<const uint8_t> bytes) {
       auto ack = semtech::makeAck(dg->version, dg->token, semtech::Identifier::PushAck);
       sendTo(from_, ack);
       gateways_.onPush(*dg->gatewayEui, from_, dg->version);
-      auto pd = semtech::parsePushData(dg->json);
+      auto pd = parser_.parse(dg->json);
       if (!pd) {
         invalid(pd.error().field == "PUSH_DATA" ? "json" : pd.error().field,
                 "gateway " + dg->gatewayEui->toString() + ": " + pd.error().toString());

@@ -37,6 +37,7 @@ class UdpServer {
   Metrics& metrics_;
   RxHandler onRx_;
   AfterDatagram after_;
+  lorawan::semtech::PushDataParser parser_;
   boost::asio::ip::udp::endpoint from_;
   std::array<uint8_t, 65536> buffer_{};
 };

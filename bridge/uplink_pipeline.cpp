@@ -29,6 +29,14 @@ const char* toString(Verdict v) {
   return "?";
 }
 
+// The payload as text when it is printable ASCII (handy in logs), else empty.
+static std::string printableText(const Bytes& b) {
+  if (b.empty()) return "";
+  for (uint8_t c : b)
+    if (c < 0x20 || c > 0x7e) return "";
+  return std::string(b.begin(), b.end());
+}
+
 uint64_t frameHash(std::span<const uint8_t> bytes) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a
   for (uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;
@@ -273,6 +281,7 @@ void UplinkPipeline::closeDue(Clock::time_point now) {
               {{"device", u.deviceIdOrSlug}, {"interface", u.interfaceId}, {"dev_addr", u.devAddr.toString()},
                {"fcnt", std::to_string(u.fcnt)}, {"fport", u.fport ? std::to_string(*u.fport) : "none"},
                {"bytes", std::to_string(u.data.size())}, {"data_hex", toHex(u.data)},
+               {"data_text", printableText(u.data)},
                {"gateways", std::to_string(u.rx.size())}, {"id", u.id}});
     if (u.fcntReset) {
       metrics_.inc("fcnt_resets_total");

@@ -1,71 +1,201 @@
 #include "lorawan/semtech_udp.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "lorawan/base64.hpp"
-#include "lorawan/phy_payload.hpp"
 
 namespace lorawan::semtech {
 namespace {
 
-using nlohmann::json;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
 
 std::unexpected<ParseError> fail(std::string field, std::string message) {
   return std::unexpected(ParseError{std::move(field), std::move(message)});
 }
 
-const char* typeName(const json& v) { return v.type_name(); }
+const char* typeName(const element& e) {
+  switch (e.type()) {
+    case element_type::ARRAY: return "array";
+    case element_type::OBJECT: return "object";
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: return "number";
+    case element_type::STRING: return "string";
+    case element_type::BOOL: return "boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "?";
+}
 
-std::expected<json, ParseError> parseJson(std::span<const uint8_t> bytes, const char* what) {
-  try {
-    return json::parse(bytes.begin(), bytes.end());
-  } catch (const json::parse_error& e) {
-    return fail(what, "invalid JSON at byte " + std::to_string(e.byte));
-  } catch (const json::exception&) {
-    return fail(what, "invalid JSON: a number out of range");
+std::string jsonError(simdjson::error_code e) {
+  switch (e) {
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE: return "invalid JSON: a number out of range";
+    case simdjson::DEPTH_ERROR: return "invalid JSON: nested too deeply";
+    case simdjson::UTF8_ERROR: return "invalid JSON: not UTF-8";
+    case simdjson::CAPACITY: return "invalid JSON: document too large";
+    default: return std::string("invalid JSON: ") + simdjson::error_message(e);
   }
 }
 
-// Integer field within [lo, hi]; nlohmann keeps big numbers as unsigned or float.
+// Field readers: missing, wrong type and out-of-range each get their own message.
+std::expected<element, ParseError> field(const object& o, const char* key, const std::string& path) {
+  element e;
+  if (o[key].get(e) != simdjson::SUCCESS) return fail(path + "." + key, "missing");
+  return e;
+}
+
 template <typename T>
-std::expected<T, ParseError> intField(const json& o, const char* key, const std::string& path,
-                                      int64_t lo, uint64_t hi) {
-  auto it = o.find(key);
-  if (it == o.end()) return fail(path + "." + key, "missing");
-  if (it->is_number_unsigned()) {
-    uint64_t v = it->get<uint64_t>();
-    if (v > hi) return fail(path + "." + key, std::to_string(v) + " out of range");
+std::expected<T, ParseError> intValue(const element& e, const std::string& path, int64_t lo, uint64_t hi) {
+  if (e.is_uint64()) {
+    uint64_t v = uint64_t(e.get_uint64());
+    if (v > hi) return fail(path, std::to_string(v) + " out of range");
     return T(v);
   }
-  if (it->is_number_integer()) {
-    int64_t v = it->get<int64_t>();
-    if (v < lo || (v > 0 && uint64_t(v) > hi))
-      return fail(path + "." + key, std::to_string(v) + " out of range");
+  if (e.is_int64()) {
+    int64_t v = int64_t(e.get_int64());
+    if (v < lo || (v > 0 && uint64_t(v) > hi)) return fail(path, std::to_string(v) + " out of range");
     return T(v);
   }
-  return fail(path + "." + key, std::string("want an integer, got ") + typeName(*it));
+  return fail(path, std::string("want an integer, got ") + typeName(e));
 }
 
-std::expected<double, ParseError> numField(const json& o, const char* key, const std::string& path,
-                                           double lo, double hi) {
-  auto it = o.find(key);
-  if (it == o.end()) return fail(path + "." + key, "missing");
-  if (!it->is_number()) return fail(path + "." + key, std::string("want a number, got ") + typeName(*it));
-  double v = it->get<double>();
-  if (!std::isfinite(v) || v < lo || v > hi)
-    return fail(path + "." + key, "value out of range");
+template <typename T>
+std::expected<T, ParseError> intField(const object& o, const char* key, const std::string& path, int64_t lo,
+                                      uint64_t hi) {
+  auto e = field(o, key, path);
+  if (!e) return std::unexpected(e.error());
+  return intValue<T>(*e, path + "." + key, lo, hi);
+}
+
+std::expected<double, ParseError> numField(const object& o, const char* key, const std::string& path, double lo,
+                                           double hi) {
+  auto e = field(o, key, path);
+  if (!e) return std::unexpected(e.error());
+  double v;
+  if (e->get_double().get(v) != simdjson::SUCCESS)
+    return fail(path + "." + key, std::string("want a number, got ") + typeName(*e));
+  if (!std::isfinite(v) || v < lo || v > hi) return fail(path + "." + key, "value out of range");
   return v;
 }
 
-std::expected<std::string, ParseError> strField(const json& o, const char* key,
-                                                const std::string& path) {
-  auto it = o.find(key);
-  if (it == o.end()) return fail(path + "." + key, "missing");
-  if (!it->is_string()) return fail(path + "." + key, std::string("want a string, got ") + typeName(*it));
-  return it->get<std::string>();
+std::expected<std::string_view, ParseError> strField(const object& o, const char* key, const std::string& path) {
+  auto e = field(o, key, path);
+  if (!e) return std::unexpected(e.error());
+  std::string_view v;
+  if (e->get_string().get(v) != simdjson::SUCCESS)
+    return fail(path + "." + key, std::string("want a string, got ") + typeName(*e));
+  return v;
+}
+
+// A simdjson parser with its padded input buffer, reused across documents.
+struct JsonDocument {
+  simdjson::dom::parser parser;
+  std::vector<uint8_t> padded;  // simdjson reads up to SIMDJSON_PADDING bytes past the end
+
+  simdjson::simdjson_result<element> load(std::span<const uint8_t> json) {
+    padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+    if (!json.empty()) std::memcpy(padded.data(), json.data(), json.size());
+    return parser.parse(padded.data(), json.size(), false);
+  }
+};
+
+#define LB_TRY(var, expr)                                   \
+  auto var = (expr);                                        \
+  if (!var) return std::unexpected(std::move(var.error()))
+
+std::expected<RxPacket, ParseError> parseRxPacket(const element& j, size_t index) {
+  const std::string path = "rxpk[" + std::to_string(index) + "]";
+  object o;
+  if (j.get_object().get(o) != simdjson::SUCCESS) return fail(path, std::string("want an object, got ") + typeName(j));
+  RxPacket p;
+  LB_TRY(tmst, intField<uint32_t>(o, "tmst", path, 0, 0xFFFFFFFFu));
+  p.tmst = *tmst;
+  LB_TRY(freq, numField(o, "freq", path, 1.0, 10000.0));  // MHz
+  p.frequencyHz = uint64_t(std::llround(*freq * 1e6));
+  LB_TRY(stat, intField<int>(o, "stat", path, -1, 1));
+  p.crcStatus = *stat;
+  LB_TRY(modu, strField(o, "modu", path));
+  p.modulation = *modu;
+  if (p.modulation == "LORA" || p.modulation == "LR-FHSS") {
+    LB_TRY(datr, strField(o, "datr", path));
+    p.dataRate = *datr;
+    LB_TRY(codr, strField(o, "codr", path));
+    p.codeRate = std::string(*codr);
+  } else if (p.modulation == "FSK") {
+    LB_TRY(br, intField<uint32_t>(o, "datr", path, 1, 1000000));
+    p.dataRate = std::to_string(*br);
+  } else {
+    return fail(path + ".modu", "\"" + p.modulation + "\", want LORA, FSK or LR-FHSS");
+  }
+  std::string_view sv;
+  if (o["time"].get_string().get(sv) == simdjson::SUCCESS) p.time = std::string(sv);
+  element e;
+  if (o["tmms"].get(e) == simdjson::SUCCESS) {
+    LB_TRY(tmms, intValue<uint64_t>(e, path + ".tmms", 0, std::numeric_limits<uint64_t>::max()));
+    p.tmms = *tmms;
+  }
+  if (o["rfch"].get(e) == simdjson::SUCCESS) {
+    LB_TRY(rfch, intValue<int>(e, path + ".rfch", 0, 255));
+    p.rfChain = *rfch;
+  }
+  if (o["rsig"].get(e) == simdjson::SUCCESS) {
+    // Multi-antenna (v2) gateways: per-antenna signal in `rsig`; report the strongest.
+    simdjson::dom::array rsig;
+    if (e.get_array().get(rsig) != simdjson::SUCCESS || rsig.size() == 0)
+      return fail(path + ".rsig", "want a non-empty array");
+    size_t i = 0;
+    for (element s : rsig) {
+      const std::string sp = path + ".rsig[" + std::to_string(i++) + "]";
+      object so;
+      if (s.get_object().get(so) != simdjson::SUCCESS) return fail(sp, "want an object");
+      RxSignal sig;
+      LB_TRY(ant, intField<int>(so, "ant", sp, 0, 255));
+      LB_TRY(chan, intField<int>(so, "chan", sp, 0, 255));
+      LB_TRY(rssic, numField(so, "rssic", sp, -300, 100));
+      sig.antenna = *ant;
+      sig.channel = *chan;
+      sig.rssi = *rssic;
+      element snr;
+      if (so["lsnr"].get(snr) == simdjson::SUCCESS) {
+        LB_TRY(v, numField(so, "lsnr", sp, -50, 50));
+        sig.snr = *v;
+      }
+      p.rsig.push_back(sig);
+    }
+    const RxSignal* best = &p.rsig[0];
+    for (const auto& s : p.rsig)
+      if (s.snr.value_or(-99) > best->snr.value_or(-99) || (s.snr == best->snr && s.rssi > best->rssi)) best = &s;
+    p.channel = best->channel;
+    p.rssi = best->rssi;
+    p.snr = best->snr;
+  } else {
+    LB_TRY(chan, intField<int>(o, "chan", path, 0, 255));
+    p.channel = *chan;
+    LB_TRY(rssi, numField(o, "rssi", path, -300, 100));
+    p.rssi = *rssi;
+    if (o["lsnr"].get(e) == simdjson::SUCCESS) {
+      LB_TRY(snr, numField(o, "lsnr", path, -50, 50));
+      p.snr = *snr;
+    }
+  }
+  LB_TRY(data, strField(o, "data", path));
+  auto bytes = base64Decode(*data);
+  if (!bytes) return fail(path + ".data", bytes.error());
+  p.phyPayload = std::move(*bytes);
+  if (o["size"].get(e) == simdjson::SUCCESS) {
+    LB_TRY(size, intValue<size_t>(e, path + ".size", 0, 65535));
+    if (*size != p.phyPayload.size())
+      return fail(path + ".size", std::to_string(*size) + " does not match " + std::to_string(p.phyPayload.size()) +
+                                      " decoded bytes");
+  }
+  return p;
 }
 
 }  // namespace
@@ -87,30 +217,26 @@ std::expected<Datagram, ParseError> parseDatagram(std::span<const uint8_t> b) {
   if (b.size() > kMaxDatagramSize) return fail("datagram", "oversized: " + std::to_string(b.size()) + " bytes");
   Datagram d;
   d.version = b[0];
-  if (d.version != 1 && d.version != 2)
-    return fail("version", std::to_string(d.version) + ", want 1 or 2");
+  if (d.version != 1 && d.version != 2) return fail("version", std::to_string(d.version) + ", want 1 or 2");
   d.token = uint16_t(b[1] << 8 | b[2]);  // opaque; echoed as received
   if (b[3] > 0x05) return fail("identifier", "unknown 0x" + toHex(b.subspan(3, 1)));
   d.identifier = Identifier(b[3]);
   switch (d.identifier) {
     case Identifier::PushData:
     case Identifier::PullData:
-    case Identifier::TxAck:
+    case Identifier::TxAck: {
       if (b.size() < 12)
-        return fail("gateway EUI", std::string(toString(d.identifier)) + " of " +
-                                       std::to_string(b.size()) + " bytes, need at least 12");
-      // The gateway EUI is sent most significant byte first.
-      {
-        uint64_t v = 0;
-        for (size_t i = 4; i < 12; ++i) v = v << 8 | b[i];
-        d.gatewayEui = Eui64(v);
-      }
+        return fail("gateway EUI", std::string(toString(d.identifier)) + " of " + std::to_string(b.size()) +
+                                       " bytes, need at least 12");
+      uint64_t v = 0;  // the gateway EUI is sent most significant byte first
+      for (size_t i = 4; i < 12; ++i) v = v << 8 | b[i];
+      d.gatewayEui = Eui64(v);
       d.json = b.subspan(12);
       if (d.identifier == Identifier::PullData && !d.json.empty())
         return fail("PULL_DATA", "unexpected " + std::to_string(d.json.size()) + " trailing bytes");
-      if (d.identifier == Identifier::PushData && d.json.empty())
-        return fail("PUSH_DATA", "missing JSON body");
+      if (d.identifier == Identifier::PushData && d.json.empty()) return fail("PUSH_DATA", "missing JSON body");
       break;
+    }
     case Identifier::PullResp:
       d.json = b.subspan(4);
       break;
@@ -124,124 +250,36 @@ std::array<uint8_t, 4> makeAck(uint8_t version, uint16_t token, Identifier id) {
   return {version, uint8_t(token >> 8), uint8_t(token), uint8_t(id)};
 }
 
-std::expected<RxPacket, ParseError> parseRxPacket(const json& j, size_t index) {
-  const std::string path = "rxpk[" + std::to_string(index) + "]";
-  if (!j.is_object()) return fail(path, std::string("want an object, got ") + typeName(j));
-  RxPacket p;
-  auto tmst = intField<uint32_t>(j, "tmst", path, 0, 0xFFFFFFFFu);
-  if (!tmst) return std::unexpected(tmst.error());
-  p.tmst = *tmst;
-  auto freq = numField(j, "freq", path, 1.0, 10000.0);  // MHz
-  if (!freq) return std::unexpected(freq.error());
-  p.frequencyHz = uint64_t(std::llround(*freq * 1e6));
-  auto stat = intField<int>(j, "stat", path, -1, 1);
-  if (!stat) return std::unexpected(stat.error());
-  p.crcStatus = *stat;
-  auto modu = strField(j, "modu", path);
-  if (!modu) return std::unexpected(modu.error());
-  p.modulation = *modu;
-  auto datr = j.find("datr");
-  if (datr == j.end()) return fail(path + ".datr", "missing");
-  if (p.modulation == "LORA" || p.modulation == "LR-FHSS") {
-    if (!datr->is_string()) return fail(path + ".datr", std::string("want a string, got ") + typeName(*datr));
-    p.dataRate = datr->get<std::string>();
-    auto codr = strField(j, "codr", path);
-    if (!codr) return std::unexpected(codr.error());
-    p.codeRate = *codr;
-  } else if (p.modulation == "FSK") {
-    auto br = intField<uint32_t>(j, "datr", path, 1, 1000000);
-    if (!br) return std::unexpected(br.error());
-    p.dataRate = std::to_string(*br);
-  } else {
-    return fail(path + ".modu", "\"" + p.modulation + "\", want LORA, FSK or LR-FHSS");
-  }
-  if (auto t = j.find("time"); t != j.end() && t->is_string()) p.time = t->get<std::string>();
-  if (j.contains("tmms")) {
-    auto tmms = intField<uint64_t>(j, "tmms", path, 0, std::numeric_limits<uint64_t>::max());
-    if (!tmms) return std::unexpected(tmms.error());
-    p.tmms = *tmms;
-  }
-  if (j.contains("rfch")) {
-    auto rfch = intField<int>(j, "rfch", path, 0, 255);
-    if (!rfch) return std::unexpected(rfch.error());
-    p.rfChain = *rfch;
-  }
-  if (auto rsig = j.find("rsig"); rsig != j.end()) {
-    // Multi-antenna (v2) gateways: per-antenna signal in `rsig`; report the strongest.
-    if (!rsig->is_array() || rsig->empty()) return fail(path + ".rsig", "want a non-empty array");
-    for (size_t i = 0; i < rsig->size(); ++i) {
-      const json& s = (*rsig)[i];
-      const std::string sp = path + ".rsig[" + std::to_string(i) + "]";
-      if (!s.is_object()) return fail(sp, "want an object");
-      RxSignal sig;
-      auto ant = intField<int>(s, "ant", sp, 0, 255);
-      auto chan = intField<int>(s, "chan", sp, 0, 255);
-      auto rssic = numField(s, "rssic", sp, -300, 100);
-      if (!ant) return std::unexpected(ant.error());
-      if (!chan) return std::unexpected(chan.error());
-      if (!rssic) return std::unexpected(rssic.error());
-      sig.antenna = *ant;
-      sig.channel = *chan;
-      sig.rssi = *rssic;
-      if (s.contains("lsnr")) {
-        auto snr = numField(s, "lsnr", sp, -50, 50);
-        if (!snr) return std::unexpected(snr.error());
-        sig.snr = *snr;
-      }
-      p.rsig.push_back(sig);
-    }
-    const RxSignal* best = &p.rsig[0];
-    for (const auto& s : p.rsig)
-      if (s.snr.value_or(-99) > best->snr.value_or(-99) ||
-          (s.snr == best->snr && s.rssi > best->rssi))
-        best = &s;
-    p.channel = best->channel;
-    p.rssi = best->rssi;
-    p.snr = best->snr;
-  } else {
-    auto chan = intField<int>(j, "chan", path, 0, 255);
-    if (!chan) return std::unexpected(chan.error());
-    p.channel = *chan;
-    auto rssi = numField(j, "rssi", path, -300, 100);
-    if (!rssi) return std::unexpected(rssi.error());
-    p.rssi = *rssi;
-    if (j.contains("lsnr")) {
-      auto snr = numField(j, "lsnr", path, -50, 50);
-      if (!snr) return std::unexpected(snr.error());
-      p.snr = *snr;
-    }
-  }
-  auto data = strField(j, "data", path);
-  if (!data) return std::unexpected(data.error());
-  auto bytes = base64Decode(*data);
-  if (!bytes) return fail(path + ".data", bytes.error());
-  p.phyPayload = std::move(*bytes);
-  if (j.contains("size")) {
-    auto size = intField<size_t>(j, "size", path, 0, 65535);
-    if (!size) return std::unexpected(size.error());
-    if (*size != p.phyPayload.size())
-      return fail(path + ".size", std::to_string(*size) + " does not match " +
-                                      std::to_string(p.phyPayload.size()) + " decoded bytes");
-  }
-  return p;
-}
+struct PushDataParser::Impl : JsonDocument {};
 
-std::expected<PushData, ParseError> parsePushData(std::span<const uint8_t> body) {
-  auto j = parseJson(body, "PUSH_DATA");
-  if (!j) return std::unexpected(j.error());
-  if (!j->is_object()) return fail("PUSH_DATA", std::string("want a JSON object, got ") + typeName(*j));
+PushDataParser::PushDataParser() : impl_(std::make_unique<Impl>()) {}
+PushDataParser::~PushDataParser() = default;
+
+std::expected<PushData, ParseError> PushDataParser::parse(std::span<const uint8_t> body) {
+  element root;
+  if (auto err = impl_->load(body).get(root); err != simdjson::SUCCESS) return fail("PUSH_DATA", jsonError(err));
+  object o;
+  if (root.get_object().get(o) != simdjson::SUCCESS)
+    return fail("PUSH_DATA", std::string("want a JSON object, got ") + typeName(root));
   PushData pd;
-  if (auto rx = j->find("rxpk"); rx != j->end()) {
-    if (!rx->is_array()) return fail("rxpk", std::string("want an array, got ") + typeName(*rx));
-    pd.rxpk.reserve(rx->size());
-    for (size_t i = 0; i < rx->size(); ++i) pd.rxpk.push_back(parseRxPacket((*rx)[i], i));
+  element e;
+  if (o["rxpk"].get(e) == simdjson::SUCCESS) {
+    simdjson::dom::array rx;
+    if (e.get_array().get(rx) != simdjson::SUCCESS) return fail("rxpk", std::string("want an array, got ") + typeName(e));
+    size_t i = 0;
+    for (element r : rx) pd.rxpk.push_back(parseRxPacket(r, i++));
   }
-  if (auto st = j->find("stat"); st != j->end()) {
-    if (!st->is_object()) return fail("stat", std::string("want an object, got ") + typeName(*st));
+  if (o["stat"].get(e) == simdjson::SUCCESS) {
+    if (!e.is_object()) return fail("stat", std::string("want an object, got ") + typeName(e));
     pd.hasStat = true;
-    pd.statJson = st->dump();
+    pd.statJson = simdjson::to_string(e);
   }
   return pd;
+}
+
+std::expected<PushData, ParseError> parsePushData(std::span<const uint8_t> json) {
+  PushDataParser p;
+  return p.parse(json);
 }
 
 static Bytes header(uint8_t version, uint16_t token, Identifier id) {
@@ -274,15 +312,18 @@ Bytes makePullResp(uint8_t version, uint16_t token, const std::string& txpkJson)
 std::expected<TxAck, ParseError> parseTxAck(std::span<const uint8_t> body) {
   TxAck ack;
   if (body.empty()) return ack;  // v1 forwarders and successful v2 ones may send no JSON
-  auto j = parseJson(body, "TX_ACK");
-  if (!j) return std::unexpected(j.error());
-  if (!j->is_object()) return fail("TX_ACK", "want a JSON object");
-  auto a = j->find("txpk_ack");
-  if (a == j->end()) return ack;
-  if (!a->is_object()) return fail("txpk_ack", "want an object");
-  if (auto e = a->find("error"); e != a->end()) {
-    if (!e->is_string()) return fail("txpk_ack.error", "want a string");
-    ack.error = e->get<std::string>();
+  JsonDocument p;
+  element root;
+  if (auto err = p.load(body).get(root); err != simdjson::SUCCESS) return fail("TX_ACK", jsonError(err));
+  if (!root.is_object()) return fail("TX_ACK", "want a JSON object");
+  element a;
+  if (root["txpk_ack"].get(a) != simdjson::SUCCESS) return ack;
+  if (!a.is_object()) return fail("txpk_ack", "want an object");
+  element e;
+  if (a["error"].get(e) == simdjson::SUCCESS) {
+    std::string_view v;
+    if (e.get_string().get(v) != simdjson::SUCCESS) return fail("txpk_ack.error", "want a string");
+    ack.error = std::string(v);
   }
   return ack;
 }

@@ -193,7 +193,7 @@ TEST_F(DaemonTest, MalformedDatagramsNeverStopTheDaemon) {
       {"rssi string", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":"loud","data":"AA=="}]})")},
       {"unknown modulation", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"OOK","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
       {"stat 5", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":5,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
-      {"crc error", push(rxpk(R"(,"stat":-1)" + good))},
+      {"crc error", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"rfch":0,"stat":-1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-50)" + good + "}]}")},
       {"oversized PHYPayload", push(rxpk(",\"data\":\"" + lorawan::base64Encode(Bytes(1000, 0x40)) + "\""))},
       {"truncated PHYPayload", push(rxpk(R"(,"data":"QNobASY=")"))},
       {"join request (not yet handled)", push(rxpk(R"(,"data":"ANwAANB+1bNwHm/t9XzurwCFzFh/6RM=")"))},
