@@ -212,36 +212,30 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   if (mac.fport && *mac.fport == 0) {
     // FPort 0: MAC commands in FRMPayload, encrypted with the network key. Logged, not forwarded
     // as application data.
-    Bytes cmds = cryptFrmPayload(owner->nwkSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload);
-    auto parsed = parseMacCommands(MacDirection::Uplink, cmds);
-    if (parsed) {
-      for (const auto& c : *parsed)
-        log::info("mac_command", {{"device", owner->itf.deviceIdOrSlug}, {"where", "fport0"},
-                                  {"command", describe(MacDirection::Uplink, c)}});
-    } else {
-      metrics_.inc("mac_command_errors_total");
-      log::warn("mac_command_error", {{"device", owner->itf.deviceIdOrSlug}, {"error", parsed.error().toString()}});
-    }
+    logMacCommands(*owner, "fport0",
+                   cryptFrmPayload(owner->nwkSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
   } else if (mac.fport) {
     u.data = cryptFrmPayload(owner->appSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload);
   }
-  if (!mac.fhdr.fopts.empty()) {
-    auto parsed = parseMacCommands(MacDirection::Uplink, mac.fhdr.fopts);
-    if (parsed) {
-      for (const auto& c : *parsed)
-        log::info("mac_command", {{"device", owner->itf.deviceIdOrSlug}, {"where", "fopts"},
-                                  {"command", describe(MacDirection::Uplink, c)}});
-    } else {
-      metrics_.inc("mac_command_errors_total");
-      log::warn("mac_command_error", {{"device", owner->itf.deviceIdOrSlug}, {"error", parsed.error().toString()}});
-    }
-  }
+  if (!mac.fhdr.fopts.empty()) logMacCommands(*owner, "fopts", mac.fhdr.fopts);
   u.codecName = owner->codec->name();
   if (mac.fport && *mac.fport > 0)
     u.codec = owner->codec->decodeUplink({u.data, *mac.fport, u.receivedAtMs});
   addRx(u, gw, p);
   out.uplink = std::move(u);
   return Verdict::Accepted;
+}
+
+void UplinkPipeline::logMacCommands(const Session& s, const char* where, const Bytes& bytes) {
+  auto parsed = parseMacCommands(MacDirection::Uplink, bytes);
+  if (!parsed) {
+    metrics_.inc("mac_command_errors_total");
+    log::warn("mac_command_error", {{"device", s.itf.deviceIdOrSlug}, {"where", where}, {"error", parsed.error().toString()}});
+    return;
+  }
+  for (const auto& c : *parsed)
+    log::info("mac_command", {{"device", s.itf.deviceIdOrSlug}, {"where", where},
+                              {"command", describe(MacDirection::Uplink, c)}});
 }
 
 void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p) {

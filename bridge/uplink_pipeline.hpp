@@ -64,6 +64,7 @@ class UplinkPipeline {
   };
   Verdict process(const lorawan::Bytes& phy, const lorawan::semtech::RxPacket& p,
                   lorawan::Eui64 gateway, Pending& out);
+  void logMacCommands(const Session& s, const char* where, const lorawan::Bytes& bytes);
   void addRx(Uplink& u, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& p);
   void reject(Verdict v, const lorawan::Bytes& phy, lorawan::Eui64 gw, const std::string& detail,
               const Session* s = nullptr);

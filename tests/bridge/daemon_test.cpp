@@ -13,6 +13,7 @@
 #include "bridge/platform_sink.hpp"
 #include "bridge/replay.hpp"
 #include "lorawan/base64.hpp"
+#include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/frames.hpp"
 #include "support/temp_dir.hpp"
@@ -26,23 +27,13 @@ using testsupport::buildUplink;
 
 namespace {
 
-const AbpDevice kCellar{lorawan::DevAddr(0x26011BDA),
-                        lorawan::Aes128Key::parse("2B7E151628AED2A6ABF7158809CF4F3C").value(),
-                        lorawan::Aes128Key::parse("3C4FCF098815F7ABA6D2AE2816157E2B").value()};
-const AbpDevice kDoor{lorawan::DevAddr(0x26011BDB),
-                      lorawan::Aes128Key::parse("000102030405060708090A0B0C0D0E0F").value(),
-                      lorawan::Aes128Key::parse("0F0E0D0C0B0A09080706050403020100").value()};
+using testsupport::kCellar;
+using testsupport::kDoor;
 
 config::Interface itf(const std::string& id, const std::string& slug, const AbpDevice& d) {
-  config::Interface i;
-  i.id = id;
-  i.deviceIdOrSlug = slug;
+  config::Interface i = testsupport::abpInterface(id, slug, d);
   i.driverInstanceId = "9cf80c6a-1669-4cbf-96d0-9eefb707d294";
-  i.opts.deviceType = config::DeviceType::Abp;
   i.opts.deviceEui = lorawan::Eui64(0x70B3D57ED0000001);
-  i.opts.deviceAddress = d.devAddr;
-  i.opts.networkSessionKey = d.nwkSKey;
-  i.opts.appSessionKey = d.appSKey;
   return i;
 }
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/sqlite_store.hpp"
-#include "support/frames.hpp"
+#include "support/devices.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace bridge;
@@ -18,22 +18,12 @@ using testsupport::buildUplink;
 
 namespace {
 
-const AbpDevice kDev{lorawan::DevAddr(0x26011BDA),
-                     lorawan::Aes128Key::parse("2B7E151628AED2A6ABF7158809CF4F3C").value(),
-                     lorawan::Aes128Key::parse("3C4FCF098815F7ABA6D2AE2816157E2B").value()};
+const AbpDevice& kDev = testsupport::kCellar;
 const Eui64 kGw1(0xAA555A0000000001), kGw2(0xAA555A0000000002);
 
 config::Interface makeInterface(const std::string& id, const std::string& slug, const AbpDevice& d,
                                 bool allowDup = false) {
-  config::Interface i;
-  i.id = id;
-  i.deviceIdOrSlug = slug;
-  i.opts.deviceType = config::DeviceType::Abp;
-  i.opts.deviceAddress = d.devAddr;
-  i.opts.networkSessionKey = d.nwkSKey;
-  i.opts.appSessionKey = d.appSKey;
-  i.opts.duplicateFramecounterAllowed = allowDup;
-  return i;
+  return testsupport::abpInterface(id, slug, d, allowDup);
 }
 
 lorawan::semtech::RxPacket rx(const Bytes& phy, double rssi = -60, double snr = 5, uint32_t tmst = 1) {
@@ -203,8 +193,7 @@ TEST_F(PipelineTest, CounterResetAcceptedWhenAllowedAndReported) {
 }
 
 TEST_F(PipelineTest, SharedDevAddrIsDisambiguatedByMic) {
-  AbpDevice twin{kDev.devAddr, lorawan::Aes128Key::parse("000102030405060708090A0B0C0D0E0F").value(),
-                 lorawan::Aes128Key::parse("0F0E0D0C0B0A09080706050403020100").value()};
+  AbpDevice twin{kDev.devAddr, testsupport::kDoor.nwkSKey, testsupport::kDoor.appSKey};
   open({makeInterface("11111111-1111-4111-8111-111111111111", "cellar", kDev),
         makeInterface("22222222-2222-4222-8222-222222222222", "twin", twin)});
   send(buildUplink(twin, 1, 1, {0x22}));
