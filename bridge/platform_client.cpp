@@ -66,6 +66,11 @@ struct PlatformClient::Impl {
   Impl(const config::PlatformConfig& c, Metrics& m) : cfg(c), metrics(m) {
     url = parseHttpUrl(c.baseUrl).value_or(HttpUrl{});
     ssl.set_default_verify_paths();
+    if (!cfg.caFile.empty()) {
+      beast::error_code ec;
+      ssl.load_verify_file(cfg.caFile, ec);
+      if (ec) log::error("platform_ca_file_invalid", {{"file", cfg.caFile}, {"error", ec.message()}});
+    }
     ssl.set_verify_mode(asio::ssl::verify_peer);
     wake.expires_at(asio::steady_timer::time_point::max());
     asio::co_spawn(ioc, run(), asio::detached);

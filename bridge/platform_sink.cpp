@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace bridge {
 
@@ -31,14 +32,30 @@ struct PlatformSink::Impl {
   std::function<unsigned(const RecordedRequest&)> responder;
   std::thread thread;
 
-  asio::awaitable<void> session(tcp::socket socket) {
+  std::optional<asio::ssl::context> ssl;
+
+  asio::awaitable<void> plainSession(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
+    co_await serve(stream, stream);
+  }
+
+  asio::awaitable<void> tlsSession(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ssl);
+    beast::error_code ec;
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    co_await serve(stream, beast::get_lowest_layer(stream));
+  }
+
+  template <typename Stream>
+  asio::awaitable<void> serve(Stream& stream, beast::tcp_stream& lowest) {
     beast::flat_buffer buf;
     for (;;) {
       beast::error_code ec;
       http::request_parser<http::string_body> parser;
       parser.body_limit(8 << 20);
-      stream.expires_after(std::chrono::seconds(60));
+      lowest.expires_after(std::chrono::seconds(60));
       co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
       auto& req = parser.get();
@@ -76,15 +93,21 @@ struct PlatformSink::Impl {
       beast::error_code ec;
       tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
-      asio::co_spawn(ioc, session(std::move(s)), asio::detached);
+      if (ssl) asio::co_spawn(ioc, tlsSession(std::move(s)), asio::detached);
+      else asio::co_spawn(ioc, plainSession(std::move(s)), asio::detached);
     }
   }
 };
 
-PlatformSink::PlatformSink(const std::string& host, uint16_t port, bool print)
+PlatformSink::PlatformSink(const std::string& host, uint16_t port, bool print, std::optional<Tls> tls)
     : impl_(std::make_unique<Impl>()) {
   impl_->host = host;
   impl_->print = print;
+  if (tls) {
+    impl_->ssl.emplace(asio::ssl::context::tls_server);
+    impl_->ssl->use_certificate_chain_file(tls->certFile);
+    impl_->ssl->use_private_key_file(tls->keyFile, asio::ssl::context::pem);
+  }
   tcp::endpoint ep(asio::ip::make_address(host), port);
   impl_->acceptor.open(ep.protocol());
   impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -98,7 +121,7 @@ PlatformSink::~PlatformSink() { stop(); }
 
 uint16_t PlatformSink::port() const { return impl_->acceptor.local_endpoint().port(); }
 std::string PlatformSink::baseUrl() const {
-  return "http://" + impl_->host + ":" + std::to_string(port());
+  return (impl_->ssl ? "https://" : "http://") + impl_->host + ":" + std::to_string(port());
 }
 
 void PlatformSink::setResponder(std::function<unsigned(const RecordedRequest&)> responder) {

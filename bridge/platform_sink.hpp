@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,11 +22,15 @@ struct RecordedRequest {
 
 class PlatformSink {
  public:
-  // port 0 picks a free one. `print` writes each request to stdout.
-  PlatformSink(const std::string& host, uint16_t port, bool print = false);
+  struct Tls {
+    std::string certFile;  // PEM
+    std::string keyFile;   // PEM
+  };
+  // port 0 picks a free one. `print` writes each request to stdout. With `tls`, serves https.
+  PlatformSink(const std::string& host, uint16_t port, bool print = false, std::optional<Tls> tls = std::nullopt);
   ~PlatformSink();
   uint16_t port() const;
-  std::string baseUrl() const;  // http://host:port
+  std::string baseUrl() const;  // http(s)://host:port
 
   // Status to answer with, per request (default: 200).
   void setResponder(std::function<unsigned(const RecordedRequest&)> responder);

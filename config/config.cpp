@@ -327,7 +327,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
   }
   if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
-    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts"});
+    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file"});
     PlatformConfig pc;
     pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
     if (!pc.baseUrl.empty() && pc.baseUrl.rfind("http://", 0) != 0 && pc.baseUrl.rfind("https://", 0) != 0)
@@ -335,6 +335,12 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     pc.token = r.str(p, "token", "platform").value_or("");
     pc.timeoutMs = r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
     pc.maxAttempts = r.uint(p, "max_attempts", "platform", 1, 100).value_or(defaults::kPlatformMaxAttempts);
+    if (auto ca = r.str(p, "ca_file", "platform")) {
+      fs::path f = fs::path(*ca).is_absolute() ? fs::path(*ca) : fs::path(baseDir) / *ca;
+      std::error_code ec;
+      if (!fs::is_regular_file(f, ec)) r.error(p["ca_file"], "platform.ca_file", "\"" + f.string() + "\" is not a file");
+      pc.caFile = f.string();
+    }
     c.platform = pc;
   }
   if (const YAML::Node a = root["api"]; a.IsDefined() && r.isMap(a, "api")) {

@@ -29,6 +29,7 @@ struct PlatformConfig {
   std::string token;  // network-server bearer token; never logged
   uint32_t timeoutMs = 0;
   uint32_t maxAttempts = 0;
+  std::string caFile;  // extra CA bundle (PEM) for https platforms with a private CA
 };
 
 struct ApiToken {

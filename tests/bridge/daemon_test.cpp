@@ -49,7 +49,7 @@ class DaemonTest : public ::testing::Test {
     c.dedupWindowMs = 50;
     c.lateCopyMemoryMs = 60000;
     c.storePath = dir.file("state/bridge.db");
-    c.platform = config::PlatformConfig{sink.baseUrl() + "/api", "ns-token", 2000, 4};
+    c.platform = config::PlatformConfig{sink.baseUrl() + "/api", "ns-token", 2000, 4, ""};
     c.interfaces = {itf("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar),
                     itf("0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", "door sensor/1", kDoor)};
     return c;
@@ -266,6 +266,36 @@ TEST_F(DaemonTest, StopFlushesOpenWindows) {
   ASSERT_TRUE(fwd.pull(2));  // the push was handled before the pull was answered
   daemon->stop();
   ASSERT_TRUE(sink.waitForRequests(1, 10s));
+}
+
+TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {
+  const std::string tlsDir = std::string(LB_FIXTURES_DIR) + "/tls/";
+  PlatformSink sink("127.0.0.1", 0, false, PlatformSink::Tls{tlsDir + "localhost.crt", tlsDir + "localhost.key"});
+  testsupport::TempDir dir;
+  auto run = [&](const std::string& caFile, uint16_t token) {
+    config::Config c;
+    c.udpListen = {"127.0.0.1", 0};
+    c.dedupWindowMs = 20;
+    c.lateCopyMemoryMs = 60000;
+    c.storePath = dir.file("tls" + std::to_string(token) + ".db");
+    // "localhost" is the certificate's name: host-name verification is on.
+    c.platform = config::PlatformConfig{"https://localhost:" + std::to_string(sink.port()) + "/api", "tok", 2000, 1, caFile};
+    c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar)};
+    auto d = Daemon::create(c);
+    EXPECT_TRUE(d.has_value());
+    (*d)->start();
+    testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+    EXPECT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, token, 1, {'t'})), token));
+    EXPECT_TRUE(fwd.pull(token));
+    (*d)->stop();  // waits for delivery (or its failure) of the closed window
+    return (*d)->metrics().counter("platform_requests_total{result=\"ok\"}");
+  };
+  EXPECT_EQ(run("", 1), 0u);  // self-signed and not trusted: never sent
+  EXPECT_EQ(sink.requests().size(), 0u);
+  EXPECT_EQ(run(tlsDir + "localhost.crt", 2), 1u);
+  ASSERT_EQ(sink.requests().size(), 1u);
+  EXPECT_EQ(sink.requests()[0].target, "/api/devices/cellar/data");
+  EXPECT_EQ(sink.requests()[0].authorization, "Bearer tok");
 }
 
 }  // namespace
