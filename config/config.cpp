@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/defaults.hpp"
+#include "lorawan/region/band.hpp"
 
 namespace config {
 namespace {
@@ -139,6 +140,12 @@ class Reader {
   std::string file_;
   std::vector<std::string> errors_;
 };
+
+std::string bandList() {
+  std::string s;
+  for (auto n : lorawan::region::bandNames()) s += (s.empty() ? "" : ", ") + std::string(n);
+  return s;
+}
 
 auto parseKey = [](const std::string& s) { return lorawan::Aes128Key::parse(s); };
 auto parseEui = [](const std::string& s) { return lorawan::Eui64::parse(s); };
@@ -303,6 +310,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
   if (const YAML::Node n = root["network"]; n.IsDefined() && r.isMap(n, "network")) {
     r.allowOnly(n, "network", {"region", "net_id", "dedup_window_ms", "late_copy_memory_ms"});
     c.region = r.str(n, "region", "network").value_or(c.region);
+    if (!lorawan::region::findBand(c.region)) r.error(n["region"], "network.region", "\"" + c.region + "\", want one of " + bandList());
     if (auto id = r.typed<lorawan::NetId>(n, "net_id", "network",
                                           [](const std::string& s) { return lorawan::NetId::parse(s); }))
       c.netId = *id;
@@ -319,6 +327,8 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
         GatewayConfig gw;
         if (auto e = r.typed<lorawan::Eui64>(g[i], "eui", p, parseEui, true)) gw.eui = *e;
         gw.region = r.str(g[i], "region", p).value_or(c.region);
+        if (!lorawan::region::findBand(gw.region))
+          r.error(g[i]["region"], p + ".region", "\"" + gw.region + "\", want one of " + bandList());
         c.gateways.push_back(gw);
       }
   }

@@ -86,6 +86,8 @@ const BadCase kBad[] = {
      "bridge.yaml:3: platform.token: environment variable LB_SURELY_UNSET_VAR is not set"},
     {"bad role", "api:\n  tokens:\n    - { token: a, roles: [root] }\n", "api.tokens[0].roles: \"root\""},
     {"invalid yaml", "listen: [\n", "bridge.yaml:2: invalid YAML"},
+    {"unknown region", "network:\n  region: EU999\n", "bridge.yaml:2: network.region: \"EU999\", want one of EU868, US915"},
+    {"unknown gateway region", "gateways:\n  - { eui: \"AA555A0000000000\", region: Mars }\n", "gateways[0].region: \"Mars\""},
 };
 
 TEST(Config, ErrorsNameFileLineAndKey) {

@@ -1,0 +1,33 @@
+// US902-928 (RP002-1.0.3 §2.5): 64 x 125 kHz + 8 x 500 kHz uplink channels, 8 x 500 kHz downlink.
+#include "lorawan/region/band.hpp"
+
+namespace lorawan::region {
+namespace {
+using M = Modulation;
+constexpr DataRate kDr[] = {
+    {M::Lora, 10, 125000, 0, 11, true, false},  {M::Lora, 9, 125000, 0, 53, true, false},
+    {M::Lora, 8, 125000, 0, 125, true, false},  {M::Lora, 7, 125000, 0, 242, true, false},
+    {M::Lora, 8, 500000, 0, 242, true, false},  {M::LrFhss, 0, 0, 0, 50, true, false},
+    {M::LrFhss, 0, 0, 0, 125, true, false},     {},
+    {M::Lora, 12, 500000, 0, 53, false, true},  {M::Lora, 11, 500000, 0, 129, false, true},
+    {M::Lora, 10, 500000, 0, 242, false, true}, {M::Lora, 9, 500000, 0, 242, false, true},
+    {M::Lora, 8, 500000, 0, 242, false, true},  {M::Lora, 7, 500000, 0, 242, false, true},
+};
+// Rows: uplink DR0..DR6; columns: RX1DROffset 0..3.
+constexpr uint8_t kRx1[7][4] = {{10, 9, 8, 8}, {11, 10, 9, 8}, {12, 11, 10, 9}, {13, 12, 11, 10},
+                                {13, 13, 12, 11}, {10, 9, 8, 8}, {11, 10, 9, 8}};
+uint8_t rx1Dr(uint8_t up, uint8_t off) { return up < 7 && off < 4 ? kRx1[up][off] : 8; }
+// Uplink channel n (125 kHz: 902.3 MHz + 200 kHz n; 500 kHz: 903.0 MHz + 1.6 MHz (n - 64)) answers
+// on downlink channel n mod 8: 923.3 MHz + 600 kHz (n mod 8).
+uint64_t rx1Freq(uint64_t up) {
+  uint64_t ch = up >= 902300000 && (up - 902300000) % 200000 == 0 && (up - 902300000) / 200000 < 64
+                    ? (up - 902300000) / 200000
+                    : 64 + (up >= 903000000 ? (up - 903000000) / 1600000 : 0);
+  return 923300000 + (ch % 8) * 600000;
+}
+constexpr uint64_t kJoin[] = {902300000};
+}  // namespace
+
+extern const Band kUs915{"US915", kDr, 3, rx1Dr, rx1Freq, 923300000, 8, 20, 1, kJoin};
+
+}  // namespace lorawan::region
