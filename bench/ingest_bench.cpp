@@ -65,6 +65,9 @@ class NullStore final : public Store {
   void recordUplink(StoredUplink) override {}
   void flush() override {}
   std::vector<StoredUplink> recentUplinks(const std::string&, size_t) override { return {}; }
+  std::optional<SessionRecord> loadSession(const std::string&) override { return std::nullopt; }
+  OtaaState loadOtaa(uint64_t) override { return {}; }
+  void commitJoin(const std::string&, uint64_t, const OtaaState&, const SessionRecord&) override {}
 };
 
 void runIngest(benchmark::State& state, Store& store) {

@@ -1,30 +1,61 @@
 #include "bridge/session_registry.hpp"
 
+#include <algorithm>
+
 namespace bridge {
 
 void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Store& store) {
   sessions_.clear();
   byAddr_.clear();
-  std::shared_ptr<const codecs::Codec> raw = codecs::makeRawCodec();
+  otaa_.clear();
   for (const auto& itf : interfaces) {
     const auto& o = itf.opts;
-    if (!o.deviceAddress || !o.networkSessionKey || !o.appSessionKey) continue;
     auto s = std::make_unique<Session>();
     s->itf = itf;
-    s->devAddr = *o.deviceAddress;
-    s->nwkSKey = *o.networkSessionKey;
-    s->appSKey = *o.appSessionKey;
-    s->codec = raw;
+    if (o.deviceType == config::DeviceType::Otaa) {
+      if (o.deviceEui) otaa_[*o.deviceEui] = itf;
+      auto rec = store.loadSession(itf.id);
+      if (!rec) continue;  // not joined yet
+      auto k = [](const std::string& h) { return lorawan::Aes128Key::parse(h).value_or(lorawan::Aes128Key()); };
+      s->devAddr = lorawan::DevAddr(rec->devAddr);
+      s->nwkSKey = k(rec->fNwkSIntKey);
+      s->sNwkSIntKey = k(rec->sNwkSIntKey);
+      s->nwkSEncKey = k(rec->nwkSEncKey);
+      s->appSKey = k(rec->appSKey);
+      s->lorawan11 = rec->lorawan11;
+    } else {
+      if (!o.deviceAddress || !o.networkSessionKey || !o.appSessionKey) continue;
+      s->devAddr = *o.deviceAddress;
+      s->nwkSKey = *o.networkSessionKey;
+      s->appSKey = *o.appSessionKey;
+    }
     // Counters belong to a session: a new DevAddr for the interface starts from scratch.
     if (auto st = store.loadFCnt(itf.id); st && st->devAddr == s->devAddr.value()) s->fcnt = *st;
-    byAddr_[s->devAddr].push_back(s.get());
-    sessions_.push_back(std::move(s));
+    install(std::move(s));
   }
+}
+
+Session& SessionRegistry::install(std::unique_ptr<Session> s) {
+  s->codec = raw_;
+  auto& slot = sessions_[s->itf.id];
+  if (slot) {
+    auto& list = byAddr_[slot->devAddr];
+    list.erase(std::remove(list.begin(), list.end(), slot.get()), list.end());
+    if (list.empty()) byAddr_.erase(slot->devAddr);
+  }
+  byAddr_[s->devAddr].push_back(s.get());
+  slot = std::move(s);
+  return *slot;
 }
 
 const std::vector<Session*>& SessionRegistry::byDevAddr(lorawan::DevAddr a) const {
   auto it = byAddr_.find(a);
   return it == byAddr_.end() ? none_ : it->second;
+}
+
+const config::Interface* SessionRegistry::otaaByDevEui(lorawan::Eui64 devEui) const {
+  auto it = otaa_.find(devEui);
+  return it == otaa_.end() ? nullptr : &it->second;
 }
 
 }  // namespace bridge

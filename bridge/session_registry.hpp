@@ -1,6 +1,7 @@
 #pragma once
-// ABP/OTAA sessions of the configured interfaces, looked up by DevAddr. Several sessions may share
-// a DevAddr; the MIC tells them apart.
+// Sessions of the configured interfaces (ABP from config, OTAA from joins), looked up by DevAddr.
+// Several sessions may share a DevAddr; the MIC tells them apart. OTAA devices are also found by
+// DevEUI for joins.
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -16,22 +17,30 @@ namespace bridge {
 struct Session {
   config::Interface itf;
   lorawan::DevAddr devAddr;
-  lorawan::Aes128Key nwkSKey;
+  lorawan::Aes128Key nwkSKey;  // 1.0.x NwkSKey; FNwkSIntKey in 1.1
   lorawan::Aes128Key appSKey;
+  bool lorawan11 = false;
+  lorawan::Aes128Key sNwkSIntKey, nwkSEncKey;  // 1.1 only
   std::optional<FCntState> fcnt;  // nullopt: no frame accepted yet in this session
   std::shared_ptr<const codecs::Codec> codec;
 };
 
 class SessionRegistry {
  public:
-  // Builds sessions for interfaces that have one (ABP today); counters come from the store.
+  // ABP sessions from the interfaces; OTAA sessions from the store's last join.
   void load(const std::vector<config::Interface>& interfaces, Store& store);
   const std::vector<Session*>& byDevAddr(lorawan::DevAddr a) const;
+  // OTAA interfaces by DevEUI (whether joined or not).
+  const config::Interface* otaaByDevEui(lorawan::Eui64 devEui) const;
+  // Replaces the interface's session (a join): the old DevAddr stops matching at once.
+  Session& install(std::unique_ptr<Session> s);
   size_t size() const { return sessions_.size(); }
 
  private:
-  std::vector<std::unique_ptr<Session>> sessions_;
+  std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by interface id
   std::unordered_map<lorawan::DevAddr, std::vector<Session*>> byAddr_;
+  std::unordered_map<lorawan::Eui64, config::Interface> otaa_;
+  std::shared_ptr<const codecs::Codec> raw_ = codecs::makeRawCodec();
   std::vector<Session*> none_;
 };
 

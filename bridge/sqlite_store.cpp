@@ -36,7 +36,13 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "CREATE TABLE IF NOT EXISTS uplinks(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
       " received_at_ms INTEGER NOT NULL, interface_id TEXT NOT NULL, device TEXT NOT NULL,"
       " event_json TEXT NOT NULL);"
-      "CREATE INDEX IF NOT EXISTS uplinks_device ON uplinks(device, seq);";
+      "CREATE INDEX IF NOT EXISTS uplinks_device ON uplinks(device, seq);"
+      "CREATE TABLE IF NOT EXISTS sessions(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT NULL,"
+      " lorawan11 INTEGER NOT NULL, f_nwk_s_int_key TEXT NOT NULL, s_nwk_s_int_key TEXT NOT NULL,"
+      " nwk_s_enc_key TEXT NOT NULL, app_s_key TEXT NOT NULL, join_nonce INTEGER NOT NULL,"
+      " dev_nonce INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS otaa_state(dev_eui INTEGER PRIMARY KEY, last_join_nonce INTEGER NOT NULL,"
+      " dev_nonces TEXT NOT NULL);";
   if (!s->exec(schema)) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   s->loadFCnt_ = s->prepare("SELECT dev_addr, last_fcnt, last_hash FROM fcnt_state WHERE interface_id=?");
   s->saveFCnt_ = s->prepare(
@@ -125,6 +131,76 @@ void SqliteStore::flush() {
                       std::to_string(retention_);
     exec(sql.c_str());
   }
+}
+
+std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfaceId) {
+  sqlite3_stmt* st = prepare(
+      "SELECT dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key, app_s_key, join_nonce,"
+      " dev_nonce FROM sessions WHERE interface_id=?");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  std::optional<SessionRecord> out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+    out = SessionRecord{uint32_t(sqlite3_column_int64(st, 0)), sqlite3_column_int(st, 1) != 0, text(2), text(3),
+                        text(4), text(5), uint32_t(sqlite3_column_int64(st, 6)), uint16_t(sqlite3_column_int(st, 7))};
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+OtaaState SqliteStore::loadOtaa(uint64_t devEui) {
+  sqlite3_stmt* st = prepare("SELECT last_join_nonce, dev_nonces FROM otaa_state WHERE dev_eui=?");
+  sqlite3_bind_int64(st, 1, int64_t(devEui));
+  OtaaState out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    out.lastJoinNonce = uint32_t(sqlite3_column_int64(st, 0));
+    std::string list = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+    size_t pos = 0;
+    while (pos < list.size()) {
+      size_t comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      out.devNonces.push_back(uint16_t(std::stoul(list.substr(pos, comma - pos))));
+      pos = comma + 1;
+    }
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
+                             const SessionRecord& s) {
+  flush();  // earlier buffered counters first: one ordered history
+  exec("BEGIN");
+  std::string nonces;
+  for (uint16_t n : otaa.devNonces) nonces += (nonces.empty() ? "" : ",") + std::to_string(n);
+  sqlite3_stmt* st = prepare(
+      "INSERT INTO otaa_state(dev_eui, last_join_nonce, dev_nonces) VALUES(?,?,?) ON CONFLICT(dev_eui)"
+      " DO UPDATE SET last_join_nonce=excluded.last_join_nonce, dev_nonces=excluded.dev_nonces");
+  sqlite3_bind_int64(st, 1, int64_t(devEui));
+  sqlite3_bind_int64(st, 2, otaa.lastJoinNonce);
+  sqlite3_bind_text(st, 3, nonces.c_str(), -1, SQLITE_TRANSIENT);
+  bool ok = sqlite3_step(st) == SQLITE_DONE;
+  sqlite3_finalize(st);
+  st = prepare(
+      "INSERT OR REPLACE INTO sessions(interface_id, dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key,"
+      " nwk_s_enc_key, app_s_key, join_nonce, dev_nonce) VALUES(?,?,?,?,?,?,?,?,?)");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, s.devAddr);
+  sqlite3_bind_int(st, 3, s.lorawan11 ? 1 : 0);
+  sqlite3_bind_text(st, 4, s.fNwkSIntKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, s.sNwkSIntKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 6, s.nwkSEncKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 7, s.appSKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 8, s.joinNonce);
+  sqlite3_bind_int(st, 9, s.devNonce);
+  ok = sqlite3_step(st) == SQLITE_DONE && ok;
+  sqlite3_finalize(st);
+  st = prepare("DELETE FROM fcnt_state WHERE interface_id=?");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  ok = sqlite3_step(st) == SQLITE_DONE && ok;
+  sqlite3_finalize(st);
+  if (!ok) log::error("store_error", {{"op", "commit_join"}, {"error", sqlite3_errmsg(db_)}});
+  exec("COMMIT");
 }
 
 std::vector<StoredUplink> SqliteStore::recentUplinks(const std::string& device, size_t limit) {

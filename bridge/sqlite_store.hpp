@@ -24,6 +24,10 @@ class SqliteStore final : public Store {
   void recordUplink(StoredUplink u) override;
   void flush() override;
   std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) override;
+  std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
+  OtaaState loadOtaa(uint64_t devEui) override;
+  void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
+                  const SessionRecord& session) override;
 
  private:
   SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}

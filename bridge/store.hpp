@@ -15,6 +15,21 @@ struct FCntState {
   uint64_t lastHash = 0;   // hash of that frame's bytes: tells a retransmission from a replay
 };
 
+// An OTAA session's keys (LoRaWAN 1.0.x uses nwkSKey for all three network keys).
+struct SessionRecord {
+  uint32_t devAddr = 0;
+  bool lorawan11 = false;
+  std::string fNwkSIntKey, sNwkSIntKey, nwkSEncKey, appSKey;  // hex; this store file is 0600
+  uint32_t joinNonce = 0;
+  uint16_t devNonce = 0;
+};
+
+// Join-server state of one DevEUI: JoinNonce only grows; recent DevNonces are remembered.
+struct OtaaState {
+  uint32_t lastJoinNonce = 0;
+  std::vector<uint16_t> devNonces;  // most recent last, bounded
+};
+
 struct StoredUplink {
   std::string id;
   int64_t receivedAtMs = 0;
@@ -32,6 +47,13 @@ class Store {
   virtual void recordUplink(StoredUplink u) = 0;
   virtual void flush() = 0;
   virtual std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) = 0;
+
+  virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
+  virtual OtaaState loadOtaa(uint64_t devEui) = 0;
+  // A join, durable when this returns: nonces and the new session in one commit, before the
+  // JoinAccept is sent. Also resets the interface's uplink counters (a new session).
+  virtual void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
+                          const SessionRecord& session) = 0;
 };
 
 }  // namespace bridge
