@@ -1,9 +1,11 @@
 #include "lorawan/semtech_udp.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
+#include <nlohmann/json.hpp>
 #include <simdjson.h>
 
 #include "lorawan/base64.hpp"
@@ -307,6 +309,22 @@ Bytes makePullResp(uint8_t version, uint16_t token, const std::string& txpkJson)
   Bytes out = header(version, version == 1 ? 0 : token, Identifier::PullResp);
   out.insert(out.end(), txpkJson.begin(), txpkJson.end());
   return out;
+}
+
+std::string txpkJson(const TxPacket& tx) {
+  nlohmann::json t;
+  t["imme"] = tx.immediate;
+  if (!tx.immediate) t["tmst"] = tx.tmst;
+  t["freq"] = double(tx.frequencyHz) / 1e6;  // MHz, as forwarders expect
+  t["rfch"] = tx.rfChain;
+  t["powe"] = tx.powerDbm;
+  t["modu"] = tx.modulation;
+  t["datr"] = tx.dataRate;
+  t["codr"] = tx.codeRate;
+  t["ipol"] = tx.invertPolarity;
+  t["size"] = tx.phyPayload.size();
+  t["data"] = base64Encode(tx.phyPayload);
+  return nlohmann::json{{"txpk", t}}.dump();
 }
 
 std::expected<TxAck, ParseError> parseTxAck(std::span<const uint8_t> body) {

@@ -95,6 +95,21 @@ Bytes makePushData(uint8_t version, uint16_t token, Eui64 gateway, const std::st
 Bytes makePullData(uint8_t version, uint16_t token, Eui64 gateway);
 Bytes makePullResp(uint8_t version, uint16_t token, const std::string& txpkJson);
 
+// A downlink for PULL_RESP (`txpk`). Timed on the gateway's concentrator clock (tmst).
+struct TxPacket {
+  bool immediate = false;
+  uint32_t tmst = 0;
+  uint64_t frequencyHz = 0;
+  int rfChain = 0;
+  int powerDbm = 14;
+  std::string modulation = "LORA";
+  std::string dataRate;          // "SF7BW125"
+  std::string codeRate = "4/5";
+  bool invertPolarity = true;    // downlinks to devices: ipol true
+  Bytes phyPayload;
+};
+std::string txpkJson(const TxPacket& tx);  // {"txpk":{...}}
+
 // TX_ACK error values of PROTOCOL.TXT; "NONE" is success.
 struct TxAck {
   std::string error = "NONE";

@@ -41,7 +41,7 @@ class DevAddr {
   static std::expected<DevAddr, std::string> parse(std::string_view hex);
   static DevAddr fromLe(std::span<const uint8_t, 4> le);
   void toLe(uint8_t* out) const;
-  uint32_t value() const { return v_; }
+  constexpr uint32_t value() const { return v_; }
   std::string toString() const;  // 8 lowercase hex digits
   auto operator<=>(const DevAddr&) const = default;
 
@@ -57,8 +57,8 @@ class NetId {
   static std::expected<NetId, std::string> parse(std::string_view hex);
   static NetId fromLe(std::span<const uint8_t, 3> le);
   void toLe(uint8_t* out) const;
-  uint32_t value() const { return v_; }
-  uint8_t type() const { return uint8_t(v_ >> 21); }
+  constexpr uint32_t value() const { return v_; }
+  constexpr uint8_t type() const { return uint8_t(v_ >> 21); }
   std::string toString() const;  // 6 lowercase hex digits
   auto operator<=>(const NetId&) const = default;
 

@@ -146,3 +146,26 @@ TEST(SemtechUdp, PullRespAndTxAck) {
 }
 
 }  // namespace
+
+namespace {
+TEST(SemtechUdp, TxpkJsonForPullResp) {
+  lorawan::semtech::TxPacket tx;
+  tx.tmst = 4294967295u;
+  tx.frequencyHz = 923300000;
+  tx.powerDbm = 20;
+  tx.dataRate = "SF12BW500";
+  tx.phyPayload = {0x20, 0x01};
+  auto j = nlohmann::json::parse(lorawan::semtech::txpkJson(tx));
+  const auto& t = j["txpk"];
+  EXPECT_EQ(t["imme"], false);
+  EXPECT_EQ(t["tmst"], 4294967295u);
+  EXPECT_DOUBLE_EQ(t["freq"].get<double>(), 923.3);
+  EXPECT_EQ(t["powe"], 20);
+  EXPECT_EQ(t["modu"], "LORA");
+  EXPECT_EQ(t["datr"], "SF12BW500");
+  EXPECT_EQ(t["codr"], "4/5");
+  EXPECT_EQ(t["ipol"], true);
+  EXPECT_EQ(t["size"], 2);
+  EXPECT_EQ(t["data"], "IAE=");
+}
+}  // namespace
