@@ -7,13 +7,17 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bridge/downlink_scheduler.hpp"
 #include "bridge/gateway_registry.hpp"
+#include "bridge/join_server.hpp"
 #include "bridge/log.hpp"
 #include "bridge/metrics.hpp"
 #include "bridge/platform_client.hpp"
 #include "bridge/session_registry.hpp"
 #include "bridge/sqlite_store.hpp"
 #include "bridge/udp_server.hpp"
+#include "lorawan/phy_payload.hpp"
+#include "lorawan/region/band.hpp"
 #include "bridge/uplink_pipeline.hpp"
 
 namespace bridge {
@@ -31,6 +35,8 @@ struct Daemon::Impl {
   std::unique_ptr<PlatformClient> platform;
   std::unique_ptr<UplinkPipeline> pipeline;
   std::unique_ptr<UdpServer> udp;
+  std::unique_ptr<DownlinkScheduler> downlinks;
+  std::unique_ptr<JoinServer> joins;
   asio::steady_timer windowTimer{ioc};
   std::optional<UplinkPipeline::Clock::time_point> armedFor;
   bool stopped = false;
@@ -47,11 +53,27 @@ struct Daemon::Impl {
     store->flush();
   }
 
+  void onEvent(const std::string& device, const std::string& json, const std::string& id) {
+    if (platform) platform->post("/devices/" + urlEncodePathSegment(device) + "/events", json, id);
+  }
+
+  void onRx(lorawan::Eui64 gw, lorawan::semtech::RxPacket&& rx) {
+    const auto now = UplinkPipeline::Clock::now();
+    // Joins are answered at once (the JoinAccept must leave within milliseconds); copies are
+    // recognised by the join server's cache, not by the uplink dedup window.
+    if (!rx.phyPayload.empty() && rx.crcStatus == 1 && (rx.phyPayload[0] >> 5) == uint8_t(lorawan::MType::JoinRequest)) {
+      metrics.inc("uplinks_received_total");
+      joins->onJoinRequest(gw, rx, now);
+      return;
+    }
+    pipeline->onRxPacket(gw, std::move(rx), now);
+  }
+
   void onUplink(const Uplink& u, const std::string& json) {
     if (!platform) return;  // embedded default: kept in the store, shown in the log
     const std::string device = urlEncodePathSegment(u.deviceIdOrSlug);
     platform->post("/devices/" + device + "/data", json, u.id);
-    if (u.fcntReset) platform->post("/devices/" + device + "/events", toFCntResetEventJson(u), u.id + "-reset");
+    if (u.fcntReset) onEvent(u.deviceIdOrSlug, toFCntResetEventJson(u), u.id + "-reset");
   }
 
   // Keeps one timer armed for the earliest open dedup window.
@@ -93,13 +115,37 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   try {
     impl->udp = std::make_unique<UdpServer>(
         impl->ioc, udp::endpoint(addr, cfg.udpListen.port), impl->gateways, impl->metrics,
-        [p](lorawan::Eui64 gw, lorawan::semtech::RxPacket&& rx) {
-          p->pipeline->onRxPacket(gw, std::move(rx), UplinkPipeline::Clock::now());
-        },
-        [p] { p->armTimer(); });
+        [p](lorawan::Eui64 gw, lorawan::semtech::RxPacket&& rx) { p->onRx(gw, std::move(rx)); },
+        [p] { p->armTimer(); },
+        [p](lorawan::Eui64 gw, uint16_t token, const std::string& error) {
+          p->downlinks->onTxAck(gw, token, error, DownlinkScheduler::Clock::now());
+        });
   } catch (const boost::system::system_error& e) {
     return std::unexpected("listen.udp " + cfg.udpListen.toString() + ": " + e.code().message());
   }
+  impl->downlinks = std::make_unique<DownlinkScheduler>(
+      impl->gateways, [p](const udp::endpoint& to, std::span<const uint8_t> b) { p->udp->sendTo(to, b); },
+      impl->metrics);
+  JoinSettings js;
+  js.netId = cfg.netId;
+  js.band = lorawan::region::findBand(cfg.region);
+  for (const auto& g : cfg.gateways)
+    if (auto* b = lorawan::region::findBand(g.region)) js.gatewayBands[g.eui.value()] = b;
+  js.rx1DrOffset = cfg.rx1DrOffset;
+  js.rx1DelaySeconds = cfg.rx1DelaySeconds;
+  js.extraChannelsHz = cfg.extraChannelsHz;
+  js.subBand = cfg.subBand;
+  js.dedupWindow = std::chrono::milliseconds(cfg.dedupWindowMs);
+  if (!js.band) return std::unexpected("network.region: unknown band " + cfg.region);
+  impl->joins = std::make_unique<JoinServer>(
+      js, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
+      [p](const std::string& device, const std::string& id, const std::string& json) { p->onEvent(device, json, id); },
+      [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      },
+      std::random_device{}());
   impl->udp->start();
   log::info("bridge_started", {{"udp", impl->udp->localEndpoint().address().to_string() + ":" +
                                            std::to_string(impl->udp->localEndpoint().port())},

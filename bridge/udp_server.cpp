@@ -9,8 +9,13 @@ using asio::ip::udp;
 using namespace lorawan;
 
 UdpServer::UdpServer(asio::io_context& ioc, const udp::endpoint& listen, GatewayRegistry& gateways,
-                     Metrics& metrics, RxHandler onRx, AfterDatagram after)
-    : socket_(ioc), gateways_(gateways), metrics_(metrics), onRx_(std::move(onRx)), after_(std::move(after)) {
+                     Metrics& metrics, RxHandler onRx, AfterDatagram after, TxAckHandler onTxAck)
+    : socket_(ioc),
+      gateways_(gateways),
+      metrics_(metrics),
+      onRx_(std::move(onRx)),
+      after_(std::move(after)),
+      onTxAck_(std::move(onTxAck)) {
   socket_.open(listen.protocol());
   socket_.bind(listen);
   // Bursts from many gateways: a larger kernel buffer absorbs them instead of dropping.
@@ -92,6 +97,7 @@ void UdpServer::handle(std::span<const uint8_t> bytes) {
         return;
       }
       metrics_.inc("tx_acks_total{error=\"" + ack->error + "\"}");
+      if (onTxAck_) onTxAck_(*dg->gatewayEui, dg->token, ack->error);
       break;
     }
     default:

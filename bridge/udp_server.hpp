@@ -18,9 +18,11 @@ class UdpServer {
   using RxHandler = std::function<void(lorawan::Eui64, lorawan::semtech::RxPacket&&)>;
   // Called after each datagram, once its packets were handed over (to arm timers, flush).
   using AfterDatagram = std::function<void()>;
+  using TxAckHandler = std::function<void(lorawan::Eui64, uint16_t token, const std::string& error)>;
 
   UdpServer(boost::asio::io_context& ioc, const boost::asio::ip::udp::endpoint& listen,
-            GatewayRegistry& gateways, Metrics& metrics, RxHandler onRx, AfterDatagram after);
+            GatewayRegistry& gateways, Metrics& metrics, RxHandler onRx, AfterDatagram after,
+            TxAckHandler onTxAck = nullptr);
   boost::asio::ip::udp::endpoint localEndpoint() const { return socket_.local_endpoint(); }
   void start() { receive(); }
   void close();
@@ -37,6 +39,7 @@ class UdpServer {
   Metrics& metrics_;
   RxHandler onRx_;
   AfterDatagram after_;
+  TxAckHandler onTxAck_;
   lorawan::semtech::PushDataParser parser_;
   boost::asio::ip::udp::endpoint from_;
   std::array<uint8_t, 65536> buffer_{};

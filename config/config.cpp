@@ -178,11 +178,15 @@ void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
   } else if (r.isMap(o, op)) {
     r.allowOnly(o, op, {"enabled", "managed", "device_type", "device_eui", "eui", "device_key",
                         "network_key", "device_address", "network_session_key", "app_session_key",
-                        "duplicate_framecounter_allowed"});
+                        "duplicate_framecounter_allowed", "mac_version"});
     auto& x = itf.opts;
     x.enabled = r.boolean(o, "enabled", op).value_or(true);
     x.managed = r.boolean(o, "managed", op).value_or(true);
     x.duplicateFramecounterAllowed = r.boolean(o, "duplicate_framecounter_allowed", op).value_or(false);
+    x.macVersion = r.str(o, "mac_version", op).value_or(x.macVersion);
+    if (x.macVersion != "1.0.0" && x.macVersion != "1.0.1" && x.macVersion != "1.0.2" && x.macVersion != "1.0.3" &&
+        x.macVersion != "1.0.4" && x.macVersion != "1.1")
+      r.error(o["mac_version"], op + ".mac_version", "\"" + x.macVersion + "\", want 1.0.0 .. 1.0.4 or 1.1");
     auto type = r.str(o, "device_type", op, true);
     if (type == "abp") x.deviceType = DeviceType::Abp;
     else if (type == "otaa") x.deviceType = DeviceType::Otaa;
@@ -307,8 +311,12 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     hostPort(l, "udp", "listen", c.udpListen);
     hostPort(l, "api", "listen", c.apiListen);
   }
+  bool extraSet = false;
+  c.rx1DelaySeconds = defaults::kRx1DelaySeconds;
+  c.subBand = defaults::kSubBand;
   if (const YAML::Node n = root["network"]; n.IsDefined() && r.isMap(n, "network")) {
-    r.allowOnly(n, "network", {"region", "net_id", "dedup_window_ms", "late_copy_memory_ms"});
+    r.allowOnly(n, "network", {"region", "net_id", "dedup_window_ms", "late_copy_memory_ms", "rx1_delay_s",
+                               "rx1_dr_offset", "extra_channels", "sub_band"});
     c.region = r.str(n, "region", "network").value_or(c.region);
     if (!lorawan::region::findBand(c.region)) r.error(n["region"], "network.region", "\"" + c.region + "\", want one of " + bandList());
     if (auto id = r.typed<lorawan::NetId>(n, "net_id", "network",
@@ -316,7 +324,26 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
       c.netId = *id;
     c.dedupWindowMs = r.uint(n, "dedup_window_ms", "network", 1, 5000).value_or(c.dedupWindowMs);
     c.lateCopyMemoryMs = r.uint(n, "late_copy_memory_ms", "network", 1000, 3600000).value_or(c.lateCopyMemoryMs);
+    c.rx1DelaySeconds = uint8_t(r.uint(n, "rx1_delay_s", "network", 1, 15).value_or(c.rx1DelaySeconds));
+    c.rx1DrOffset = uint8_t(r.uint(n, "rx1_dr_offset", "network", 0, 7).value_or(c.rx1DrOffset));
+    c.subBand = int(r.uint(n, "sub_band", "network", 1, 8).value_or(uint32_t(c.subBand)));
+    if (const YAML::Node ch = n["extra_channels"]; ch.IsDefined()) {
+      extraSet = true;
+      if (!ch.IsSequence() || ch.size() > 5) {
+        r.error(ch, "network.extra_channels", "want a list of at most 5 frequencies in MHz");
+      } else {
+        for (const auto& f : ch) {
+          double mhz;
+          if (!f.IsScalar() || !YAML::convert<double>::decode(f, mhz) || mhz < 100 || mhz > 3000)
+            r.error(f, "network.extra_channels", "\"" + f.as<std::string>("?") + "\" is not a frequency in MHz");
+          else
+            c.extraChannelsHz.push_back(uint64_t(mhz * 1e6 + 0.5));
+        }
+      }
+    }
   }
+  if (!extraSet && c.region == "EU868")
+    c.extraChannelsHz.assign(std::begin(defaults::kEu868ExtraChannels), std::end(defaults::kEu868ExtraChannels));
   if (const YAML::Node g = root["gateways"]; g.IsDefined()) {
     if (!g.IsSequence()) r.error(g, "gateways", "want a list");
     else

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config/defaults.hpp"
 #include "config/interface.hpp"
 #include "lorawan/types.hpp"
 
@@ -40,10 +41,14 @@ struct ApiToken {
 struct Config {
   HostPort udpListen;
   HostPort apiListen;
-  std::string region;
+  std::string region = defaults::kRegion;
   lorawan::NetId netId;
-  uint32_t dedupWindowMs = 0;
-  uint32_t lateCopyMemoryMs = 0;
+  uint32_t dedupWindowMs = defaults::kDedupWindowMs;
+  uint8_t rx1DelaySeconds = 1;
+  uint8_t rx1DrOffset = 0;
+  std::vector<uint64_t> extraChannelsHz;  // CFList type 0 (EU-like bands)
+  int subBand = 2;                        // CFList type 1 (US915/AU915)
+  uint32_t lateCopyMemoryMs = defaults::kLateCopyMemoryMs;
   std::vector<GatewayConfig> gateways;
   std::string storePath;
   std::optional<PlatformConfig> platform;

@@ -21,6 +21,9 @@ struct InterfaceOpts {
   std::optional<lorawan::Aes128Key> networkSessionKey;
   std::optional<lorawan::Aes128Key> appSessionKey;
   bool duplicateFramecounterAllowed = false;
+  // Our extension to seed 000: the device's LoRaWAN version ("1.0.2", "1.0.3", "1.0.4", "1.1").
+  // From 1.0.4 DevNonces must increase; 1.1 joins use the NwkKey (network_key) and OptNeg.
+  std::string macVersion = "1.0.3";
 };
 
 struct CodecConfig {
