@@ -28,6 +28,16 @@ Bytes buildUplink(const AbpDevice& d, uint32_t fcnt, uint8_t fport, const Bytes&
   return bytes;
 }
 
+Bytes buildJoinRequest(const Aes128Key& key, Eui64 joinEui, Eui64 devEui, uint16_t devNonce) {
+  PhyPayload phy;
+  phy.mhdr.mtype = MType::JoinRequest;
+  phy.payload = JoinRequestPayload{joinEui, devEui, devNonce};
+  Bytes b = serialize(phy);
+  Mic mic = joinRequestMic(key, micInput(b));
+  std::copy(mic.begin(), mic.end(), b.end() - 4);
+  return b;
+}
+
 std::string rxpkJson(const Bytes& phy, uint32_t tmst, double rssi, double snr, double freqMhz,
                      int chan) {
   char buf[512];
