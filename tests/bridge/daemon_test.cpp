@@ -13,6 +13,8 @@
 #include "bridge/platform_sink.hpp"
 #include "bridge/replay.hpp"
 #include "lorawan/base64.hpp"
+#include "lorawan/join_accept.hpp"
+#include "lorawan/security.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/frames.hpp"
@@ -266,6 +268,89 @@ TEST_F(DaemonTest, StopFlushesOpenWindows) {
   ASSERT_TRUE(fwd.pull(2));  // the push was handled before the pull was answered
   daemon->stop();
   ASSERT_TRUE(sink.waitForRequests(1, 10s));
+}
+
+TEST_F(DaemonTest, OtaaJoinOverLoopbackThenUplinksWithTheDerivedKeys) {
+  const auto appKey = lorawan::Aes128Key::parse("B6B53F4A168A7A88BDF7EA135CE9CFCA").value();
+  const lorawan::Eui64 joinEui(0x70B3D57ED00000DC), devEui(0x00AFEE7CF5ED6F1E);
+  auto cfg = makeConfig();
+  cfg.netId = lorawan::NetId(0x13);
+  cfg.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};
+  config::Interface o;
+  o.id = "44444444-4444-4444-8444-444444444444";
+  o.deviceIdOrSlug = "otaa-node";
+  o.opts.deviceType = config::DeviceType::Otaa;
+  o.opts.deviceEui = devEui;
+  o.opts.joinEui = joinEui;
+  o.opts.deviceKey = appKey;
+  cfg.interfaces.push_back(o);
+  auto d = Daemon::create(cfg);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  daemon = std::move(*d);
+  daemon->start();
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(0xAA555A0000000001));
+  ASSERT_TRUE(fwd.pull(1));  // the downlink path
+  Bytes jr = testsupport::buildJoinRequest(appKey, joinEui, devEui, 0x0102);
+  ASSERT_TRUE(fwd.push(R"({"rxpk":[)" + testsupport::rxpkJson(jr, 3000000000u, -80, 4.0, 868.5) + "]}", 2));
+  auto resp = fwd.pullResp();
+  ASSERT_TRUE(resp.has_value());
+  EXPECT_EQ((*resp)[0], 2);     // protocol version
+  EXPECT_EQ((*resp)[3], 0x03);  // PULL_RESP
+  auto txpk = json::parse(resp->begin() + 4, resp->end())["txpk"];
+  EXPECT_EQ(txpk["tmst"], uint32_t(3000000000u + 5000000u));
+  EXPECT_DOUBLE_EQ(txpk["freq"].get<double>(), 868.5);
+  EXPECT_EQ(txpk["datr"], "SF7BW125");
+  EXPECT_EQ(txpk["codr"], "4/5");
+  EXPECT_EQ(txpk["ipol"], true);
+  EXPECT_EQ(txpk["rfch"], 0);
+  EXPECT_EQ(txpk["powe"], 14);
+  EXPECT_EQ(txpk["modu"], "LORA");
+  Bytes phy = lorawan::base64Decode(txpk["data"].get<std::string>()).value();
+  EXPECT_EQ(txpk["size"], phy.size());
+  ASSERT_EQ(phy.size(), 33u);
+  auto opened = lorawan::openJoinAccept(phy, appKey);
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_EQ(lorawan::joinAcceptMic10(appKey, opened->micInput), opened->mic);
+  EXPECT_EQ(opened->payload.netId, lorawan::NetId(0x13));
+  EXPECT_EQ(opened->payload.dlSettings.toByte(), 0x00);
+  EXPECT_EQ(opened->payload.rxDelay, 1);
+  EXPECT_EQ(lorawan::toHex(*opened->payload.cfList), "184f84e85684b85e84886684586e8400");
+  fwd.txAck(uint16_t((*resp)[1] << 8 | (*resp)[2]), "NONE");
+
+  // The device derives its keys and sends an uplink: it reaches the platform.
+  auto keys = lorawan::deriveSessionKeys10(appKey, opened->payload.joinNonce, opened->payload.netId, 0x0102);
+  AbpDevice joined{opened->payload.devAddr, keys.nwkSKey, keys.appSKey};
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(joined, 1, 5, {'h', 'i'})), 3));
+  ASSERT_TRUE(sink.waitForRequests(2, 10s));
+  auto reqs = sink.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].target, "/api/devices/otaa-node/events");
+  auto joinEvent = json::parse(reqs[0].body);
+  EXPECT_EQ(joinEvent["type"], "join");
+  EXPECT_EQ(joinEvent["devEui"], "00afee7cf5ed6f1e");
+  EXPECT_EQ(reqs[1].target, "/api/devices/otaa-node/data");
+  auto up = json::parse(reqs[1].body);
+  EXPECT_EQ(up["data"], "aGk=");
+  EXPECT_EQ(up["devAddr"], opened->payload.devAddr.toString());
+  EXPECT_EQ(up["devEui"], "00afee7cf5ed6f1e");
+  // No key in any log or event.
+  for (const auto& r : reqs) EXPECT_EQ(r.body.find(keys.appSKey.hex()), std::string::npos);
+  EXPECT_EQ(daemon->metrics().counter("tx_acks_total{error=\"NONE\"}"), 1u);
+
+  // After a restart the device keeps working without rejoining; its counter is remembered.
+  daemon->stop();
+  d = Daemon::create(cfg);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  daemon = std::move(*d);
+  daemon->start();
+  testsupport::FakeForwarder fwd2(daemon->udpPort(), lorawan::Eui64(0xAA555A0000000001));
+  ASSERT_TRUE(fwd2.push(testsupport::pushBody(buildUplink(joined, 1, 5, {'h', 'i'})), 4));  // replay
+  ASSERT_TRUE(fwd2.push(testsupport::pushBody(buildUplink(joined, 2, 5, {'!'})), 5));
+  ASSERT_TRUE(sink.waitForRequests(3, 10s));
+  auto last = json::parse(sink.requests()[2].body);
+  EXPECT_EQ(last["fCnt"], 2);
+  EXPECT_EQ(last["data"], "IQ==");
+  EXPECT_EQ(sink.requests().size(), 3u);
 }
 
 TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -54,8 +55,29 @@ class FakeForwarder {
       auto d = receive();
       if (!d) return false;
       if (d->size() == 4 && (*d)[3] == uint8_t(id) && uint16_t((*d)[1] << 8 | (*d)[2]) == token) return true;
+      if (d->size() > 4 && (*d)[3] == uint8_t(lorawan::semtech::Identifier::PullResp)) pullResps_.push_back(*d);
     }
     return false;
+  }
+
+  // The next PULL_RESP (downlink) the bridge sent us, or nullopt after the receive timeout.
+  std::optional<lorawan::Bytes> pullResp() {
+    while (pullResps_.empty()) {
+      auto d = receive();
+      if (!d) return std::nullopt;
+      if (d->size() > 4 && (*d)[3] == uint8_t(lorawan::semtech::Identifier::PullResp)) pullResps_.push_back(*d);
+    }
+    auto d = pullResps_.front();
+    pullResps_.erase(pullResps_.begin());
+    return d;
+  }
+
+  void txAck(uint16_t token, const std::string& error) {
+    lorawan::Bytes b{2, uint8_t(token >> 8), uint8_t(token), 0x05};
+    for (int i = 7; i >= 0; --i) b.push_back(uint8_t(eui_.value() >> (8 * i)));
+    std::string j = "{\"txpk_ack\":{\"error\":\"" + error + "\"}}";
+    b.insert(b.end(), j.begin(), j.end());
+    sendRaw(b);
   }
 
  private:
@@ -63,6 +85,7 @@ class FakeForwarder {
   boost::asio::ip::udp::socket socket_;
   boost::asio::ip::udp::endpoint target_;
   lorawan::Eui64 eui_;
+  std::vector<lorawan::Bytes> pullResps_;
 };
 
 }  // namespace testsupport
