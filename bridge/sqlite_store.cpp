@@ -30,6 +30,7 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
   const char* schema =
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=NORMAL;"
+      "PRAGMA wal_autocheckpoint=0;"
       "PRAGMA busy_timeout=5000;"
       "CREATE TABLE IF NOT EXISTS fcnt_state(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT NULL,"
       " last_fcnt INTEGER NOT NULL, last_hash INTEGER NOT NULL);"
@@ -53,14 +54,41 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) VALUES(?,?,?,?,?)");
   if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_)
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  s->startCheckpointer(path);
   return s;
 }
 
+void SqliteStore::startCheckpointer(const std::string& path) {
+  checkpointer_ = std::thread([this, path] {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      sqlite3_close(db);
+      return;
+    }
+    sqlite3_busy_timeout(db, 1000);
+    std::unique_lock lock(checkpointMutex_);
+    while (!closing_) {
+      checkpointWake_.wait_for(lock, std::chrono::seconds(1), [this] { return closing_; });
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+    sqlite3_close(db);
+  });
+}
+
 SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(checkpointMutex_);
+    closing_ = true;
+  }
+  checkpointWake_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
   flush();
   sqlite3_finalize(loadFCnt_);
   sqlite3_finalize(saveFCnt_);
   sqlite3_finalize(insertUplink_);
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   sqlite3_close(db_);
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 // Embedded default store: one SQLite file in WAL mode, created 0600.
+#include <condition_variable>
 #include <expected>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <unordered_map>
 
@@ -31,6 +34,7 @@ class SqliteStore final : public Store {
 
  private:
   SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}
+  void startCheckpointer(const std::string& path);
   bool exec(const char* sql);
   sqlite3_stmt* prepare(const char* sql);
 
@@ -42,6 +46,12 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, FCntState> pendingFCnt_;
   std::vector<StoredUplink> pendingUplinks_;
   uint64_t uplinksSinceTrim_ = 0;
+  // WAL checkpoints run on their own connection and thread: in the writer's commit they are the
+  // millisecond stalls that set the join latency tail (bench/join_latency).
+  std::thread checkpointer_;
+  std::mutex checkpointMutex_;
+  std::condition_variable checkpointWake_;
+  bool closing_ = false;
 };
 
 }  // namespace bridge
