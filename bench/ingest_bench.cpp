@@ -65,6 +65,9 @@ class NullStore final : public Store {
   void recordUplink(StoredUplink) override {}
   void flush() override {}
   std::vector<StoredUplink> recentUplinks(const std::string&, size_t) override { return {}; }
+  void enqueueDownlink(const QueuedDownlink&) override {}
+  std::vector<QueuedDownlink> pendingDownlinks(const std::string&) override { return {}; }
+  void updateDownlink(const QueuedDownlink&) override {}
   std::optional<SessionRecord> loadSession(const std::string&) override { return std::nullopt; }
   OtaaState loadOtaa(uint64_t) override { return {}; }
   void commitJoin(const std::string&, uint64_t, const OtaaState&, const SessionRecord&) override {}

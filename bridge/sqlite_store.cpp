@@ -33,7 +33,11 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "PRAGMA wal_autocheckpoint=0;"
       "PRAGMA busy_timeout=5000;"
       "CREATE TABLE IF NOT EXISTS fcnt_state(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT NULL,"
-      " last_fcnt INTEGER NOT NULL, last_hash INTEGER NOT NULL);"
+      " last_fcnt INTEGER NOT NULL, last_hash INTEGER NOT NULL, next_fcnt_down INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS downlinks(id TEXT PRIMARY KEY, interface_id TEXT NOT NULL,"
+      " fport INTEGER NOT NULL, payload BLOB NOT NULL, confirmed INTEGER NOT NULL, status TEXT NOT NULL,"
+      " attempts INTEGER NOT NULL, created_at_ms INTEGER NOT NULL, seq INTEGER NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS downlinks_pending ON downlinks(interface_id, status, seq);"
       "CREATE TABLE IF NOT EXISTS uplinks(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
       " received_at_ms INTEGER NOT NULL, interface_id TEXT NOT NULL, device TEXT NOT NULL,"
       " event_json TEXT NOT NULL);"
@@ -45,11 +49,12 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "CREATE TABLE IF NOT EXISTS otaa_state(dev_eui INTEGER PRIMARY KEY, last_join_nonce INTEGER NOT NULL,"
       " dev_nonces TEXT NOT NULL);";
   if (!s->exec(schema)) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
-  s->loadFCnt_ = s->prepare("SELECT dev_addr, last_fcnt, last_hash FROM fcnt_state WHERE interface_id=?");
+  s->loadFCnt_ = s->prepare(
+      "SELECT dev_addr, last_fcnt, last_hash, next_fcnt_down FROM fcnt_state WHERE interface_id=?");
   s->saveFCnt_ = s->prepare(
-      "INSERT INTO fcnt_state(interface_id, dev_addr, last_fcnt, last_hash) VALUES(?,?,?,?)"
+      "INSERT INTO fcnt_state(interface_id, dev_addr, last_fcnt, last_hash, next_fcnt_down) VALUES(?,?,?,?,?)"
       " ON CONFLICT(interface_id) DO UPDATE SET dev_addr=excluded.dev_addr,"
-      " last_fcnt=excluded.last_fcnt, last_hash=excluded.last_hash");
+      " last_fcnt=excluded.last_fcnt, last_hash=excluded.last_hash, next_fcnt_down=excluded.next_fcnt_down");
   s->insertUplink_ = s->prepare(
       "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) VALUES(?,?,?,?,?)");
   if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_)
@@ -117,6 +122,7 @@ std::optional<FCntState> SqliteStore::loadFCnt(const std::string& interfaceId) {
   s.devAddr = uint32_t(sqlite3_column_int64(loadFCnt_, 0));
   s.lastFCnt = uint32_t(sqlite3_column_int64(loadFCnt_, 1));
   s.lastHash = uint64_t(sqlite3_column_int64(loadFCnt_, 2));
+  s.nextFCntDown = uint32_t(sqlite3_column_int64(loadFCnt_, 3));
   return s;
 }
 
@@ -127,14 +133,25 @@ void SqliteStore::saveFCnt(const std::string& interfaceId, const FCntState& s) {
 void SqliteStore::recordUplink(StoredUplink u) { pendingUplinks_.push_back(std::move(u)); }
 
 void SqliteStore::flush() {
-  if (pendingFCnt_.empty() && pendingUplinks_.empty()) return;
+  if (pendingFCnt_.empty() && pendingUplinks_.empty() && pendingDownlinkUpdates_.empty()) return;
   exec("BEGIN");
+  for (const auto& [id, d] : pendingDownlinkUpdates_) {
+    sqlite3_stmt* st = prepare("UPDATE downlinks SET status=?, attempts=? WHERE id=?");
+    sqlite3_bind_text(st, 1, d.status.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, d.attempts);
+    sqlite3_bind_text(st, 3, id.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE)
+      log::error("store_error", {{"op", "update_downlink"}, {"error", sqlite3_errmsg(db_)}});
+    sqlite3_finalize(st);
+  }
+  pendingDownlinkUpdates_.clear();
   for (const auto& [id, s] : pendingFCnt_) {
     sqlite3_reset(saveFCnt_);
     sqlite3_bind_text(saveFCnt_, 1, id.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_int64(saveFCnt_, 2, s.devAddr);
     sqlite3_bind_int64(saveFCnt_, 3, s.lastFCnt);
     sqlite3_bind_int64(saveFCnt_, 4, int64_t(s.lastHash));
+    sqlite3_bind_int64(saveFCnt_, 5, s.nextFCntDown);
     if (sqlite3_step(saveFCnt_) != SQLITE_DONE)
       log::error("store_error", {{"op", "save_fcnt"}, {"error", sqlite3_errmsg(db_)}});
   }
@@ -160,6 +177,50 @@ void SqliteStore::flush() {
     exec(sql.c_str());
   }
 }
+
+void SqliteStore::enqueueDownlink(const QueuedDownlink& d) {
+  flush();
+  sqlite3_stmt* st = prepare(
+      "INSERT INTO downlinks(id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms, seq)"
+      " VALUES(?,?,?,?,?,?,?,?,(SELECT IFNULL(MAX(seq),0)+1 FROM downlinks))");
+  sqlite3_bind_text(st, 1, d.id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, d.interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 3, d.fport);
+  sqlite3_bind_blob(st, 4, d.payload.data(), int(d.payload.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 5, d.confirmed ? 1 : 0);
+  sqlite3_bind_text(st, 6, d.status.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 7, d.attempts);
+  sqlite3_bind_int64(st, 8, d.createdAtMs);
+  if (sqlite3_step(st) != SQLITE_DONE)
+    log::error("store_error", {{"op", "enqueue_downlink"}, {"error", sqlite3_errmsg(db_)}});
+  sqlite3_finalize(st);
+}
+
+std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& interfaceId) {
+  flush();
+  std::vector<QueuedDownlink> out;
+  sqlite3_stmt* st = prepare(
+      "SELECT id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms FROM downlinks"
+      " WHERE interface_id=? AND status IN ('queued','sent') ORDER BY seq");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    QueuedDownlink d;
+    d.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    d.interfaceId = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+    d.fport = uint8_t(sqlite3_column_int(st, 2));
+    const auto* blob = static_cast<const uint8_t*>(sqlite3_column_blob(st, 3));
+    d.payload.assign(blob, blob + sqlite3_column_bytes(st, 3));
+    d.confirmed = sqlite3_column_int(st, 4) != 0;
+    d.status = reinterpret_cast<const char*>(sqlite3_column_text(st, 5));
+    d.attempts = uint32_t(sqlite3_column_int64(st, 6));
+    d.createdAtMs = sqlite3_column_int64(st, 7);
+    out.push_back(std::move(d));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+void SqliteStore::updateDownlink(const QueuedDownlink& d) { pendingDownlinkUpdates_[d.id] = d; }
 
 std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfaceId) {
   sqlite3_stmt* st = prepare(

@@ -27,6 +27,9 @@ class SqliteStore final : public Store {
   void recordUplink(StoredUplink u) override;
   void flush() override;
   std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) override;
+  void enqueueDownlink(const QueuedDownlink& d) override;
+  std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) override;
+  void updateDownlink(const QueuedDownlink& d) override;
   std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
   OtaaState loadOtaa(uint64_t devEui) override;
   void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
@@ -45,6 +48,7 @@ class SqliteStore final : public Store {
   sqlite3_stmt* insertUplink_ = nullptr;
   std::unordered_map<std::string, FCntState> pendingFCnt_;
   std::vector<StoredUplink> pendingUplinks_;
+  std::unordered_map<std::string, QueuedDownlink> pendingDownlinkUpdates_;
   uint64_t uplinksSinceTrim_ = 0;
   // WAL checkpoints run on their own connection and thread: in the writer's commit they are the
   // millisecond stalls that set the join latency tail (bench/join_latency).

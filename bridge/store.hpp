@@ -13,6 +13,19 @@ struct FCntState {
   uint32_t devAddr = 0;    // the session it belongs to: a new DevAddr starts a new session
   uint32_t lastFCnt = 0;   // last accepted 32-bit FCntUp
   uint64_t lastHash = 0;   // hash of that frame's bytes: tells a retransmission from a replay
+  uint32_t nextFCntDown = 0;  // next downlink counter (NFCntDown/AFCntDown share it in 1.0.x)
+};
+
+// A downlink waiting in the device's queue (Class A: sent after its next uplink).
+struct QueuedDownlink {
+  std::string id;
+  std::string interfaceId;
+  uint8_t fport = 1;
+  std::vector<uint8_t> payload;
+  bool confirmed = false;
+  std::string status = "queued";  // queued -> sent (confirmed: awaiting ACK) -> acked | failed
+  uint32_t attempts = 0;
+  int64_t createdAtMs = 0;
 };
 
 // An OTAA session's keys (LoRaWAN 1.0.x uses nwkSKey for all three network keys).
@@ -47,6 +60,12 @@ class Store {
   virtual void recordUplink(StoredUplink u) = 0;
   virtual void flush() = 0;
   virtual std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) = 0;
+
+  // Downlink queue. enqueue commits at once (the API answers 201 only when it is durable).
+  virtual void enqueueDownlink(const QueuedDownlink& d) = 0;
+  // "queued" and "sent" (unacknowledged confirmed) entries, oldest first.
+  virtual std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) = 0;
+  virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered; durable after flush()
 
   virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
   virtual OtaaState loadOtaa(uint64_t devEui) = 0;

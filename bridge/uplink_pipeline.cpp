@@ -191,7 +191,8 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   }
 
   // Accepted: the counter moves first, so no later copy or replay can pass again.
-  owner->fcnt = FCntState{owner->devAddr.value(), fcnt32, hash};
+  const uint32_t nextDown = owner->fcnt ? owner->fcnt->nextFCntDown : 0;
+  owner->fcnt = FCntState{owner->devAddr.value(), fcnt32, hash, nextDown};
   store_.saveFCnt(owner->itf.id, *owner->fcnt);
 
   Uplink u;
