@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   const auto appKey = lorawan::Aes128Key::parse("B6B53F4A168A7A88BDF7EA135CE9CFCA").value();
   config::Config cfg;
   cfg.udpListen = {"127.0.0.1", 0};
+  cfg.apiListen = {"127.0.0.1", 0};
   cfg.storePath = (dir / "bench.db").string();
   for (int i = 0; i < joins; ++i) {
     config::Interface o;

@@ -1,12 +1,16 @@
 #include "bridge/daemon.hpp"
 
 #include <chrono>
+#include <future>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bridge/api_routes.hpp"
+#include "bridge/api_server.hpp"
+#include "bridge/class_a.hpp"
 #include "bridge/downlink_scheduler.hpp"
 #include "bridge/gateway_registry.hpp"
 #include "bridge/join_server.hpp"
@@ -37,6 +41,8 @@ struct Daemon::Impl {
   std::unique_ptr<UdpServer> udp;
   std::unique_ptr<DownlinkScheduler> downlinks;
   std::unique_ptr<JoinServer> joins;
+  std::unique_ptr<ClassA> classA;
+  std::unique_ptr<ApiServer> api;
   asio::steady_timer windowTimer{ioc};
   std::optional<UplinkPipeline::Clock::time_point> armedFor;
   bool stopped = false;
@@ -47,6 +53,7 @@ struct Daemon::Impl {
   void close() {
     if (closed) return;
     closed = true;
+    if (api) api->stop();
     udp->close();
     windowTimer.cancel();
     pipeline->closeDue(UplinkPipeline::Clock::time_point::max());
@@ -70,6 +77,7 @@ struct Daemon::Impl {
   }
 
   void onUplink(const Uplink& u, const std::string& json) {
+    classA->afterUplink(u, DownlinkScheduler::Clock::now());
     if (!platform) return;  // embedded default: kept in the store, shown in the log
     const std::string device = urlEncodePathSegment(u.deviceIdOrSlug);
     platform->post("/devices/" + device + "/data", json, u.id);
@@ -125,7 +133,9 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   }
   impl->downlinks = std::make_unique<DownlinkScheduler>(
       impl->gateways, [p](const udp::endpoint& to, std::span<const uint8_t> b) { p->udp->sendTo(to, b); },
-      impl->metrics);
+      impl->metrics, [p](const DownlinkJob& job, DownlinkResult r, const std::string& error) {
+        if (p->classA) p->classA->onOutcome(job, r, error);
+      });
   JoinSettings js;
   js.netId = cfg.netId;
   js.band = lorawan::region::findBand(cfg.region);
@@ -146,9 +156,43 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
             .count();
       },
       std::random_device{}());
+  ClassASettings cs;
+  cs.band = js.band;
+  cs.gatewayBands = js.gatewayBands;
+  cs.rx1DrOffset = cfg.rx1DrOffset;
+  cs.rx1DelaySeconds = cfg.rx1DelaySeconds;
+  impl->classA = std::make_unique<ClassA>(
+      cs, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
+      [p](const std::string& device, const std::string& id, const std::string& json) { p->onEvent(device, json, id); },
+      [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      });
+  impl->pipeline->onRetransmission([p](Session& s, lorawan::Eui64 gw, const lorawan::semtech::RxPacket& rx) {
+    p->classA->ackAgain(s, gw, rx, DownlinkScheduler::Clock::now());
+  });
+  ApiContext api;
+  api.tokens = cfg.apiTokens;
+  api.metrics = &impl->metrics;
+  api.classA = impl->classA.get();
+  api.onNetworkThread = [p](std::function<void()> task) {
+    std::promise<void> done;
+    asio::post(p->ioc, [&] {
+      task();
+      done.set_value();
+    });
+    done.get_future().wait();
+  };
+  try {
+    impl->api = std::make_unique<ApiServer>(cfg.apiListen.host, cfg.apiListen.port, makeApiHandler(api));
+  } catch (const std::exception& e) {
+    return std::unexpected("listen.api " + cfg.apiListen.toString() + ": " + e.what());
+  }
   impl->udp->start();
   log::info("bridge_started", {{"udp", impl->udp->localEndpoint().address().to_string() + ":" +
                                            std::to_string(impl->udp->localEndpoint().port())},
+                               {"api", cfg.apiListen.host + ":" + std::to_string(impl->api->port())},
                                {"sessions", std::to_string(impl->sessions.size())},
                                {"store", cfg.storePath},
                                {"platform", cfg.platform ? cfg.platform->baseUrl : "embedded"}});
@@ -188,6 +232,7 @@ void Daemon::stop() {
 }
 
 uint16_t Daemon::udpPort() const { return impl_->udp->localEndpoint().port(); }
+uint16_t Daemon::apiPort() const { return impl_->api->port(); }
 Metrics& Daemon::metrics() { return impl_->metrics; }
 size_t Daemon::sessionCount() const { return impl_->sessions.size(); }
 

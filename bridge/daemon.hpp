@@ -23,6 +23,7 @@ class Daemon {
   void stop();   // closes open dedup windows, delivers what it can, returns when stopped
 
   uint16_t udpPort() const;
+  uint16_t apiPort() const;
   Metrics& metrics();
   size_t sessionCount() const;
 

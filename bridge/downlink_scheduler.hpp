@@ -18,6 +18,8 @@ namespace bridge {
 struct DownlinkJob {
   std::string kind;  // "join_accept", "data" — for logs and metrics
   std::string device;
+  std::string interfaceId;
+  std::string downlinkId;  // the queue entry it carries, if any
   lorawan::Eui64 gateway;
   lorawan::semtech::TxPacket rx1;
   std::optional<lorawan::semtech::TxPacket> rx2;

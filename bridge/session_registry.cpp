@@ -8,7 +8,9 @@ void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Sto
   sessions_.clear();
   byAddr_.clear();
   otaa_.clear();
+  byDevice_.clear();
   for (const auto& itf : interfaces) {
+    byDevice_[itf.deviceIdOrSlug] = itf;
     const auto& o = itf.opts;
     auto s = std::make_unique<Session>();
     s->itf = itf;
@@ -51,6 +53,16 @@ Session& SessionRegistry::install(std::unique_ptr<Session> s) {
 const std::vector<Session*>& SessionRegistry::byDevAddr(lorawan::DevAddr a) const {
   auto it = byAddr_.find(a);
   return it == byAddr_.end() ? none_ : it->second;
+}
+
+Session* SessionRegistry::byInterfaceId(const std::string& id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+const config::Interface* SessionRegistry::interfaceForDevice(const std::string& device) const {
+  auto it = byDevice_.find(device);
+  return it == byDevice_.end() ? nullptr : &it->second;
 }
 
 const config::Interface* SessionRegistry::otaaByDevEui(lorawan::Eui64 devEui) const {

@@ -30,6 +30,9 @@ class SessionRegistry {
   // ABP sessions from the interfaces; OTAA sessions from the store's last join.
   void load(const std::vector<config::Interface>& interfaces, Store& store);
   const std::vector<Session*>& byDevAddr(lorawan::DevAddr a) const;
+  Session* byInterfaceId(const std::string& id) const;
+  // The interface a device name (id or slug) refers to; nullptr when none.
+  const config::Interface* interfaceForDevice(const std::string& deviceIdOrSlug) const;
   // OTAA interfaces by DevEUI (whether joined or not).
   const config::Interface* otaaByDevEui(lorawan::Eui64 devEui) const;
   // Replaces the interface's session (a join): the old DevAddr stops matching at once.
@@ -40,6 +43,7 @@ class SessionRegistry {
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by interface id
   std::unordered_map<lorawan::DevAddr, std::vector<Session*>> byAddr_;
   std::unordered_map<lorawan::Eui64, config::Interface> otaa_;
+  std::unordered_map<std::string, config::Interface> byDevice_;
   std::shared_ptr<const codecs::Codec> raw_ = codecs::makeRawCodec();
   std::vector<Session*> none_;
 };

@@ -201,7 +201,7 @@ std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& int
   std::vector<QueuedDownlink> out;
   sqlite3_stmt* st = prepare(
       "SELECT id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms FROM downlinks"
-      " WHERE interface_id=? AND status IN ('queued','sent') ORDER BY seq");
+      " WHERE interface_id=? AND status IN ('queued','awaiting_ack') ORDER BY seq");
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
   while (sqlite3_step(st) == SQLITE_ROW) {
     QueuedDownlink d;

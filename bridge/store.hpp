@@ -23,7 +23,8 @@ struct QueuedDownlink {
   uint8_t fport = 1;
   std::vector<uint8_t> payload;
   bool confirmed = false;
-  std::string status = "queued";  // queued -> sent (confirmed: awaiting ACK) -> acked | failed
+  // queued -> sent (unconfirmed, final) or awaiting_ack -> acked or failed
+  std::string status = "queued";
   uint32_t attempts = 0;
   int64_t createdAtMs = 0;
 };
@@ -63,7 +64,7 @@ class Store {
 
   // Downlink queue. enqueue commits at once (the API answers 201 only when it is durable).
   virtual void enqueueDownlink(const QueuedDownlink& d) = 0;
-  // "queued" and "sent" (unacknowledged confirmed) entries, oldest first.
+  // "queued" and "awaiting_ack" entries, oldest first.
   virtual std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) = 0;
   virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered; durable after flush()
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codecs/codec.hpp"
+#include "lorawan/mac_commands.hpp"
 #include "lorawan/types.hpp"
 
 namespace bridge {
@@ -48,6 +49,9 @@ struct Uplink {
   TxInfo tx;
   bool fcntReset = false;
   uint32_t previousFCnt = 0;
+  // Not in the event JSON; what the downlink side needs.
+  bool ackBit = false;                            // the device acknowledges a confirmed downlink
+  std::vector<lorawan::MacCommand> macCommands;  // from FOpts or FPort 0
 };
 
 std::string toEventJson(const Uplink& u);

@@ -164,6 +164,7 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
     if (fcnt32 == last) {
       if (hash == owner->fcnt->lastHash) {
         reject(Verdict::Retransmission, phyBytes, gw, "fcnt " + std::to_string(fcnt32), owner);
+        if (retransmission_ && phy->mhdr.mtype == MType::ConfirmedDataUp) retransmission_(*owner, gw, p);
         return Verdict::Retransmission;
       }
       if (!opts.duplicateFramecounterAllowed) {
@@ -213,12 +214,13 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   if (mac.fport && *mac.fport == 0) {
     // FPort 0: MAC commands in FRMPayload, encrypted with the network key. Logged, not forwarded
     // as application data.
-    logMacCommands(*owner, "fport0",
-                   cryptFrmPayload(owner->nwkSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
+    u.macCommands = logMacCommands(
+        *owner, "fport0", cryptFrmPayload(owner->nwkSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
   } else if (mac.fport) {
     u.data = cryptFrmPayload(owner->appSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload);
   }
-  if (!mac.fhdr.fopts.empty()) logMacCommands(*owner, "fopts", mac.fhdr.fopts);
+  if (!mac.fhdr.fopts.empty()) u.macCommands = logMacCommands(*owner, "fopts", mac.fhdr.fopts);
+  u.ackBit = mac.fhdr.fctrl.ack;
   u.codecName = owner->codec->name();
   if (mac.fport && *mac.fport > 0)
     u.codec = owner->codec->decodeUplink({u.data, *mac.fport, u.receivedAtMs});
@@ -227,16 +229,17 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   return Verdict::Accepted;
 }
 
-void UplinkPipeline::logMacCommands(const Session& s, const char* where, const Bytes& bytes) {
+std::vector<MacCommand> UplinkPipeline::logMacCommands(const Session& s, const char* where, const Bytes& bytes) {
   auto parsed = parseMacCommands(MacDirection::Uplink, bytes);
   if (!parsed) {
     metrics_.inc("mac_command_errors_total");
     log::warn("mac_command_error", {{"device", s.itf.deviceIdOrSlug}, {"where", where}, {"error", parsed.error().toString()}});
-    return;
+    return {};
   }
   for (const auto& c : *parsed)
     log::info("mac_command", {{"device", s.itf.deviceIdOrSlug}, {"where", where},
                               {"command", describe(MacDirection::Uplink, c)}});
+  return std::move(*parsed);
 }
 
 void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p) {

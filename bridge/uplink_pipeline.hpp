@@ -44,8 +44,12 @@ class UplinkPipeline {
   // Called once per uplink when its dedup window closes, after its state is durable.
   using Emit = std::function<void(const Uplink&, const std::string& eventJson)>;
 
+  // A confirmed uplink seen again (same counter, same bytes): not forwarded, but ACKed again.
+  using Retransmission = std::function<void(Session&, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket&)>;
+
   UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
                  Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
+  void onRetransmission(Retransmission r) { retransmission_ = std::move(r); }
 
   // One rxpk from one gateway. Returns the verdict of the first copy of this frame (copies
   // return the verdict of the frame they belong to, late ones nullopt).
@@ -64,7 +68,7 @@ class UplinkPipeline {
   };
   Verdict process(const lorawan::Bytes& phy, const lorawan::semtech::RxPacket& p,
                   lorawan::Eui64 gateway, Pending& out);
-  void logMacCommands(const Session& s, const char* where, const lorawan::Bytes& bytes);
+  std::vector<lorawan::MacCommand> logMacCommands(const Session& s, const char* where, const lorawan::Bytes& bytes);
   void addRx(Uplink& u, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& p);
   void reject(Verdict v, const lorawan::Bytes& phy, lorawan::Eui64 gw, const std::string& detail,
               const Session* s = nullptr);
@@ -75,6 +79,7 @@ class UplinkPipeline {
   Store& store_;
   Metrics& metrics_;
   Emit emit_;
+  Retransmission retransmission_;
   std::function<int64_t()> wallClockMs_;
   UuidGenerator uuids_;
 

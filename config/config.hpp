@@ -39,8 +39,8 @@ struct ApiToken {
 };
 
 struct Config {
-  HostPort udpListen;
-  HostPort apiListen;
+  HostPort udpListen{"0.0.0.0", 1700};
+  HostPort apiListen{"127.0.0.1", 8080};
   std::string region = defaults::kRegion;
   lorawan::NetId netId;
   uint32_t dedupWindowMs = defaults::kDedupWindowMs;

@@ -360,6 +360,7 @@ TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {
   auto run = [&](const std::string& caFile, uint16_t token) {
     config::Config c;
     c.udpListen = {"127.0.0.1", 0};
+    c.apiListen = {"127.0.0.1", 0};
     c.dedupWindowMs = 20;
     c.lateCopyMemoryMs = 60000;
     c.storePath = dir.file("tls" + std::to_string(token) + ".db");

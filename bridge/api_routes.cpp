@@ -1,0 +1,93 @@
+#include "bridge/api_routes.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "lorawan/base64.hpp"
+
+namespace bridge {
+
+using nlohmann::json;
+
+namespace {
+
+ApiResponse reply(unsigned status, json body) {
+  json env{{"status", status}, {"ok", status < 300}};
+  if (status < 300) env["body"] = std::move(body);
+  else env["error"] = std::move(body);
+  return {status, "application/json", env.dump()};
+}
+
+std::string percentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(uint8_t(s[i + 1])) && std::isxdigit(uint8_t(s[i + 2]))) {
+      out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Roles of the presented bearer token, or nullopt for a missing/unknown token.
+std::optional<std::vector<std::string>> rolesOf(const ApiContext& ctx, const std::string& authorization) {
+  const std::string prefix = "Bearer ";
+  if (authorization.rfind(prefix, 0) != 0) return std::nullopt;
+  const std::string token = authorization.substr(prefix.size());
+  for (const auto& t : ctx.tokens)
+    if (!t.token.empty() && t.token == token) return t.roles;
+  return std::nullopt;
+}
+
+ApiResponse enqueueDownlink(const ApiContext& ctx, const std::string& device, const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return reply(400, "body: not a JSON object");
+  auto fport = j.find("fPort");
+  if (fport == j.end() || !fport->is_number_integer()) return reply(400, "fPort: missing or not an integer");
+  auto data = j.find("data");
+  if (data == j.end() || !data->is_string()) return reply(400, "data: missing or not a base64 string");
+  auto bytes = lorawan::base64Decode(data->get<std::string>());
+  if (!bytes) return reply(400, "data: " + bytes.error());
+  bool confirmed = false;
+  if (auto c = j.find("confirmed"); c != j.end()) {
+    if (!c->is_boolean()) return reply(400, "confirmed: want true or false");
+    confirmed = c->get<bool>();
+  }
+  std::expected<std::string, EnqueueError> result;
+  ctx.onNetworkThread([&] { result = ctx.classA->enqueue(device, fport->get<int>(), *bytes, confirmed); });
+  if (!result) return reply(unsigned(result.error().status), result.error().message);
+  return reply(201, {{"id", *result}, {"fPort", fport->get<int>()}, {"confirmed", confirmed}, {"status", "queued"}});
+}
+
+}  // namespace
+
+ApiServer::Handler makeApiHandler(ApiContext ctx) {
+  return [ctx](const ApiRequest& req) -> ApiResponse {
+    std::string path = req.target.substr(0, req.target.find('?'));
+    if (path == "/healthz") return reply(200, {{"healthy", true}});
+    if (!ctx.tokens.empty()) {
+      auto roles = rolesOf(ctx, req.authorization);
+      if (!roles) return reply(401, "missing or unknown bearer token");
+      if (req.method != "GET" && std::none_of(roles->begin(), roles->end(), [](const std::string& r) {
+            return r == "device-admin" || r == "org-admin";
+          }))
+        return reply(403, "this token's roles may not write; needs device-admin or org-admin");
+    }
+    if (path == "/metrics" && req.method == "GET")
+      return {200, "text/plain; version=0.0.4", ctx.metrics->renderPrometheus()};
+    // /devices/{device}/downlinks
+    const std::string prefix = "/devices/", suffix = "/downlinks";
+    if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() + suffix.size() &&
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      std::string device = percentDecode(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()));
+      if (req.method == "POST") return enqueueDownlink(ctx, device, req.body);
+      return reply(405, "use POST to queue a downlink");
+    }
+    return reply(404, "no route for " + req.method + " " + path);
+  };
+}
+
+}  // namespace bridge

@@ -1,0 +1,24 @@
+#pragma once
+// Management API routes available so far: downlink enqueue, health, metrics. Responses use the
+// seed-000 envelope {"status", "ok", "body"}; errors say what was wrong in "error".
+#include <functional>
+#include <vector>
+
+#include "bridge/api_server.hpp"
+#include "bridge/class_a.hpp"
+#include "bridge/metrics.hpp"
+#include "config/config.hpp"
+
+namespace bridge {
+
+struct ApiContext {
+  std::vector<config::ApiToken> tokens;  // empty: no authentication (loopback default)
+  Metrics* metrics = nullptr;
+  ClassA* classA = nullptr;
+  // Runs a task on the network thread (where the store and sessions live) and waits for it.
+  std::function<void(std::function<void()>)> onNetworkThread;
+};
+
+ApiServer::Handler makeApiHandler(ApiContext ctx);
+
+}  // namespace bridge
