@@ -72,6 +72,25 @@ class FakeForwarder {
     return d;
   }
 
+  // A PULL_RESP that has already arrived, without waiting.
+  std::optional<lorawan::Bytes> pullRespNow() {
+    socket_.non_blocking(true);
+    for (;;) {
+      lorawan::Bytes buf(65536);
+      boost::asio::ip::udp::endpoint from;
+      boost::system::error_code ec;
+      size_t n = socket_.receive_from(boost::asio::buffer(buf), from, 0, ec);
+      if (ec) break;
+      buf.resize(n);
+      if (n > 4 && buf[3] == uint8_t(lorawan::semtech::Identifier::PullResp)) pullResps_.push_back(buf);
+    }
+    socket_.non_blocking(false);
+    if (pullResps_.empty()) return std::nullopt;
+    auto d = pullResps_.front();
+    pullResps_.erase(pullResps_.begin());
+    return d;
+  }
+
   void txAck(uint16_t token, const std::string& error) {
     lorawan::Bytes b{2, uint8_t(token >> 8), uint8_t(token), 0x05};
     for (int i = 7; i >= 0; --i) b.push_back(uint8_t(eui_.value() >> (8 * i)));
