@@ -1,0 +1,75 @@
+#pragma once
+// Runs the real lorawan-bridge binary as a child process (for restart and kill -9 tests) and
+// reads the ports it bound from its "bridge_started" log line.
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+extern char** environ;
+
+namespace testsupport {
+
+class BridgeProcess {
+ public:
+  explicit BridgeProcess(const std::string& configPath) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    std::string bin = LB_BINARY;
+    const char* argv[] = {bin.c_str(), "--config", configPath.c_str(), nullptr};
+    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    stderr_ = fds[0];
+  }
+  ~BridgeProcess() {
+    kill9();
+    if (stderr_ >= 0) close(stderr_);
+  }
+
+  // Waits (poll on its stderr, with a deadline) for the start line; returns the UDP port.
+  std::optional<uint16_t> waitStarted(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto pos = log_.find("event=bridge_started udp=");
+      if (pos != std::string::npos) {
+        auto colon = log_.find(':', pos + 26);
+        auto end = log_.find(' ', colon);
+        if (colon != std::string::npos && end != std::string::npos) return uint16_t(std::stoi(log_.substr(colon + 1, end - colon - 1)));
+      }
+      pollfd p{stderr_, POLLIN, 0};
+      int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+      if (poll(&p, 1, std::max(left, 0)) <= 0) break;
+      char buf[4096];
+      ssize_t n = read(stderr_, buf, sizeof buf);
+      if (n <= 0) break;
+      log_.append(buf, size_t(n));
+    }
+    return std::nullopt;
+  }
+
+  void kill9() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  const std::string& log() const { return log_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stderr_ = -1;
+  std::string log_;
+};
+
+}  // namespace testsupport
