@@ -68,13 +68,23 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
     if (it->second.uplink) addRx(*it->second.uplink, gateway, p);
     return it->second.verdict;
   }
-  if (recent_.count(key)) {
+  if (auto it = recent_.find(key); it != recent_.end()) {
+    if (!it->second.confirmedBy.empty() && now - it->second.firstSeen >= settings_.retransmissionAfter) {
+      // The device did not hear our ACK and sent the confirmed frame again: ACK, do not forward.
+      it->second.firstSeen = now;  // its copies from other gateways are late copies again
+      metrics_.inc("uplinks_rejected_total{reason=\"retransmission\"}");
+      Session* s = sessions_.byInterfaceId(it->second.confirmedBy);
+      log::debug("uplink_retransmission", {{"gateway", gateway.toString()}});
+      if (s && retransmission_) retransmission_(*s, gateway, p);
+      return Verdict::Retransmission;
+    }
     metrics_.inc("uplinks_late_copies_total");
     log::debug("uplink_late_copy", {{"gateway", gateway.toString()}});
     return std::nullopt;
   }
   Pending pend;
   pend.deadline = now + settings_.dedupWindow;
+  pend.firstSeen = now;
   pend.verdict = process(p.phyPayload, p, gateway, pend);
   if (pend.verdict == Verdict::Malformed || pend.verdict == Verdict::UnsupportedMType) return pend.verdict;
   Verdict v = pend.verdict;
@@ -261,14 +271,16 @@ void UplinkPipeline::closeDue(Clock::time_point now) {
     deadlines_.pop_front();
     auto it = pending_.find(key);
     if (it == pending_.end()) continue;
+    Recent recent{now + settings_.lateCopyMemory, it->second.firstSeen, ""};
     if (it->second.uplink) {
       Uplink& u = *it->second.uplink;
+      if (u.confirmed) recent.confirmedBy = u.interfaceId;
       std::string json = toEventJson(u);
       store_.recordUplink({u.id, u.receivedAtMs, u.interfaceId, u.deviceIdOrSlug, json});
       ready.emplace_back(std::move(u), std::move(json));
     }
     pending_.erase(it);
-    recent_[key] = now + settings_.lateCopyMemory;
+    recent_[key] = std::move(recent);
     recentOrder_.emplace_back(now + settings_.lateCopyMemory, std::move(key));
   }
   if (ready.empty()) return;
@@ -298,7 +310,7 @@ std::optional<UplinkPipeline::Clock::time_point> UplinkPipeline::nextDeadline() 
 void UplinkPipeline::pruneLateMemory(Clock::time_point now) {
   while (!recentOrder_.empty() && recentOrder_.front().first <= now) {
     auto it = recent_.find(recentOrder_.front().second);
-    if (it != recent_.end() && it->second <= now) recent_.erase(it);
+    if (it != recent_.end() && it->second.expires <= now) recent_.erase(it);
     recentOrder_.pop_front();
   }
 }

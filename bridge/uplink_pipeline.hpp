@@ -20,6 +20,9 @@ namespace bridge {
 struct PipelineSettings {
   std::chrono::milliseconds dedupWindow{200};
   std::chrono::milliseconds lateCopyMemory{60000};
+  // The same confirmed frame this long after the first copy is the device retransmitting (it
+  // missed our ACK: RX2 closes ~2 s after the uplink), not a slow gateway: it is ACKed again.
+  std::chrono::milliseconds retransmissionAfter{1500};
 };
 
 // Why a frame was not forwarded; also the metric label.
@@ -63,6 +66,7 @@ class UplinkPipeline {
  private:
   struct Pending {
     Clock::time_point deadline;
+    Clock::time_point firstSeen;
     Verdict verdict = Verdict::Accepted;
     std::optional<Uplink> uplink;  // set when accepted
   };
@@ -85,7 +89,12 @@ class UplinkPipeline {
 
   std::unordered_map<std::string, Pending> pending_;  // key: PHYPayload bytes
   std::deque<std::pair<Clock::time_point, std::string>> deadlines_;
-  std::unordered_map<std::string, Clock::time_point> recent_;  // closed windows, for late copies
+  struct Recent {
+    Clock::time_point expires;
+    Clock::time_point firstSeen;
+    std::string confirmedBy;  // interface id when it was an accepted confirmed uplink
+  };
+  std::unordered_map<std::string, Recent> recent_;  // closed windows, for late copies
   std::deque<std::pair<Clock::time_point, std::string>> recentOrder_;
 };
 

@@ -144,6 +144,28 @@ TEST_F(PipelineTest, ReplayOfAnOlderCounterIsRejected) {
   EXPECT_EQ(rejected("replay"), 2u);
 }
 
+TEST_F(PipelineTest, ConfirmedRetransmissionIsAckedAgainButNotForwarded) {
+  std::vector<std::string> acked;
+  pipeline->onRetransmission([&](Session& s, Eui64, const lorawan::semtech::RxPacket&) { acked.push_back(s.itf.id); });
+  Bytes up = buildUplink(kDev, 9, 1, {0x01}, /*confirmed=*/true);
+  send(up);
+  advance(200ms);
+  EXPECT_EQ(send(up, kGw2), std::nullopt);  // 200 ms later from another gateway: a late copy
+  EXPECT_TRUE(acked.empty());
+  advance(1500ms);
+  EXPECT_EQ(send(up), Verdict::Retransmission);  // the device sent it again: ACK it again
+  EXPECT_EQ(acked.size(), 1u);
+  EXPECT_EQ(send(up, kGw2), std::nullopt);  // that retransmission's copy
+  advance(200ms);
+  EXPECT_EQ(emitted.size(), 1u);
+  // An unconfirmed frame seen again is never ACKed.
+  Bytes plain = buildUplink(kDev, 10, 1, {0x02});
+  send(plain);
+  advance(3000ms);
+  EXPECT_EQ(send(plain), std::nullopt);
+  EXPECT_EQ(acked.size(), 1u);
+}
+
 TEST_F(PipelineTest, RetransmissionIsNotForwardedTwice) {
   Bytes up = buildUplink(kDev, 7, 1, {0x01}, /*confirmed=*/true);
   send(up);
