@@ -81,7 +81,10 @@ void runIngest(benchmark::State& state, Store& store) {
   SessionRegistry sessions;
   sessions.load(fx.interfaces, store);
   size_t emitted = 0;
-  UplinkPipeline pipeline({std::chrono::milliseconds(200), std::chrono::milliseconds(60000)}, sessions, store,
+  PipelineSettings ps;
+  ps.dedupWindow = std::chrono::milliseconds(200);
+  ps.lateCopyMemory = std::chrono::milliseconds(60000);
+  UplinkPipeline pipeline(ps, sessions, store,
                           metrics, [&](const Uplink&, const std::string&) { ++emitted; }, [] { return int64_t(0); });
   auto now = UplinkPipeline::Clock::now();
   lorawan::semtech::PushDataParser parser;

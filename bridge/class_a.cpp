@@ -169,6 +169,7 @@ bool ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
   const region::Band& band = bandFor(gw);
   // The counter moves and is durable before the frame leaves: a crash never reuses it.
   const uint32_t fcntDown = s.fcnt->nextFCntDown++;
+  if (f.confirmed) s.lastConfirmedFCntDown = fcntDown;
   store_.saveFCnt(s.itf.id, *s.fcnt);
   store_.flush();
 

@@ -99,6 +99,13 @@ struct Daemon::Impl {
   }
 };
 
+static PipelineSettings pipelineSettings(const config::Config& cfg) {
+  PipelineSettings ps;
+  ps.dedupWindow = std::chrono::milliseconds(cfg.dedupWindowMs);
+  ps.lateCopyMemory = std::chrono::milliseconds(cfg.lateCopyMemoryMs);
+  return ps;
+}
+
 std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config::Config& cfg) {
   auto impl = std::make_unique<Impl>();
   impl->cfg = cfg;
@@ -109,7 +116,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   if (cfg.platform) impl->platform = std::make_unique<PlatformClient>(*cfg.platform, impl->metrics);
   Impl* p = impl.get();
   impl->pipeline = std::make_unique<UplinkPipeline>(
-      PipelineSettings{std::chrono::milliseconds(cfg.dedupWindowMs), std::chrono::milliseconds(cfg.lateCopyMemoryMs)},
+      pipelineSettings(cfg),
       impl->sessions, *impl->store, impl->metrics,
       [p](const Uplink& u, const std::string& json) { p->onUplink(u, json); },
       [] {
@@ -156,6 +163,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
             .count();
       },
       std::random_device{}());
+  impl->pipeline->setBands(js.band, js.gatewayBands, cfg.extraChannelsHz);
   ClassASettings cs;
   cs.band = js.band;
   cs.gatewayBands = js.gatewayBands;

@@ -22,6 +22,7 @@ struct Session {
   bool lorawan11 = false;
   lorawan::Aes128Key sNwkSIntKey, nwkSEncKey;  // 1.1 only
   std::optional<FCntState> fcnt;  // nullopt: no frame accepted yet in this session
+  uint32_t lastConfirmedFCntDown = 0;  // 1.1: ConfFCnt of an uplink that ACKs it
   std::shared_ptr<const codecs::Codec> codec;
 };
 

@@ -148,7 +148,7 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
       tries.push_back(f16);
     }
     for (uint32_t t : tries) {
-      if (dataMic10(s->nwkSKey, Direction::Uplink, s->devAddr, t, msg) == phy->mic) {
+      if (micMatches(*s, *phy, msg, t, gw, p)) {
         owner = s;
         fcnt32 = t;
         break;
@@ -250,6 +250,22 @@ std::vector<MacCommand> UplinkPipeline::logMacCommands(const Session& s, const c
     log::info("mac_command", {{"device", s.itf.deviceIdOrSlug}, {"where", where},
                               {"command", describe(MacDirection::Uplink, c)}});
   return std::move(*parsed);
+}
+
+bool UplinkPipeline::micMatches(const Session& s, const PhyPayload& phy, std::span<const uint8_t> msg,
+                                uint32_t fcnt, Eui64 gw, const semtech::RxPacket& p) const {
+  if (!s.lorawan11) return dataMic10(s.nwkSKey, Direction::Uplink, s.devAddr, fcnt, msg) == phy.mic;
+  // LoRaWAN 1.1: half of the MIC covers the data rate and channel the device used, and the
+  // counter of the confirmed downlink it acknowledges.
+  const region::Band* band = settings_.band;
+  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end()) band = it->second;
+  if (!band) return false;
+  auto dr = region::dataRateIndex(*band, p.dataRate, true);
+  auto ch = region::uplinkChannelIndex(*band, p.frequencyHz, settings_.extraChannelsHz);
+  if (!dr || !ch) return false;
+  const bool ack = std::get<MacPayload>(phy.payload).fhdr.fctrl.ack;
+  const uint16_t confFCnt = ack ? uint16_t(s.lastConfirmedFCntDown) : 0;
+  return uplinkMic11(s.sNwkSIntKey, s.nwkSKey, confFCnt, *dr, *ch, s.devAddr, fcnt, msg) == phy.mic;
 }
 
 void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p) {

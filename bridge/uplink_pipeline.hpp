@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -13,6 +14,8 @@
 #include "bridge/session_registry.hpp"
 #include "bridge/store.hpp"
 #include "bridge/uplink_event.hpp"
+#include "lorawan/phy_payload.hpp"
+#include "lorawan/region/band.hpp"
 #include "lorawan/semtech_udp.hpp"
 
 namespace bridge {
@@ -23,6 +26,10 @@ struct PipelineSettings {
   // The same confirmed frame this long after the first copy is the device retransmitting (it
   // missed our ACK: RX2 closes ~2 s after the uplink), not a slow gateway: it is ACKed again.
   std::chrono::milliseconds retransmissionAfter{1500};
+  // For the LoRaWAN 1.1 uplink MIC (TxDr, TxCh): the band and its extra channels.
+  const lorawan::region::Band* band = nullptr;
+  std::map<uint64_t, const lorawan::region::Band*> gatewayBands;
+  std::vector<uint64_t> extraChannelsHz;
 };
 
 // Why a frame was not forwarded; also the metric label.
@@ -53,6 +60,12 @@ class UplinkPipeline {
   UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
                  Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
   void onRetransmission(Retransmission r) { retransmission_ = std::move(r); }
+  void setBands(const lorawan::region::Band* band, std::map<uint64_t, const lorawan::region::Band*> perGateway,
+                std::vector<uint64_t> extraChannelsHz) {
+    settings_.band = band;
+    settings_.gatewayBands = std::move(perGateway);
+    settings_.extraChannelsHz = std::move(extraChannelsHz);
+  }
 
   // One rxpk from one gateway. Returns the verdict of the first copy of this frame (copies
   // return the verdict of the frame they belong to, late ones nullopt).
@@ -77,6 +90,8 @@ class UplinkPipeline {
   void reject(Verdict v, const lorawan::Bytes& phy, lorawan::Eui64 gw, const std::string& detail,
               const Session* s = nullptr);
   void pruneLateMemory(Clock::time_point now);
+  bool micMatches(const Session& s, const lorawan::PhyPayload& phy, std::span<const uint8_t> msg, uint32_t fcnt,
+                  lorawan::Eui64 gw, const lorawan::semtech::RxPacket& p) const;
 
   PipelineSettings settings_;
   SessionRegistry& sessions_;

@@ -20,15 +20,20 @@ constexpr uint8_t kRx1[7][6] = {{8, 8, 8, 8, 8, 8},      {9, 8, 8, 8, 8, 8},    
 uint8_t rx1Dr(uint8_t up, uint8_t off) { return up < 7 && off < 6 ? kRx1[up][off] : 8; }
 // Uplink 915.2 MHz + 200 kHz n (n < 64) or 915.9 MHz + 1.6 MHz (n - 64); downlink
 // 923.3 MHz + 600 kHz (n mod 8).
+int uplinkChannel(uint64_t f) {
+  if (f >= 915200000 && (f - 915200000) % 200000 == 0 && (f - 915200000) / 200000 < 64)
+    return int((f - 915200000) / 200000);
+  if (f >= 915900000 && (f - 915900000) % 1600000 == 0 && (f - 915900000) / 1600000 < 8)
+    return 64 + int((f - 915900000) / 1600000);
+  return -1;
+}
 uint64_t rx1Freq(uint64_t up) {
-  uint64_t ch = up >= 915200000 && (up - 915200000) % 200000 == 0 && (up - 915200000) / 200000 < 64
-                    ? (up - 915200000) / 200000
-                    : 64 + (up >= 915900000 ? (up - 915900000) / 1600000 : 0);
-  return 923300000 + (ch % 8) * 600000;
+  int ch = uplinkChannel(up);
+  return 923300000 + uint64_t(ch < 0 ? 0 : ch % 8) * 600000;
 }
 constexpr uint64_t kJoin[] = {915200000};
 }  // namespace
 
-extern const Band kAu915{"AU915", kDr, 5, rx1Dr, rx1Freq, 923300000, 8, 27, 1, kJoin};
+extern const Band kAu915{"AU915", kDr, 5, rx1Dr, rx1Freq, 923300000, 8, 27, 1, kJoin, uplinkChannel};
 
 }  // namespace lorawan::region

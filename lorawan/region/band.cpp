@@ -83,6 +83,18 @@ std::optional<std::array<uint8_t, 16>> cfList(const Band& b, std::span<const uin
   return out;
 }
 
+std::optional<uint8_t> uplinkChannelIndex(const Band& b, uint64_t f, std::span<const uint64_t> extra) {
+  if (b.fixedUplinkChannel) {
+    int ch = b.fixedUplinkChannel(f);
+    return ch < 0 ? std::nullopt : std::optional<uint8_t>(uint8_t(ch));
+  }
+  for (size_t i = 0; i < b.joinChannelsHz.size(); ++i)
+    if (b.joinChannelsHz[i] == f) return uint8_t(i);
+  for (size_t i = 0; i < extra.size(); ++i)
+    if (extra[i] == f) return uint8_t(b.joinChannelsHz.size() + i);
+  return std::nullopt;
+}
+
 uint8_t rx1DrSubtract(uint8_t up, uint8_t offset) { return up > offset ? uint8_t(up - offset) : 0; }
 
 uint8_t rx1DrAs923Style(uint8_t up, uint8_t offset) {

@@ -34,6 +34,8 @@ struct Band {
   int downlinkTxPowerDbm;  // EIRP used for downlinks
   uint8_t cfListType;      // 0: extra channel frequencies, 1: channel mask
   std::span<const uint64_t> joinChannelsHz;  // default (join) uplink channels
+  // Fixed channel plans (US915/AU915): the uplink channel number of a frequency, -1 if none.
+  int (*fixedUplinkChannel)(uint64_t frequencyHz) = nullptr;
 };
 
 // "EU868", "US915", "AU915", "AS923" (= AS923-1), "AS923-2", "AS923-3", "AS923-4", "IN865",
@@ -51,6 +53,10 @@ size_t maxFrmPayload(const Band& b, uint8_t dr, size_t foptsLen = 0);
 // (US915/AU915): the channel mask enabling `subBand` (1..8: 8 x 125 kHz + one 500 kHz channel).
 std::optional<std::array<uint8_t, 16>> cfList(const Band& b, std::span<const uint64_t> extraChannelsHz,
                                               int subBand);
+
+// The uplink channel index the device used (LoRaWAN 1.1 MIC's TxCh): the fixed plan's number,
+// or the position among the default channels followed by the CFList's extra channels.
+std::optional<uint8_t> uplinkChannelIndex(const Band& b, uint64_t frequencyHz, std::span<const uint64_t> extraChannelsHz);
 
 // Shared rules, used by the band files.
 uint8_t rx1DrSubtract(uint8_t up, uint8_t offset);         // max(0, up - offset)

@@ -19,15 +19,20 @@ constexpr uint8_t kRx1[7][4] = {{10, 9, 8, 8}, {11, 10, 9, 8}, {12, 11, 10, 9}, 
 uint8_t rx1Dr(uint8_t up, uint8_t off) { return up < 7 && off < 4 ? kRx1[up][off] : 8; }
 // Uplink channel n (125 kHz: 902.3 MHz + 200 kHz n; 500 kHz: 903.0 MHz + 1.6 MHz (n - 64)) answers
 // on downlink channel n mod 8: 923.3 MHz + 600 kHz (n mod 8).
+int uplinkChannel(uint64_t f) {
+  if (f >= 902300000 && (f - 902300000) % 200000 == 0 && (f - 902300000) / 200000 < 64)
+    return int((f - 902300000) / 200000);
+  if (f >= 903000000 && (f - 903000000) % 1600000 == 0 && (f - 903000000) / 1600000 < 8)
+    return 64 + int((f - 903000000) / 1600000);
+  return -1;
+}
 uint64_t rx1Freq(uint64_t up) {
-  uint64_t ch = up >= 902300000 && (up - 902300000) % 200000 == 0 && (up - 902300000) / 200000 < 64
-                    ? (up - 902300000) / 200000
-                    : 64 + (up >= 903000000 ? (up - 903000000) / 1600000 : 0);
-  return 923300000 + (ch % 8) * 600000;
+  int ch = uplinkChannel(up);
+  return 923300000 + uint64_t(ch < 0 ? 0 : ch % 8) * 600000;
 }
 constexpr uint64_t kJoin[] = {902300000};
 }  // namespace
 
-extern const Band kUs915{"US915", kDr, 3, rx1Dr, rx1Freq, 923300000, 8, 20, 1, kJoin};
+extern const Band kUs915{"US915", kDr, 3, rx1Dr, rx1Freq, 923300000, 8, 20, 1, kJoin, uplinkChannel};
 
 }  // namespace lorawan::region

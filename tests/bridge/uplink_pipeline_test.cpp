@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/sqlite_store.hpp"
+#include "lorawan/security.hpp"
 #include "support/devices.hpp"
 #include "support/temp_dir.hpp"
 
@@ -43,6 +44,15 @@ class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override { open({makeInterface("11111111-1111-4111-8111-111111111111", "cellar", kDev)}); }
 
+  static PipelineSettings settings() {
+    PipelineSettings ps;
+    ps.dedupWindow = 200ms;
+    ps.lateCopyMemory = 60000ms;
+    ps.band = lorawan::region::findBand("EU868");
+    ps.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};
+    return ps;
+  }
+
   void open(std::vector<config::Interface> itfs) {
     pipeline.reset();
     store.reset();
@@ -50,7 +60,7 @@ class PipelineTest : public ::testing::Test {
     interfaces = std::move(itfs);
     sessions.load(interfaces, *store);
     pipeline = std::make_unique<UplinkPipeline>(
-        PipelineSettings{200ms, 60000ms}, sessions, *store, metrics,
+        settings(), sessions, *store, metrics,
         [this](const Uplink& u, const std::string& json) {
           emitted.push_back(u);
           events.push_back(nlohmann::json::parse(json));
@@ -271,6 +281,36 @@ TEST_F(PipelineTest, CountersSurviveARestartOfTheStore) {
   EXPECT_EQ(send(three), Verdict::Retransmission);
   EXPECT_EQ(send(buildUplink(kDev, 2, 1, {0x02})), Verdict::Replay);
   EXPECT_EQ(send(buildUplink(kDev, 4, 1, {0x04})), Verdict::Accepted);
+}
+
+TEST_F(PipelineTest, Lorawan11SessionsUseTheSplitMicWithTxDrAndTxCh) {
+  auto s = std::make_unique<Session>();
+  s->itf = makeInterface("55555555-5555-4555-8555-555555555555", "v11", kDev);
+  s->devAddr = lorawan::DevAddr(0x26AABBCC);
+  s->lorawan11 = true;
+  s->nwkSKey = lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();  // FNwkSIntKey
+  s->sNwkSIntKey = lorawan::Aes128Key::parse("589498993092cfdb5fd2e02ac7510bf1").value();
+  s->nwkSEncKey = lorawan::Aes128Key::parse("9898283c4f66eb6c6fd5165882046c40").value();
+  s->appSKey = lorawan::Aes128Key::parse("01621215d1ca08febf0c602cc2ad90fa").value();
+  Session& v11 = sessions.install(std::move(s));
+  auto frame = [&](uint8_t txDr, uint8_t txCh) {
+    AbpDevice d{v11.devAddr, v11.nwkSKey, v11.appSKey};
+    Bytes b = buildUplink(d, 1, 1, {0x11});
+    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, txDr, txCh, v11.devAddr, 1, lorawan::micInput(b));
+    std::copy(mic.begin(), mic.end(), b.end() - 4);
+    return b;
+  };
+  auto rx868 = [&](const Bytes& phy) {
+    auto r = rx(phy);
+    r.frequencyHz = 868300000;  // default channel 1
+    return r;
+  };
+  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx868(frame(5, 0)), now), Verdict::BadMic);  // wrong channel
+  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx868(frame(4, 1)), now), Verdict::BadMic);  // wrong data rate
+  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx868(frame(5, 1)), now), Verdict::Accepted);
+  advance(200ms);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["data"], "EQ==");
 }
 
 TEST_F(PipelineTest, AcceptedUplinksAreKeptInTheEmbeddedStore) {
