@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/log.hpp"
+#include "lorawan/adr.hpp"
 #include "lorawan/phy_payload.hpp"
 #include "lorawan/security.hpp"
 
@@ -13,13 +14,10 @@ namespace bridge {
 using namespace lorawan;
 
 namespace {
-// Demodulation floor per spreading factor (Semtech SX127x datasheet): LinkCheckAns margin is the
-// SNR above it.
+// LinkCheckAns margin is the SNR above the demodulation floor of the uplink's spreading factor.
 double requiredSnr(const std::string& datr) {
-  static const double kFloor[] = {-7.5, -10, -12.5, -15, -17.5, -20};  // SF7..SF12
   if (datr.size() < 4 || datr[0] != 'S') return 0;
-  int sf = std::atoi(datr.c_str() + 2);
-  return sf >= 7 && sf <= 12 ? kFloor[sf - 7] : 0;
+  return region::requiredSnrDb(uint8_t(std::atoi(datr.c_str() + 2)));
 }
 
 // GPS epoch (1980-01-06) seconds for DeviceTimeAns; GPS is ahead of UTC by 18 leap seconds
@@ -63,9 +61,39 @@ void ClassA::event(const std::string& device, const std::string& interfaceId, co
   emit_(device, id, e.dump());
 }
 
-Bytes ClassA::macAnswers(const Uplink& u) {
+void ClassA::adr(const Uplink& u, Session& s, std::vector<MacCommand>& answers) {
+  if (!s.itf.opts.adr || !u.adr || u.rx.empty()) return;
+  const region::Band& band = bandFor(u.rx.front().gatewayEui);
+  if (band.cfListType != 0) return;  // fixed-plan bands need LinkADRReq blocks: not yet
+  s.adrSnrs.push_back(u.rx.front().snr.value_or(-20));
+  if (s.adrSnrs.size() > 20) s.adrSnrs.erase(s.adrSnrs.begin());
+  auto dr = region::dataRateIndex(band, u.tx.dataRate, true);
+  if (!dr) return;
+  auto d = decideAdr(band, *dr, s.txPowerIndex, s.adrSnrs);
+  if (!d) return;
+  // Keep the channels the device was given: the defaults plus the CFList's extra ones.
+  const size_t channels = band.joinChannelsHz.size() + std::min<size_t>(settings_.extraChannels, 5);
+  auto req = buildMacCommand(MacDirection::Downlink, "LinkADRReq",
+                             {{"data_rate", d->dataRate}, {"tx_power", d->txPowerIndex},
+                              {"ch_mask", (1u << channels) - 1}, {"ch_mask_cntl", 0}, {"nb_trans", 1}});
+  if (!req) return;
+  answers.push_back(*req);
+  s.pendingTxPowerIndex = d->txPowerIndex;
+  s.adrSnrs.clear();  // measure again at the new settings
+  metrics_.inc("adr_requests_total");
+  log::info("adr_request", {{"device", s.itf.deviceIdOrSlug}, {"data_rate", std::to_string(d->dataRate)},
+                            {"tx_power", std::to_string(d->txPowerIndex)}});
+}
+
+Bytes ClassA::macAnswers(const Uplink& u, Session& s) {
   std::vector<MacCommand> answers;
   for (const auto& c : u.macCommands) {
+    if (c.cid == 0x03) {  // LinkADRAns: all three bits set means the device applied our request
+      auto f = macFields(MacDirection::Uplink, c);
+      if (f.size() == 3 && f[0].second && f[1].second && f[2].second && s.pendingTxPowerIndex)
+        s.txPowerIndex = *s.pendingTxPowerIndex;
+      s.pendingTxPowerIndex.reset();
+    }
     if (c.cid == 0x02) {  // LinkCheckReq
       double snr = u.rx.empty() ? 0 : u.rx[0].snr.value_or(0);
       uint32_t margin = uint32_t(std::clamp(std::lround(snr - requiredSnr(u.tx.dataRate)), 0L, 254L));
@@ -96,8 +124,12 @@ Bytes ClassA::macAnswers(const Uplink& u) {
       }
     }
   }
-  Bytes out = serialize(answers);
-  if (out.size() > 15) out.resize(0);  // FOpts holds 15 bytes; never split a command
+  adr(u, s, answers);
+  Bytes out;
+  for (const auto& a : answers) {  // FOpts holds 15 bytes; never split a command
+    Bytes one = serialize({a});
+    if (out.size() + one.size() <= 15) out.insert(out.end(), one.begin(), one.end());
+  }
   return out;
 }
 
@@ -122,7 +154,7 @@ void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
   }
   Frame f;
   f.ack = u.confirmed;
-  f.fopts = macAnswers(u);
+  f.fopts = macAnswers(u, *s);
   const RxInfo& best = u.rx.front();
   const region::Band& band = bandFor(best.gatewayEui);
   auto upDr = region::dataRateIndex(band, u.tx.dataRate, true);

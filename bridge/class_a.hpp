@@ -23,6 +23,7 @@ struct ClassASettings {
   uint8_t rx1DrOffset = 0;
   uint8_t rx1DelaySeconds = 1;
   uint32_t maxConfirmedAttempts = 3;  // a confirmed downlink without ACK is sent this often, then failed
+  size_t extraChannels = 0;           // CFList channels given at join (ADR keeps them enabled)
 };
 
 struct EnqueueError {
@@ -61,7 +62,8 @@ class ClassA {
   bool send(Session& s, const Frame& f, lorawan::Eui64 gw, uint32_t upTmst, uint64_t upFreqHz,
             const std::string& upDatr, uint32_t confFCnt, const std::string& downlinkId, Clock::time_point now);
   const lorawan::region::Band& bandFor(lorawan::Eui64 gw) const;
-  lorawan::Bytes macAnswers(const Uplink& u);
+  lorawan::Bytes macAnswers(const Uplink& u, Session& s);
+  void adr(const Uplink& u, Session& s, std::vector<lorawan::MacCommand>& answers);
   void event(const std::string& device, const std::string& interfaceId, const std::string& status,
              const QueuedDownlink& d, const std::string& detail);
 

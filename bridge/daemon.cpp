@@ -169,6 +169,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   cs.gatewayBands = js.gatewayBands;
   cs.rx1DrOffset = cfg.rx1DrOffset;
   cs.rx1DelaySeconds = cfg.rx1DelaySeconds;
+  cs.extraChannels = cfg.extraChannelsHz.size();
   impl->classA = std::make_unique<ClassA>(
       cs, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
       [p](const std::string& device, const std::string& id, const std::string& json) { p->onEvent(device, json, id); },

@@ -4,6 +4,7 @@
 // DevEUI for joins.
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct Session {
   lorawan::Aes128Key sNwkSIntKey, nwkSEncKey;  // 1.1 only
   std::optional<FCntState> fcnt;  // nullopt: no frame accepted yet in this session
   uint32_t lastConfirmedFCntDown = 0;  // 1.1: ConfFCnt of an uplink that ACKs it
+  // ADR (in memory: after a restart the measurement starts again).
+  std::vector<double> adrSnrs;
+  uint8_t txPowerIndex = 0;
+  std::optional<uint8_t> pendingTxPowerIndex;  // sent in LinkADRReq, applied on LinkADRAns
   std::shared_ptr<const codecs::Codec> codec;
 };
 

@@ -178,12 +178,13 @@ void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
   } else if (r.isMap(o, op)) {
     r.allowOnly(o, op, {"enabled", "managed", "device_type", "device_eui", "eui", "device_key",
                         "network_key", "device_address", "network_session_key", "app_session_key",
-                        "duplicate_framecounter_allowed", "mac_version"});
+                        "duplicate_framecounter_allowed", "mac_version", "adr"});
     auto& x = itf.opts;
     x.enabled = r.boolean(o, "enabled", op).value_or(true);
     x.managed = r.boolean(o, "managed", op).value_or(true);
     x.duplicateFramecounterAllowed = r.boolean(o, "duplicate_framecounter_allowed", op).value_or(false);
     x.macVersion = r.str(o, "mac_version", op).value_or(x.macVersion);
+    x.adr = r.boolean(o, "adr", op).value_or(false);
     if (x.macVersion != "1.0.0" && x.macVersion != "1.0.1" && x.macVersion != "1.0.2" && x.macVersion != "1.0.3" &&
         x.macVersion != "1.0.4" && x.macVersion != "1.1")
       r.error(o["mac_version"], op + ".mac_version", "\"" + x.macVersion + "\", want 1.0.0 .. 1.0.4 or 1.1");

@@ -24,6 +24,8 @@ struct InterfaceOpts {
   // Our extension to seed 000: the device's LoRaWAN version ("1.0.2", "1.0.3", "1.0.4", "1.1").
   // From 1.0.4 DevNonces must increase; 1.1 joins use the NwkKey (network_key) and OptNeg.
   std::string macVersion = "1.0.3";
+  // Our extension: SNR-margin ADR for this device (off by default; EU-like bands).
+  bool adr = false;
 };
 
 struct CodecConfig {

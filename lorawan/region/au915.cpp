@@ -34,6 +34,6 @@ uint64_t rx1Freq(uint64_t up) {
 constexpr uint64_t kJoin[] = {915200000};
 }  // namespace
 
-extern const Band kAu915{"AU915", kDr, 5, rx1Dr, rx1Freq, 923300000, 8, 27, 1, kJoin, uplinkChannel};
+extern const Band kAu915{"AU915", kDr, 5, rx1Dr, rx1Freq, 923300000, 8, 27, 1, kJoin, uplinkChannel, 5, 14};
 
 }  // namespace lorawan::region

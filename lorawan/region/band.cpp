@@ -95,6 +95,11 @@ std::optional<uint8_t> uplinkChannelIndex(const Band& b, uint64_t f, std::span<c
   return std::nullopt;
 }
 
+double requiredSnrDb(uint8_t sf) {
+  static const double kFloor[] = {-7.5, -10, -12.5, -15, -17.5, -20};  // SF7..SF12, SX127x datasheet
+  return sf >= 7 && sf <= 12 ? kFloor[sf - 7] : 0;
+}
+
 uint8_t rx1DrSubtract(uint8_t up, uint8_t offset) { return up > offset ? uint8_t(up - offset) : 0; }
 
 uint8_t rx1DrAs923Style(uint8_t up, uint8_t offset) {

@@ -36,7 +36,12 @@ struct Band {
   std::span<const uint64_t> joinChannelsHz;  // default (join) uplink channels
   // Fixed channel plans (US915/AU915): the uplink channel number of a frequency, -1 if none.
   int (*fixedUplinkChannel)(uint64_t frequencyHz) = nullptr;
+  uint8_t adrMaxDr = 5;          // highest LoRa 125 kHz uplink DR ADR may assign
+  uint8_t maxTxPowerIndex = 7;   // TXPower index range 0..max (each step -2 dB)
 };
+
+// Demodulation floor (dB SNR) per spreading factor: LinkCheckAns margins and ADR start here.
+double requiredSnrDb(uint8_t spreadingFactor);
 
 // "EU868", "US915", "AU915", "AS923" (= AS923-1), "AS923-2", "AS923-3", "AS923-4", "IN865",
 // "KR920"; case-sensitive as in the LoRa Alliance documents. nullptr when unknown.

@@ -13,6 +13,6 @@ constexpr DataRate kDr[] = {
 constexpr uint64_t kJoin[] = {865062500, 865402500, 865985000};
 }  // namespace
 
-extern const Band kIn865{"IN865", kDr, 7, rx1DrAs923Style, sameFrequency, 866550000, 2, 27, 0, kJoin};
+extern const Band kIn865{"IN865", kDr, 7, rx1DrAs923Style, sameFrequency, 866550000, 2, 27, 0, kJoin, nullptr, 5, 10};
 
 }  // namespace lorawan::region

@@ -33,6 +33,6 @@ uint64_t rx1Freq(uint64_t up) {
 constexpr uint64_t kJoin[] = {902300000};
 }  // namespace
 
-extern const Band kUs915{"US915", kDr, 3, rx1Dr, rx1Freq, 923300000, 8, 20, 1, kJoin, uplinkChannel};
+extern const Band kUs915{"US915", kDr, 3, rx1Dr, rx1Freq, 923300000, 8, 20, 1, kJoin, uplinkChannel, 3, 14};
 
 }  // namespace lorawan::region

@@ -47,7 +47,7 @@ class ClassATest : public ::testing::Test {
  protected:
   ClassATest() : sink("127.0.0.1", 0) {}
 
-  void start(bool managed = true, const std::string& gatewayRegion = "EU868") {
+  void start(bool managed = true, const std::string& gatewayRegion = "EU868", bool adr = false) {
     config::Config c;
     c.udpListen = {"127.0.0.1", 0};
     c.apiListen = {"127.0.0.1", 0};
@@ -55,8 +55,10 @@ class ClassATest : public ::testing::Test {
     c.storePath = dir.file("bridge.db");
     c.platform = config::PlatformConfig{sink.baseUrl(), "tok", 2000, 2, ""};
     c.gateways = {{kGw, gatewayRegion}};
+    c.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};  // the EU868 default
     auto itf = testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar);
     itf.opts.managed = managed;
+    itf.opts.adr = adr;
     c.interfaces = {itf};
     auto d = Daemon::create(c);
     ASSERT_TRUE(d.has_value()) << d.error();
@@ -247,6 +249,30 @@ TEST_F(ClassATest, LinkCheckAndDeviceTimeAreAnsweredInFOpts) {
   auto time = lorawan::macFields(lorawan::MacDirection::Downlink, (*cmds)[1]);
   EXPECT_GT(time[0].second, 1'400'000'000u);  // GPS seconds: after 2024
   expectValidMic(d);
+}
+
+TEST_F(ClassATest, AdrRaisesTheDataRateOfAStrongDevice) {
+  start(true, "EU868", /*adr=*/true);
+  for (uint32_t f = 1; f <= 20; ++f) {
+    Bytes phy = buildUplink(kCellar, f, 1, {0x01}, false, {}, /*adr=*/true);
+    std::string rx = R"({"rxpk":[{"tmst":1000,"chan":0,"rfch":0,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF12BW125","codr":"4/5","rssi":-60,"lsnr":9,"size":)" +
+                     std::to_string(phy.size()) + R"(,"data":")" + lorawan::base64Encode(phy) + "\"}]}";
+    ASSERT_TRUE(fwd->push(rx, uint16_t(f)));
+    ASSERT_TRUE(sink.waitForRequests(f, 10s));
+    if (f < 20) {
+      EXPECT_FALSE(fwd->pullRespNow().has_value()) << "at uplink " << f;
+    }
+  }
+  auto raw = fwd->pullResp();
+  ASSERT_TRUE(raw.has_value());
+  Downlink d = decode(*raw);
+  const auto& m = std::get<lorawan::MacPayload>(d.frame.payload);
+  auto cmds = lorawan::parseMacCommands(lorawan::MacDirection::Downlink, m.fhdr.fopts);
+  ASSERT_TRUE(cmds.has_value());
+  ASSERT_EQ(cmds->size(), 1u);
+  EXPECT_EQ(lorawan::describe(lorawan::MacDirection::Downlink, (*cmds)[0]),
+            "LinkADRReq(data_rate=5 tx_power=1 ch_mask=255 ch_mask_cntl=0 nb_trans=1)");
+  EXPECT_EQ(d.txpk["datr"], "SF12BW125");  // RX1 at the uplink's DR
 }
 
 TEST_F(ClassATest, ListenOnlyDevicesNeverTransmit) {

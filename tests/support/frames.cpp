@@ -11,13 +11,14 @@ namespace testsupport {
 using namespace lorawan;
 
 Bytes buildUplink(const AbpDevice& d, uint32_t fcnt, uint8_t fport, const Bytes& plain,
-                  bool confirmed, const Bytes& fopts) {
+                  bool confirmed, const Bytes& fopts, bool adr) {
   PhyPayload phy;
   phy.mhdr.mtype = confirmed ? MType::ConfirmedDataUp : MType::UnconfirmedDataUp;
   MacPayload m;
   m.fhdr.devAddr = d.devAddr;
   m.fhdr.fcnt = uint16_t(fcnt);
   m.fhdr.fopts = fopts;
+  m.fhdr.fctrl.adr = adr;
   m.fport = fport;
   const Aes128Key& k = fport == 0 ? d.nwkSKey : d.appSKey;
   m.frmPayload = cryptFrmPayload(k, Direction::Uplink, d.devAddr, fcnt, plain);

@@ -14,7 +14,7 @@ struct AbpDevice {
 
 lorawan::Bytes buildUplink(const AbpDevice& d, uint32_t fcnt, uint8_t fport,
                            const lorawan::Bytes& plain, bool confirmed = false,
-                           const lorawan::Bytes& fopts = {});
+                           const lorawan::Bytes& fopts = {}, bool adr = false);
 
 lorawan::Bytes buildJoinRequest(const lorawan::Aes128Key& key, lorawan::Eui64 joinEui, lorawan::Eui64 devEui,
                                 uint16_t devNonce);
