@@ -38,7 +38,7 @@ void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Sto
 }
 
 Session& SessionRegistry::install(std::unique_ptr<Session> s) {
-  s->codec = raw_;
+  s->codecs = s->itf.codecs ? s->itf.codecs : codecs::CodecSet::raw();
   auto& slot = sessions_[s->itf.id];
   if (slot) {
     auto& list = byAddr_[slot->devAddr];

@@ -28,7 +28,7 @@ struct Session {
   std::vector<double> adrSnrs;
   uint8_t txPowerIndex = 0;
   std::optional<uint8_t> pendingTxPowerIndex;  // sent in LinkADRReq, applied on LinkADRAns
-  std::shared_ptr<const codecs::Codec> codec;
+  std::shared_ptr<const codecs::CodecSet> codecs;
 };
 
 class SessionRegistry {
@@ -50,7 +50,6 @@ class SessionRegistry {
   std::unordered_map<lorawan::DevAddr, std::vector<Session*>> byAddr_;
   std::unordered_map<lorawan::Eui64, config::Interface> otaa_;
   std::unordered_map<std::string, config::Interface> byDevice_;
-  std::shared_ptr<const codecs::Codec> raw_ = codecs::makeRawCodec();
   std::vector<Session*> none_;
 };
 

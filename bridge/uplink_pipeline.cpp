@@ -231,9 +231,17 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   }
   if (!mac.fhdr.fopts.empty()) u.macCommands = logMacCommands(*owner, "fopts", mac.fhdr.fopts);
   u.ackBit = mac.fhdr.fctrl.ack;
-  u.codecName = owner->codec->name();
-  if (mac.fport && *mac.fport > 0)
-    u.codec = owner->codec->decodeUplink({u.data, *mac.fport, u.receivedAtMs});
+  if (mac.fport && *mac.fport > 0) {
+    u.codecName = owner->codecs->forPort(*mac.fport).name();
+    u.codec = owner->codecs->decode({u.data, *mac.fport, u.receivedAtMs});
+    if (!u.codec.errors.empty()) {
+      metrics_.inc("codec_errors_total");
+      log::warn("codec_error", {{"device", owner->itf.deviceIdOrSlug}, {"codec", u.codecName},
+                                {"fport", std::to_string(*mac.fport)}, {"error", u.codec.errors.front()}});
+    }
+  } else {
+    u.codecName = "raw";
+  }
   addRx(u, gw, p);
   out.uplink = std::move(u);
   return Verdict::Accepted;

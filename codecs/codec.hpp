@@ -1,6 +1,8 @@
 #pragma once
 // One interface for payload codecs. Results carry JSON as text so this header stays light.
 #include <cstdint>
+#include <expected>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,15 +23,50 @@ struct DecodeResult {
   std::vector<std::string> warnings;
 };
 
+struct EncodeResult {
+  std::vector<uint8_t> bytes;
+  std::optional<uint8_t> fPort;  // when the codec chooses it
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+};
+
 class Codec {
  public:
   virtual ~Codec() = default;
   virtual const std::string& name() const = 0;
   virtual DecodeResult decodeUplink(const UplinkInput& in) const = 0;
+  // Object (JSON text) -> bytes, for downlinks queued as objects. Default: not supported.
+  virtual EncodeResult encodeDownlink(const std::string& objectJson, uint8_t fPort) const;
+};
+
+// How a codec is chosen (the interface's `codec:` in YAML).
+struct CodecSpec {
+  std::string type = "raw";     // raw | cayenne_lpp | layout
+  std::string variant = "arduino";  // cayenne_lpp: arduino (extended types) | ttn (the 12 standard)
+  std::string style = "tts";    // cayenne_lpp output: tts (temperature_1) | chirpstack (nested)
+  std::string file;             // layout: YAML file
+  std::map<int, CodecSpec> fports;  // per-FPort overrides
 };
 
 // `raw`: always available; forwards bytes only (`decoded` null). Also the fallback when a codec
 // fails, so an uplink is never lost to a codec.
 std::unique_ptr<Codec> makeRawCodec();
+std::unique_ptr<Codec> makeCayenneLppCodec(const std::string& variant, const std::string& style);
+// Errors name the file, line and field.
+std::expected<std::unique_ptr<Codec>, std::string> loadLayoutCodec(const std::string& file);
+
+// A device's codecs: the default and per-FPort overrides, built once at start-up.
+class CodecSet {
+ public:
+  static std::expected<std::shared_ptr<const CodecSet>, std::string> build(const CodecSpec& spec);
+  static std::shared_ptr<const CodecSet> raw();
+  const Codec& forPort(uint8_t fPort) const;
+  // Never throws and never loses the uplink: a failing codec gives decoded null and errors.
+  DecodeResult decode(const UplinkInput& in) const;
+
+ private:
+  std::shared_ptr<const Codec> default_;
+  std::map<int, std::shared_ptr<const Codec>> byPort_;
+};
 
 }  // namespace codecs

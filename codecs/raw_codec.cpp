@@ -14,6 +14,12 @@ class RawCodec final : public Codec {
 
 }  // namespace
 
+EncodeResult Codec::encodeDownlink(const std::string&, uint8_t) const {
+  EncodeResult r;
+  r.errors.push_back("codec " + name() + " cannot encode downlink objects; send bytes");
+  return r;
+}
+
 std::unique_ptr<Codec> makeRawCodec() { return std::make_unique<RawCodec>(); }
 
 }  // namespace codecs

@@ -151,8 +151,37 @@ auto parseKey = [](const std::string& s) { return lorawan::Aes128Key::parse(s); 
 auto parseEui = [](const std::string& s) { return lorawan::Eui64::parse(s); };
 auto parseAddr = [](const std::string& s) { return lorawan::DevAddr::parse(s); };
 
+void readCodec(Reader& r, const YAML::Node& c, const std::string& path, codecs::CodecSpec& spec,
+               const std::string& baseDir, bool allowPorts) {
+  if (!r.isMap(c, path)) return;
+  if (allowPorts) r.allowOnly(c, path, {"type", "variant", "style", "file", "fports"});
+  else r.allowOnly(c, path, {"type", "variant", "style", "file"});
+  spec.type = r.str(c, "type", path).value_or("raw");
+  spec.variant = r.str(c, "variant", path).value_or(spec.variant);
+  spec.style = r.str(c, "style", path).value_or(spec.style);
+  if (auto f = r.str(c, "file", path)) {
+    spec.file = fs::path(*f).is_absolute() ? *f : (fs::path(baseDir) / *f).string();
+  } else if (spec.type == "layout") {
+    r.error(c, path + ".file", "missing (a layout codec needs its YAML file)");
+  }
+  if (const YAML::Node ports = c["fports"]; allowPorts && ports.IsDefined()) {
+    if (!ports.IsMap()) {
+      r.error(ports, path + ".fports", "want a mapping of FPort to codec");
+      return;
+    }
+    for (const auto& kv : ports) {
+      int port = kv.first.as<int>(-1);
+      if (port < 1 || port > 223) {
+        r.error(kv.first, path + ".fports", "\"" + kv.first.as<std::string>("?") + "\" is not an FPort 1..223");
+        continue;
+      }
+      readCodec(r, kv.second, path + ".fports." + std::to_string(port), spec.fports[port], baseDir, false);
+    }
+  }
+}
+
 void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
-                   std::vector<Interface>& out) {
+                   std::vector<Interface>& out, const std::string& baseDir) {
   if (!r.isMap(n, path)) return;
   r.allowOnly(n, path, {"id", "device_id_or_slug", "driver_instance_id", "codec", "opts"});
   Interface itf;
@@ -162,14 +191,11 @@ void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
     r.error(n["id"], path + ".id", "\"" + itf.id + "\" is not a UUID");
   itf.deviceIdOrSlug = r.str(n, "device_id_or_slug", path, true).value_or("");
   itf.driverInstanceId = r.str(n, "driver_instance_id", path).value_or("");
-  if (const YAML::Node c = n["codec"]; c.IsDefined()) {
-    if (r.isMap(c, path + ".codec")) {
-      r.allowOnly(c, path + ".codec", {"type"});
-      itf.codec.type = r.str(c, "type", path + ".codec").value_or("raw");
-      if (itf.codec.type != "raw")
-        r.error(c["type"], path + ".codec.type",
-                "\"" + itf.codec.type + "\" is not available yet; want raw");
-    }
+  if (const YAML::Node c = n["codec"]; c.IsDefined()) readCodec(r, c, path + ".codec", itf.codec, baseDir, true);
+  {
+    auto set = codecs::CodecSet::build(itf.codec);
+    if (set) itf.codecs = *set;
+    else if (const YAML::Node c = n["codec"]; c.IsDefined()) r.error(c, path + ".codec", set.error());
   }
   const YAML::Node o = n["opts"];
   const std::string op = path + ".opts";
@@ -205,13 +231,13 @@ void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
 }
 
 void readInterfaceList(Reader& r, const YAML::Node& list, const std::string& path,
-                       std::vector<Interface>& out) {
+                       std::vector<Interface>& out, const std::string& baseDir) {
   if (!list.IsSequence()) {
     r.error(list, path, "want a list of interfaces");
     return;
   }
   for (size_t i = 0; i < list.size(); ++i)
-    readInterface(r, list[i], path + "[" + std::to_string(i) + "]", out);
+    readInterface(r, list[i], path + "[" + std::to_string(i) + "]", out, baseDir);
 }
 
 void checkDuplicates(const std::vector<Interface>& itfs, std::vector<std::string>& errors) {
@@ -404,7 +430,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     }
   }
   if (const YAML::Node l = root["interfaces"]; l.IsDefined() && !l.IsNull())
-    readInterfaceList(r, l, "interfaces", c.interfaces);
+    readInterfaceList(r, l, "interfaces", c.interfaces, baseDir);
   if (auto dir = r.str(root, "interfaces_dir", "")) {
     fs::path d = fs::path(*dir).is_absolute() ? fs::path(*dir) : fs::path(baseDir) / *dir;
     c.interfacesDir = d.string();
@@ -423,7 +449,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
         if (!node) { r.errors().push_back(node.error()); continue; }
         if (node->IsNull()) continue;
         Reader fr(f.string());
-        readInterfaceList(fr, *node, "interfaces", c.interfaces);
+        readInterfaceList(fr, *node, "interfaces", c.interfaces, d.string());
         for (auto& e : fr.errors()) r.errors().push_back(e);
       }
     }

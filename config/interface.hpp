@@ -1,8 +1,10 @@
 #pragma once
 // A seed-000 interface: one device connected to one driver instance, with LoRaWAN opts.
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "codecs/codec.hpp"
 #include "lorawan/types.hpp"
 
 namespace config {
@@ -28,15 +30,13 @@ struct InterfaceOpts {
   bool adr = false;
 };
 
-struct CodecConfig {
-  std::string type = "raw";
-};
 
 struct Interface {
   std::string id;  // UUID
   std::string deviceIdOrSlug;
   std::string driverInstanceId;
-  CodecConfig codec;
+  codecs::CodecSpec codec;
+  std::shared_ptr<const codecs::CodecSet> codecs;  // built (and checked) at load
   InterfaceOpts opts;
   std::string origin;  // "file.yaml:12", for messages
 };
