@@ -11,7 +11,11 @@
 #include "bridge/log.hpp"
 #include "bridge/platform_sink.hpp"
 #include "bridge/replay.hpp"
+#include "codecs/codec.hpp"
 #include "config/config.hpp"
+#include "lorawan/types.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -20,11 +24,14 @@ const char* kUsage =
     "       lorawan-bridge check-config FILE\n"
     "       lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n"
     "       lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"
+    "       lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style tts|chirpstack]\n"
+    "                                 | --layout FILE.yaml) --fport N --hex BYTES\n"
     "\n"
     "  --config FILE   run the bridge (Semtech UDP in, platform REST out)\n"
     "  check-config    validate a configuration and exit 0 (valid) or 1 (errors on stderr)\n"
     "  replay          send a capture (JSON lines of PUSH_DATA) to a running bridge\n"
-    "  sink            a platform double: prints every request it receives, answers CODE\n";
+    "  sink            a platform double: prints every request it receives, answers CODE\n"
+    "  codec run       decode a payload offline and print {data, errors, warnings} as JSON\n";
 
 int checkConfig(const std::vector<std::string>& args) {
   if (args.size() != 1 || args[0] == "--help") {
@@ -86,6 +93,52 @@ int sink(const std::vector<std::string>& args) {
   return 0;
 }
 
+int codecRun(const std::vector<std::string>& args) {
+  const char* usage =
+      "usage: lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style tts|chirpstack]\n"
+      "                                 | --layout FILE.yaml) --fport N --hex BYTES\n";
+  if (args.empty() || args[0] != "run") {
+    std::cerr << usage;
+    return 2;
+  }
+  codecs::CodecSpec spec;
+  int fport = -1;
+  std::string hex;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto next = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : ""; };
+    if (a == "--type") spec.type = next();
+    else if (a == "--variant") spec.variant = next();
+    else if (a == "--style") spec.style = next();
+    else if (a == "--layout") spec.type = "layout", spec.file = next();
+    else if (a == "--codec") spec.type = "js", spec.file = next();
+    else if (a == "--fport") fport = std::atoi(next().c_str());
+    else if (a == "--hex") hex = next();
+    else if (a == "--help") { std::cout << usage; return 0; }
+    else { std::cerr << "codec run: unknown argument " << a << "\n" << usage; return 2; }
+  }
+  if (fport < 1 || fport > 223) {
+    std::cerr << "codec run: --fport must be 1..223\n";
+    return 2;
+  }
+  auto bytes = lorawan::fromHex(hex);
+  if (!bytes) {
+    std::cerr << "codec run: --hex: " << bytes.error() << "\n";
+    return 2;
+  }
+  auto set = codecs::CodecSet::build(spec);
+  if (!set) {
+    std::cerr << "codec run: " << set.error() << "\n";
+    return 1;
+  }
+  auto r = (*set)->decode({*bytes, uint8_t(fport), 0});
+  nlohmann::json out{{"data", r.dataJson ? nlohmann::json::parse(*r.dataJson) : nlohmann::json()},
+                     {"errors", r.errors},
+                     {"warnings", r.warnings}};
+  std::cout << out.dump(2) << "\n";
+  return r.errors.empty() ? 0 : 1;
+}
+
 int daemon(const std::vector<std::string>& args) {
   std::string configPath;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -132,5 +185,6 @@ int main(int argc, char** argv) {
   if (cmd == "check-config" || cmd == "--check-config") return checkConfig(rest);
   if (cmd == "replay") return replay(rest);
   if (cmd == "sink") return sink(rest);
+  if (cmd == "codec") return codecRun(rest);
   return daemon(args);
 }

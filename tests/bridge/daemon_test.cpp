@@ -1,6 +1,7 @@
 // End to end over loopback: the real daemon, a fake packet forwarder (UDP) and the platform
 // double (real HTTP). Waits are on conditions, never fixed sleeps.
 #include "bridge/daemon.hpp"
+#include "codecs/codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -351,6 +352,29 @@ TEST_F(DaemonTest, OtaaJoinOverLoopbackThenUplinksWithTheDerivedKeys) {
   EXPECT_EQ(last["fCnt"], 2);
   EXPECT_EQ(last["data"], "IQ==");
   EXPECT_EQ(sink.requests().size(), 3u);
+}
+
+TEST_F(DaemonTest, CodecOutputReachesThePlatformAndAFailingCodecLosesNothing) {
+  auto cfg = makeConfig();
+  cfg.interfaces[0].codec.type = "cayenne_lpp";
+  cfg.interfaces[0].codecs = codecs::CodecSet::build(cfg.interfaces[0].codec).value();
+  auto d = Daemon::create(cfg);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  daemon = std::move(*d);
+  daemon->start();
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, lorawan::fromHex("03670110056700ff").value())), 1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 2, 1, {0x03, 0xff})), 2));
+  ASSERT_TRUE(sink.waitForRequests(2, 10s));
+  auto b = bodies();
+  EXPECT_EQ(b[0]["decoded"], json::parse(R"({"temperature_3":27.2,"temperature_5":25.5})"));
+  EXPECT_EQ(b[0]["codec"]["name"], "cayenne_lpp");
+  EXPECT_TRUE(b[0]["codec"]["errors"].empty());
+  EXPECT_TRUE(b[1]["decoded"].is_null());  // the codec failed: the bytes still arrive
+  EXPECT_EQ(b[1]["data"], "A/8=");
+  ASSERT_EQ(b[1]["codec"]["errors"].size(), 1u);
+  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("unknown type 255"), std::string::npos);
+  EXPECT_EQ(daemon->metrics().counter("codec_errors_total"), 1u);
 }
 
 TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {

@@ -167,6 +167,34 @@ TEST(Config, InterfacesDirIsReadRelativeToTheFile) {
   EXPECT_EQ(c->interfaces.size(), 1u);
 }
 
+TEST(Config, CodecsAreBuiltAtLoadAndBadOnesNamed) {
+  auto withCodec = [](const std::string& codec) {
+    std::string y = kValidInterface;
+    y.replace(y.find("    opts:"), 0, "    codec: " + codec + "\n");
+    return y;
+  };
+  auto ok = parseConfig(withCodec("{ type: cayenne_lpp, style: chirpstack, fports: { 2: { type: layout, file: " +
+                                  std::string(LB_FIXTURES_DIR) + "/codecs/door_layout.yaml } } }"),
+                        "bridge.yaml", ".");
+  ASSERT_TRUE(ok.has_value()) << ok.error();
+  ASSERT_TRUE(ok->interfaces[0].codecs != nullptr);
+  EXPECT_EQ(ok->interfaces[0].codecs->forPort(2).name(), "layout");
+  EXPECT_NE(errorOf(withCodec("{ type: layout, file: missing.yaml }")).find("bridge.yaml:6: interfaces[0].codec: ./missing.yaml: cannot open layout file"),
+            std::string::npos)
+      << errorOf(withCodec("{ type: layout, file: missing.yaml }"));
+  EXPECT_NE(errorOf(withCodec("{ type: lua }")).find("codec type \"lua\""), std::string::npos);
+  EXPECT_NE(errorOf(withCodec("{ type: cayenne_lpp, variant: x }")).find("variant \"x\""), std::string::npos);
+  EXPECT_NE(errorOf(withCodec("{ type: raw, fports: { 999: { type: raw } } }")).find("is not an FPort"), std::string::npos);
+  EXPECT_NE(errorOf(withCodec("{ type: raw, bogus: 1 }")).find("interfaces[0].codec.bogus: unknown key"), std::string::npos);
+}
+
+TEST(Config, CodecRunCommand) {
+  std::string bin = LB_BINARY;
+  EXPECT_EQ(std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03670110056700ff | grep -q '\"temperature_3\": 27.2'").c_str()), 0);
+  EXPECT_NE(std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03ff >/dev/null").c_str()), 0);
+  EXPECT_NE(std::system((bin + " codec run --type raw --fport 0 --hex 00 2>/dev/null").c_str()), 0);
+}
+
 TEST(Config, CheckConfigCommandExitCodes) {
   testsupport::TempDir dir;
   std::ofstream(dir.file("good.yaml")) << kValidInterface;
