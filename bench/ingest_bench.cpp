@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bridge/log.hpp"
+#include "codecs/codec.hpp"
 #include "bridge/sqlite_store.hpp"
 #include "bridge/uplink_pipeline.hpp"
 #include "lorawan/phy_payload.hpp"
@@ -148,5 +149,33 @@ void BM_MicAndDecrypt(benchmark::State& state) {
 BENCHMARK(BM_MicAndDecrypt);
 
 }  // namespace
+
+// A typical vendor codec (modern JavaScript, TS013) called through the bridge's codec interface.
+void BM_JsDecodeUplink(benchmark::State& state) {
+  auto codec = codecs::loadJsCodec(std::string(LB_FIXTURES_DIR) + "/codecs/js/modern_decoder.js",
+                                   std::chrono::milliseconds(100), 32u << 20);
+  if (!codec) {
+    state.SkipWithError(codec.error().c_str());
+    return;
+  }
+  Bytes payload{0x00, 0xd7};
+  for (auto _ : state) {
+    auto r = (*codec)->decodeUplink({payload, 1, 1700000000000});
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()));
+}
+BENCHMARK(BM_JsDecodeUplink);
+
+void BM_CayenneLppDecode(benchmark::State& state) {
+  auto codec = codecs::makeCayenneLppCodec("arduino", "tts");
+  Bytes payload = lorawan::fromHex("0167ffd7067104d2fb2e0000").value();
+  for (auto _ : state) {
+    auto r = codec->decodeUplink({payload, 1, 0});
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()));
+}
+BENCHMARK(BM_CayenneLppDecode);
 
 BENCHMARK_MAIN();

@@ -1,6 +1,7 @@
 // lorawan-bridge: the daemon and its tools.
 #include <pthread.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -131,7 +132,9 @@ int codecRun(const std::vector<std::string>& args) {
     std::cerr << "codec run: " << set.error() << "\n";
     return 1;
   }
-  auto r = (*set)->decode({*bytes, uint8_t(fport), 0});
+  const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+  auto r = (*set)->decode({*bytes, uint8_t(fport), nowMs});
   nlohmann::json out{{"data", r.dataJson ? nlohmann::json::parse(*r.dataJson) : nlohmann::json()},
                      {"errors", r.errors},
                      {"warnings", r.warnings}};

@@ -17,7 +17,12 @@ std::expected<std::shared_ptr<const Codec>, std::string> makeOne(const CodecSpec
     if (!c) return std::unexpected(c.error());
     return std::shared_ptr<const Codec>(std::move(*c));
   }
-  return std::unexpected("codec type \"" + s.type + "\", want raw, cayenne_lpp or layout (js is not available yet)");
+  if (s.type == "js") {
+    auto c = loadJsCodec(s.file, std::chrono::milliseconds(s.timeoutMs), s.memoryMb * 1024u * 1024u);
+    if (!c) return std::unexpected(c.error());
+    return std::shared_ptr<const Codec>(std::move(*c));
+  }
+  return std::unexpected("codec type \"" + s.type + "\", want raw, cayenne_lpp, layout or js");
 }
 }  // namespace
 

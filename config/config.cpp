@@ -154,15 +154,17 @@ auto parseAddr = [](const std::string& s) { return lorawan::DevAddr::parse(s); }
 void readCodec(Reader& r, const YAML::Node& c, const std::string& path, codecs::CodecSpec& spec,
                const std::string& baseDir, bool allowPorts) {
   if (!r.isMap(c, path)) return;
-  if (allowPorts) r.allowOnly(c, path, {"type", "variant", "style", "file", "fports"});
-  else r.allowOnly(c, path, {"type", "variant", "style", "file"});
+  if (allowPorts) r.allowOnly(c, path, {"type", "variant", "style", "file", "timeout_ms", "memory_mb", "fports"});
+  else r.allowOnly(c, path, {"type", "variant", "style", "file", "timeout_ms", "memory_mb"});
+  spec.timeoutMs = r.uint(c, "timeout_ms", path, 1, 10000).value_or(spec.timeoutMs);
+  spec.memoryMb = r.uint(c, "memory_mb", path, 4, 1024).value_or(spec.memoryMb);
   spec.type = r.str(c, "type", path).value_or("raw");
   spec.variant = r.str(c, "variant", path).value_or(spec.variant);
   spec.style = r.str(c, "style", path).value_or(spec.style);
   if (auto f = r.str(c, "file", path)) {
     spec.file = fs::path(*f).is_absolute() ? *f : (fs::path(baseDir) / *f).string();
-  } else if (spec.type == "layout") {
-    r.error(c, path + ".file", "missing (a layout codec needs its YAML file)");
+  } else if (spec.type == "layout" || spec.type == "js") {
+    r.error(c, path + ".file", "missing (a " + spec.type + " codec needs its file)");
   }
   if (const YAML::Node ports = c["fports"]; allowPorts && ports.IsDefined()) {
     if (!ports.IsMap()) {

@@ -1,0 +1,104 @@
+// JavaScript codecs on SpiderMonkey: the conventions real codecs use, and every way one can fail.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "codecs/codec.hpp"
+#include "support/fixtures.hpp"
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::unique_ptr<codecs::Codec> load(const std::string& name, std::chrono::milliseconds timeout = 100ms) {
+  auto c = codecs::loadJsCodec(testsupport::fixturePath("codecs/js/" + name), timeout, 16u << 20);
+  EXPECT_TRUE(c.has_value()) << (c ? "" : c.error());
+  return c ? std::move(*c) : nullptr;
+}
+
+codecs::DecodeResult decode(const codecs::Codec& c, const std::string& hex, uint8_t port = 1) {
+  auto b = testsupport::hex(hex);
+  return c.decodeUplink({b, port, 1700000000000});
+}
+
+TEST(JsCodec, Es5WithImplicitGlobalsAndWarnings) {
+  auto c = load("es5_decoder.js");
+  auto r = decode(*c, "00d71e");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+  EXPECT_EQ(json::parse(*r.dataJson), json::parse(R"({"temperature":21.5,"battery":3})"));
+  auto low = decode(*c, "ff0a14");
+  EXPECT_EQ(json::parse(*low.dataJson)["temperature"], -24.6);
+  ASSERT_EQ(low.warnings.size(), 1u);
+  EXPECT_EQ(low.warnings[0], "low battery");
+}
+
+TEST(JsCodec, ModernJavaScriptAndEncodeDownlink) {
+  auto c = load("modern_decoder.js");
+  auto r = decode(*c, "00d7", 7);
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+  EXPECT_EQ(json::parse(*r.dataJson), json::parse(R"({"port":7,"year":2023,"readings":["temperature=21.5C"]})"));
+  auto e = c->encodeDownlink(R"({"interval":600})", 1);
+  ASSERT_TRUE(e.errors.empty()) << e.errors[0];
+  EXPECT_EQ(lorawan::toHex(e.bytes), "0258");
+  EXPECT_EQ(e.fPort, 10);
+}
+
+TEST(JsCodec, LegacyAndChirpStackConventions) {
+  auto legacy = load("legacy_decoder.js");
+  auto r = decode(*legacy, "0102", 1);
+  EXPECT_EQ(json::parse(*r.dataJson), json::parse(R"({"counter":258})"));
+  auto e = legacy->encodeDownlink(R"({"led":true})", 3);
+  EXPECT_EQ(lorawan::toHex(e.bytes), "01");
+  EXPECT_EQ(e.fPort, 3);
+  auto cs = load("chirpstack_v3.js");
+  auto r2 = decode(*cs, "abcd", 9);
+  EXPECT_EQ(json::parse(*r2.dataJson), json::parse(R"({"port":9,"first":171,"hex":"abcd"})"));
+}
+
+TEST(JsCodec, InfiniteLoopIsStoppedAndTheNextCallWorks) {
+  auto c = load("infinite_loop.js", 50ms);
+  auto start = std::chrono::steady_clock::now();
+  auto r = decode(*c, "00");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_FALSE(r.dataJson.has_value());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("time limit of 50 ms exceeded"), std::string::npos);
+  auto again = decode(*c, "00");  // a rebuilt context, the same verdict, no crash
+  EXPECT_NE(again.errors[0].find("time limit"), std::string::npos);
+  auto fine = load("es5_decoder.js");
+  EXPECT_TRUE(decode(*fine, "00d71e").errors.empty());
+}
+
+TEST(JsCodec, MemoryBombIsBounded) {
+  auto c = load("memory_bomb.js", 5000ms);
+  auto start = std::chrono::steady_clock::now();
+  auto r = decode(*c, "00");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // stopped by memory, not by time
+  EXPECT_FALSE(r.dataJson.has_value());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("memory limit of 16 MiB exceeded"), std::string::npos) << r.errors[0];
+  auto fine = load("es5_decoder.js");
+  EXPECT_TRUE(decode(*fine, "00d71e").errors.empty());
+}
+
+TEST(JsCodec, ThrowsAndGarbageBecomeErrors) {
+  auto t = load("throws.js");
+  auto r = decode(*t, "0102");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("payload too short: 2"), std::string::npos);
+  auto g = load("garbage.js");
+  auto r2 = decode(*g, "01");
+  ASSERT_EQ(r2.errors.size(), 1u);
+  EXPECT_NE(r2.errors[0].find("returned number, want an object with data"), std::string::npos);
+}
+
+TEST(JsCodec, LoadErrorsNameTheFile) {
+  auto bad = codecs::loadJsCodec(testsupport::fixturePath("codecs/js/syntax_error.js"), 100ms, 16u << 20);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().find("syntax_error.js"), std::string::npos);
+  EXPECT_NE(bad.error().find("SyntaxError"), std::string::npos) << bad.error();
+  EXPECT_FALSE(codecs::loadJsCodec("/nonexistent.js", 100ms, 16u << 20).has_value());
+}
+
+}  // namespace
