@@ -377,6 +377,35 @@ TEST_F(DaemonTest, CodecOutputReachesThePlatformAndAFailingCodecLosesNothing) {
   EXPECT_EQ(daemon->metrics().counter("codec_errors_total"), 1u);
 }
 
+TEST_F(DaemonTest, JavaScriptCodecDecodesOnTheWayToThePlatform) {
+  auto cfg = makeConfig();
+  cfg.interfaces[0].codec.type = "js";
+  cfg.interfaces[0].codec.file = std::string(LB_FIXTURES_DIR) + "/codecs/js/es5_decoder.js";
+  cfg.interfaces[0].codec.fports[9].type = "js";
+  cfg.interfaces[0].codec.fports[9].file = std::string(LB_FIXTURES_DIR) + "/codecs/js/infinite_loop.js";
+  cfg.interfaces[0].codec.fports[9].timeoutMs = 20;
+  auto set = codecs::CodecSet::build(cfg.interfaces[0].codec);
+  ASSERT_TRUE(set.has_value()) << set.error();
+  cfg.interfaces[0].codecs = *set;
+  auto d = Daemon::create(cfg);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  daemon = std::move(*d);
+  daemon->start();
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {0x00, 0xd7, 0x1e})), 1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 2, 9, {0x01})), 2));  // a codec that hangs
+  ASSERT_TRUE(fwd.pull(3));  // the daemon still answers
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 3, 1, {0x00, 0x0a, 0x1e})), 4));
+  ASSERT_TRUE(sink.waitForRequests(3, 10s));
+  auto b = bodies();
+  EXPECT_EQ(b[0]["decoded"], json::parse(R"({"temperature":21.5,"battery":3})"));
+  EXPECT_EQ(b[0]["codec"]["name"], "js");
+  EXPECT_TRUE(b[1]["decoded"].is_null());
+  EXPECT_EQ(b[1]["data"], "AQ==");
+  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("time limit of 20 ms exceeded"), std::string::npos);
+  EXPECT_EQ(b[2]["decoded"]["temperature"], 1.0);  // the next call works
+}
+
 TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {
   const std::string tlsDir = std::string(LB_FIXTURES_DIR) + "/tls/";
   PlatformSink sink("127.0.0.1", 0, false, PlatformSink::Tls{tlsDir + "localhost.crt", tlsDir + "localhost.key"});
