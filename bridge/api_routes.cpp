@@ -48,18 +48,33 @@ ApiResponse enqueueDownlink(const ApiContext& ctx, const std::string& device, co
   auto fport = j.find("fPort");
   if (fport == j.end() || !fport->is_number_integer()) return reply(400, "fPort: missing or not an integer");
   auto data = j.find("data");
-  if (data == j.end() || !data->is_string()) return reply(400, "data: missing or not a base64 string");
-  auto bytes = lorawan::base64Decode(data->get<std::string>());
-  if (!bytes) return reply(400, "data: " + bytes.error());
+  if (data == j.end() || (!data->is_string() && !data->is_object()))
+    return reply(400, "data: missing; want base64 bytes or an object for the device's codec");
+  lorawan::Bytes bytes;
+  int port = fport->get<int>();
+  if (data->is_string()) {
+    auto b = lorawan::base64Decode(data->get<std::string>());
+    if (!b) return reply(400, "data: " + b.error());
+    bytes = std::move(*b);
+  } else {
+    // An object: the device's codec makes bytes (and maybe the FPort) now, at enqueue time.
+    std::expected<codecs::EncodeResult, EnqueueError> enc;
+    ctx.onNetworkThread([&] { enc = ctx.classA->encode(device, port, data->dump()); });
+    if (!enc) return reply(unsigned(enc.error().status), enc.error().message);
+    if (!enc->errors.empty()) return reply(400, "data: codec: " + enc->errors.front());
+    bytes = enc->bytes;
+    if (enc->fPort) port = *enc->fPort;
+  }
   bool confirmed = false;
   if (auto c = j.find("confirmed"); c != j.end()) {
     if (!c->is_boolean()) return reply(400, "confirmed: want true or false");
     confirmed = c->get<bool>();
   }
   std::expected<std::string, EnqueueError> result;
-  ctx.onNetworkThread([&] { result = ctx.classA->enqueue(device, fport->get<int>(), *bytes, confirmed); });
+  ctx.onNetworkThread([&] { result = ctx.classA->enqueue(device, port, bytes, confirmed); });
   if (!result) return reply(unsigned(result.error().status), result.error().message);
-  return reply(201, {{"id", *result}, {"fPort", fport->get<int>()}, {"confirmed", confirmed}, {"status", "queued"}});
+  return reply(201, {{"id", *result}, {"fPort", port}, {"confirmed", confirmed}, {"status", "queued"},
+                     {"data", lorawan::base64Encode(bytes)}});
 }
 
 }  // namespace

@@ -273,6 +273,21 @@ void ClassA::onOutcome(const DownlinkJob& job, DownlinkResult r, const std::stri
   store_.updateDownlink(d);
 }
 
+std::expected<codecs::EncodeResult, EnqueueError> ClassA::encode(const std::string& device, int fport,
+                                                                 const std::string& objectJson) {
+  const config::Interface* itf = sessions_.interfaceForDevice(device);
+  if (!itf) return std::unexpected(EnqueueError{404, "unknown device " + device});
+  auto set = itf->codecs ? itf->codecs : codecs::CodecSet::raw();
+  const uint8_t port = uint8_t(std::clamp(fport, 0, 255));
+  try {
+    return set->forPort(port).encodeDownlink(objectJson, port);
+  } catch (const std::exception& e) {
+    codecs::EncodeResult r;
+    r.errors.push_back(e.what());
+    return r;
+  }
+}
+
 std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& device, int fport, const Bytes& data,
                                                          bool confirmed) {
   const config::Interface* itf = sessions_.interfaceForDevice(device);

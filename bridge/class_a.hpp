@@ -46,6 +46,9 @@ class ClassA {
   void ackAgain(Session& s, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& rx, Clock::time_point now);
   // Gateway's verdict on a frame we sent (via the scheduler).
   void onOutcome(const DownlinkJob& job, DownlinkResult r, const std::string& error);
+  // A downlink object through the device's codec (encodeDownlink) for `fPort`.
+  std::expected<codecs::EncodeResult, EnqueueError> encode(const std::string& device, int fport,
+                                                           const std::string& objectJson);
   // Queues a payload for the device's next uplink; returns its id.
   std::expected<std::string, EnqueueError> enqueue(const std::string& device, int fport, const lorawan::Bytes& data,
                                                    bool confirmed);

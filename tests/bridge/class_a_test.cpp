@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/daemon.hpp"
+#include "codecs/codec.hpp"
 #include "bridge/metrics.hpp"
 #include "bridge/platform_sink.hpp"
 #include "lorawan/base64.hpp"
@@ -47,7 +48,8 @@ class ClassATest : public ::testing::Test {
  protected:
   ClassATest() : sink("127.0.0.1", 0) {}
 
-  void start(bool managed = true, const std::string& gatewayRegion = "EU868", bool adr = false) {
+  void start(bool managed = true, const std::string& gatewayRegion = "EU868", bool adr = false,
+             const std::string& codec = "raw") {
     config::Config c;
     c.udpListen = {"127.0.0.1", 0};
     c.apiListen = {"127.0.0.1", 0};
@@ -59,6 +61,8 @@ class ClassATest : public ::testing::Test {
     auto itf = testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar);
     itf.opts.managed = managed;
     itf.opts.adr = adr;
+    itf.codec.type = codec;
+    itf.codecs = codecs::CodecSet::build(itf.codec).value();
     c.interfaces = {itf};
     auto d = Daemon::create(c);
     ASSERT_TRUE(d.has_value()) << d.error();
@@ -282,6 +286,28 @@ TEST_F(ClassATest, ListenOnlyDevicesNeverTransmit) {
   auto r = enqueue(R"({"fPort":1,"data":"AQ=="})");
   EXPECT_EQ(r.status, 400u);
   EXPECT_NE(r.body.find("listen-only"), std::string::npos);
+}
+
+TEST_F(ClassATest, DownlinkObjectsAreEncodedByTheDevicesCodec) {
+  start();
+  // cellar-sensor uses the raw codec: objects cannot be encoded, and the answer says why.
+  auto raw = enqueue(R"({"fPort":1,"data":{"led":true}})");
+  EXPECT_EQ(raw.status, 400u);
+  EXPECT_NE(raw.body.find("data: codec: codec raw cannot encode"), std::string::npos) << raw.body;
+}
+
+TEST_F(ClassATest, DownlinkObjectsWithCayenneLpp) {
+  start(true, "EU868", false, "cayenne_lpp");
+  auto r = enqueue(R"({"fPort":4,"data":{"digital_out_2":1}})");
+  ASSERT_EQ(r.status, 201u) << r.body;
+  EXPECT_EQ(json::parse(r.body)["body"]["data"], "AgEB");
+  auto bad = enqueue(R"({"fPort":4,"data":{"digital_out_2":999}})");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_NE(bad.body.find("out of range"), std::string::npos) << bad.body;
+  uplink(1, false);
+  Downlink d = decode(*fwd->pullResp());
+  EXPECT_EQ(std::get<lorawan::MacPayload>(d.frame.payload).fport, 4);
+  EXPECT_EQ(lorawan::toHex(decryptDown(d)), "020101");
 }
 
 TEST_F(ClassATest, EnqueueValidatesItsInput) {
