@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -11,6 +12,7 @@
 #include "bridge/api_routes.hpp"
 #include "bridge/api_server.hpp"
 #include "bridge/class_a.hpp"
+#include "bridge/codec_pool.hpp"
 #include "bridge/downlink_scheduler.hpp"
 #include "bridge/gateway_registry.hpp"
 #include "bridge/join_server.hpp"
@@ -43,6 +45,7 @@ struct Daemon::Impl {
   std::unique_ptr<JoinServer> joins;
   std::unique_ptr<ClassA> classA;
   std::unique_ptr<ApiServer> api;
+  std::unique_ptr<CodecPool> codecPool;
   asio::steady_timer windowTimer{ioc};
   std::optional<UplinkPipeline::Clock::time_point> armedFor;
   bool stopped = false;
@@ -57,6 +60,8 @@ struct Daemon::Impl {
     udp->close();
     windowTimer.cancel();
     pipeline->closeDue(UplinkPipeline::Clock::time_point::max());
+    // Decodes still running finish and post their results here; the io_context keeps running
+    // until they are delivered (each holds a work guard).
     store->flush();
   }
 
@@ -164,6 +169,18 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
       },
       std::random_device{}());
   impl->pipeline->setBands(js.band, js.gatewayBands, cfg.extraChannelsHz);
+  // Two workers on this 2-core target: codecs run beside the network thread, never on it.
+  impl->codecPool = std::make_unique<CodecPool>(2);
+  impl->pipeline->setDecoder([p](Uplink&& u, std::function<void(Uplink&&)> done) {
+    auto guard = asio::make_work_guard(p->ioc);
+    auto shared = std::make_shared<Uplink>(std::move(u));
+    p->codecPool->run(shared->interfaceId, [p, shared, done = std::move(done), guard = std::move(guard)]() mutable {
+      decodePayload(*shared);
+      asio::post(p->ioc, [shared, done = std::move(done), guard = std::move(guard)]() mutable {
+        done(std::move(*shared));
+      });
+    });
+  });
   ClassASettings cs;
   cs.band = js.band;
   cs.gatewayBands = js.gatewayBands;

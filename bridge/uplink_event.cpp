@@ -11,6 +11,15 @@ namespace bridge {
 
 using nlohmann::json;
 
+void decodePayload(Uplink& u) {
+  if (!u.fport || *u.fport == 0 || !u.codecs) {
+    u.codecName = "raw";
+    return;
+  }
+  u.codecName = u.codecs->forPort(*u.fport).name();
+  u.codec = u.codecs->decode({u.data, *u.fport, u.receivedAtMs});
+}
+
 std::string formatRfc3339Ms(int64_t ms) {
   std::time_t t = std::time_t(ms / 1000);
   std::tm tm{};

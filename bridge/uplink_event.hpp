@@ -2,6 +2,7 @@
 // The uplink as forwarded upstream (DESIGN.md "Uplink event"): every field present, null where
 // unknown, camelCase names.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -52,7 +53,11 @@ struct Uplink {
   // Not in the event JSON; what the downlink side needs.
   bool ackBit = false;                            // the device acknowledges a confirmed downlink
   std::vector<lorawan::MacCommand> macCommands;  // from FOpts or FPort 0
+  std::shared_ptr<const codecs::CodecSet> codecs;  // decodes `data` when the window closes
 };
+
+// Runs the device's codec on the uplink (never throws; failures land in codec.errors).
+void decodePayload(Uplink& u);
 
 std::string toEventJson(const Uplink& u);
 // The explicit event reported when an interface that allows counter resets accepts one.

@@ -231,17 +231,7 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   }
   if (!mac.fhdr.fopts.empty()) u.macCommands = logMacCommands(*owner, "fopts", mac.fhdr.fopts);
   u.ackBit = mac.fhdr.fctrl.ack;
-  if (mac.fport && *mac.fport > 0) {
-    u.codecName = owner->codecs->forPort(*mac.fport).name();
-    u.codec = owner->codecs->decode({u.data, *mac.fport, u.receivedAtMs});
-    if (!u.codec.errors.empty()) {
-      metrics_.inc("codec_errors_total");
-      log::warn("codec_error", {{"device", owner->itf.deviceIdOrSlug}, {"codec", u.codecName},
-                                {"fport", std::to_string(*mac.fport)}, {"error", u.codec.errors.front()}});
-    }
-  } else {
-    u.codecName = "raw";
-  }
+  u.codecs = owner->codecs;  // decoded when the window closes, off the hot path
   addRx(u, gw, p);
   out.uplink = std::move(u);
   return Verdict::Accepted;
@@ -289,7 +279,7 @@ void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p)
 }
 
 void UplinkPipeline::closeDue(Clock::time_point now) {
-  std::vector<std::pair<Uplink, std::string>> ready;
+  std::vector<Uplink> ready;
   while (!deadlines_.empty() && deadlines_.front().first <= now) {
     std::string key = std::move(deadlines_.front().second);
     deadlines_.pop_front();
@@ -299,17 +289,42 @@ void UplinkPipeline::closeDue(Clock::time_point now) {
     if (it->second.uplink) {
       Uplink& u = *it->second.uplink;
       if (u.confirmed) recent.confirmedBy = u.interfaceId;
-      std::string json = toEventJson(u);
-      store_.recordUplink({u.id, u.receivedAtMs, u.interfaceId, u.deviceIdOrSlug, json});
-      ready.emplace_back(std::move(u), std::move(json));
+      // Every uplink of a device with real codecs goes through the decoder, so its uplinks keep
+      // their order (the pool runs one device's work in sequence).
+      const bool needsCodec = u.codecs && !u.codecs->rawOnly();
+      if (needsCodec && decoder_) {
+        decoder_(std::move(u), [this](Uplink&& done) {
+          std::vector<Uplink> one;
+          one.push_back(std::move(done));
+          finish(std::move(one));
+        });
+      } else {
+        decodePayload(u);
+        ready.push_back(std::move(u));
+      }
     }
     pending_.erase(it);
     recent_[key] = std::move(recent);
     recentOrder_.emplace_back(now + settings_.lateCopyMemory, std::move(key));
   }
-  if (ready.empty()) return;
+  if (!ready.empty()) finish(std::move(ready));
+}
+
+void UplinkPipeline::finish(std::vector<Uplink> batch) {
+  std::vector<std::string> json;
+  json.reserve(batch.size());
+  for (const Uplink& u : batch) {
+    if (!u.codec.errors.empty()) {
+      metrics_.inc("codec_errors_total");
+      log::warn("codec_error", {{"device", u.deviceIdOrSlug}, {"codec", u.codecName},
+                                {"fport", u.fport ? std::to_string(*u.fport) : ""}, {"error", u.codec.errors.front()}});
+    }
+    json.push_back(toEventJson(u));
+    store_.recordUplink({u.id, u.receivedAtMs, u.interfaceId, u.deviceIdOrSlug, json.back()});
+  }
   store_.flush();  // one commit for the batch: counters are durable before anything leaves
-  for (const auto& [u, json] : ready) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Uplink& u = batch[i];
     metrics_.inc("uplinks_accepted_total");
     log::info("uplink_accepted",
               {{"device", u.deviceIdOrSlug}, {"interface", u.interfaceId}, {"dev_addr", u.devAddr.toString()},
@@ -322,7 +337,7 @@ void UplinkPipeline::closeDue(Clock::time_point now) {
       log::warn("fcnt_reset", {{"device", u.deviceIdOrSlug}, {"previous", std::to_string(u.previousFCnt)},
                                {"fcnt", std::to_string(u.fcnt)}});
     }
-    emit_(u, json);
+    emit_(u, json[i]);
   }
 }
 

@@ -60,6 +60,10 @@ class UplinkPipeline {
   UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
                  Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
   void onRetransmission(Retransmission r) { retransmission_ = std::move(r); }
+  // Runs codecs when a window closes. Default: inline. The daemon hands them to a worker pool so
+  // a slow codec never holds the network thread; `done` must then run on the pipeline's thread.
+  using Decoder = std::function<void(Uplink&&, std::function<void(Uplink&&)> done)>;
+  void setDecoder(Decoder d) { decoder_ = std::move(d); }
   void setBands(const lorawan::region::Band* band, std::map<uint64_t, const lorawan::region::Band*> perGateway,
                 std::vector<uint64_t> extraChannelsHz) {
     settings_.band = band;
@@ -99,6 +103,8 @@ class UplinkPipeline {
   Metrics& metrics_;
   Emit emit_;
   Retransmission retransmission_;
+  Decoder decoder_;
+  void finish(std::vector<Uplink> batch);
   std::function<int64_t()> wallClockMs_;
   UuidGenerator uuids_;
 

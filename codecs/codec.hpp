@@ -68,6 +68,7 @@ class CodecSet {
   static std::expected<std::shared_ptr<const CodecSet>, std::string> build(const CodecSpec& spec);
   static std::shared_ptr<const CodecSet> raw();
   const Codec& forPort(uint8_t fPort) const;
+  bool rawOnly() const;  // nothing to run: no need for a worker
   // Never throws and never loses the uplink: a failing codec gives decoded null and errors.
   DecodeResult decode(const UplinkInput& in) const;
 

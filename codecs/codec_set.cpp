@@ -49,6 +49,13 @@ const Codec& CodecSet::forPort(uint8_t fPort) const {
   return it != byPort_.end() ? *it->second : *default_;
 }
 
+bool CodecSet::rawOnly() const {
+  if (default_->name() != "raw") return false;
+  for (const auto& [_, c] : byPort_)
+    if (c->name() != "raw") return false;
+  return true;
+}
+
 DecodeResult CodecSet::decode(const UplinkInput& in) const {
   try {
     DecodeResult r = forPort(in.fPort).decodeUplink(in);
