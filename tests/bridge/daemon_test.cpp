@@ -406,6 +406,27 @@ TEST_F(DaemonTest, JavaScriptCodecDecodesOnTheWayToThePlatform) {
   EXPECT_EQ(b[2]["decoded"]["temperature"], 1.0);  // the next call works
 }
 
+TEST_F(DaemonTest, ASlowCodecNeverHoldsOtherDevicesOrTheNetworkThread) {
+  auto cfg = makeConfig();
+  cfg.interfaces[0].codec.type = "js";
+  cfg.interfaces[0].codec.file = std::string(LB_FIXTURES_DIR) + "/codecs/js/infinite_loop.js";
+  cfg.interfaces[0].codec.timeoutMs = 1000;
+  cfg.interfaces[0].codecs = codecs::CodecSet::build(cfg.interfaces[0].codec).value();
+  auto d = Daemon::create(cfg);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  daemon = std::move(*d);
+  daemon->start();
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {0x01})), 1));  // its codec spins 1 s
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kDoor, 1, 2, {0x02})), 2));
+  ASSERT_TRUE(fwd.pull(3));
+  ASSERT_TRUE(sink.waitForRequests(2, 10s));
+  auto b = bodies();
+  EXPECT_EQ(b[0]["deviceIdOrSlug"], "door sensor/1");  // not stuck behind the slow codec
+  EXPECT_EQ(b[1]["deviceIdOrSlug"], "cellar-sensor");
+  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("time limit of 1000 ms"), std::string::npos);
+}
+
 TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {
   const std::string tlsDir = std::string(LB_FIXTURES_DIR) + "/tls/";
   PlatformSink sink("127.0.0.1", 0, false, PlatformSink::Tls{tlsDir + "localhost.crt", tlsDir + "localhost.key"});
