@@ -32,7 +32,8 @@ const char* kUsage =
     "  check-config    validate a configuration and exit 0 (valid) or 1 (errors on stderr)\n"
     "  replay          send a capture (JSON lines of PUSH_DATA) to a running bridge\n"
     "  sink            a platform double: prints every request it receives, answers CODE\n"
-    "  codec run       decode a payload offline and print {data, errors, warnings} as JSON\n";
+    "  codec run       decode a payload offline and print {data, errors, warnings} as JSON\n"
+    "  codec test      run the examples of a TTN device-repository codec definition\n";
 
 int checkConfig(const std::vector<std::string>& args) {
   if (args.size() != 1 || args[0] == "--help") {
@@ -97,9 +98,11 @@ int sink(const std::vector<std::string>& args) {
 int codecRun(const std::vector<std::string>& args) {
   const char* usage =
       "usage: lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style tts|chirpstack]\n"
-      "                                 | --layout FILE.yaml) --fport N --hex BYTES\n";
+      "                                 | --layout FILE.yaml | --codec FILE.js) --fport N --hex BYTES\n"
+    "       lorawan-bridge codec test DEVICE_CODEC.yaml\n";
+  if (args.size() == 2 && args[0] == "test") return codecs::runDeviceRepositoryTest(args[1], std::cout) == 0 ? 0 : 1;
   if (args.empty() || args[0] != "run") {
-    std::cerr << usage;
+    std::cerr << usage << "       lorawan-bridge codec test DEVICE_CODEC.yaml\n";
     return 2;
   }
   codecs::CodecSpec spec;

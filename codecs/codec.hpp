@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,7 +39,14 @@ class Codec {
   virtual DecodeResult decodeUplink(const UplinkInput& in) const = 0;
   // Object (JSON text) -> bytes, for downlinks queued as objects. Default: not supported.
   virtual EncodeResult encodeDownlink(const std::string& objectJson, uint8_t fPort) const;
+  // Bytes of a downlink -> object (TS013 decodeDownlink). Default: not supported.
+  virtual DecodeResult decodeDownlink(const UplinkInput& in) const;
 };
+
+// `lorawan-bridge codec test`: runs the examples of a codec definition in The Things Network
+// device repository format (uplinkDecoder / downlinkEncoder / downlinkDecoder, each with
+// fileName and examples). Prints PASS/FAIL per example and "N passed, M failed"; returns M.
+int runDeviceRepositoryTest(const std::string& yamlFile, std::ostream& out);
 
 // How a codec is chosen (the interface's `codec:` in YAML).
 struct CodecSpec {

@@ -184,9 +184,12 @@ class JsCodec final : public Codec {
   std::optional<std::string> check() const { return build(threadEngine()); }
   ~JsCodec() override { threadEngine().drop(id_); }
 
-  DecodeResult decodeUplink(const UplinkInput& in) const override {
+  DecodeResult decodeUplink(const UplinkInput& in) const override { return decodeWith("__lbDecode", in); }
+  DecodeResult decodeDownlink(const UplinkInput& in) const override { return decodeWith("__lbDecodeDownlink", in); }
+
+  DecodeResult decodeWith(const char* fn, const UplinkInput& in) const {
     // Arguments built natively: a JSON round trip of the input cost more than the codec (bench/).
-    auto out = call("__lbDecode", [&](JSContext* cx, JS::MutableHandleValueVector args) {
+    auto out = call(fn, [&](JSContext* cx, JS::MutableHandleValueVector args) {
       JS::RootedObject arr(cx, JS::NewArrayObject(cx, in.bytes.size()));
       if (!arr) return false;
       for (size_t k = 0; k < in.bytes.size(); ++k)

@@ -39,6 +39,11 @@ function __lbDecode(bytes, fPort, recvMs) {
   else throw new Error('the codec defines none of decodeUplink, Decoder or Decode');
   return JSON.stringify(r === undefined ? null : r);
 }
+function __lbDecodeDownlink(bytes, fPort) {
+  if (typeof decodeDownlink !== 'function') throw new Error('the codec defines no decodeDownlink');
+  var r = decodeDownlink({ bytes: bytes, fPort: fPort });
+  return JSON.stringify(r === undefined ? null : r);
+}
 function __lbEncode(json) {
   var i = JSON.parse(json);
   var r;

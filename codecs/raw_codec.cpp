@@ -20,6 +20,10 @@ EncodeResult Codec::encodeDownlink(const std::string&, uint8_t) const {
   return r;
 }
 
+DecodeResult Codec::decodeDownlink(const UplinkInput&) const {
+  return {std::nullopt, {"codec " + name() + " cannot decode downlinks"}, {}};
+}
+
 std::unique_ptr<Codec> makeRawCodec() { return std::make_unique<RawCodec>(); }
 
 }  // namespace codecs

@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <sstream>
+
 #include "codecs/codec.hpp"
 #include "support/fixtures.hpp"
 
@@ -99,6 +102,20 @@ TEST(JsCodec, LoadErrorsNameTheFile) {
   EXPECT_NE(bad.error().find("syntax_error.js"), std::string::npos);
   EXPECT_NE(bad.error().find("SyntaxError"), std::string::npos) << bad.error();
   EXPECT_FALSE(codecs::loadJsCodec("/nonexistent.js", 100ms, 16u << 20).has_value());
+}
+
+TEST(DeviceRepository, RunsTheExamplesOfACodecDefinition) {
+  std::ostringstream out;
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(testsupport::fixturePath("codecs/ttn_repo/thermo-codec.yaml"), out), 0)
+      << out.str();
+  EXPECT_NE(out.str().find("5 passed, 0 failed"), std::string::npos) << out.str();
+  std::ostringstream wrong;
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(testsupport::fixturePath("codecs/ttn_repo/thermo-codec-wrong.yaml"), wrong), 1);
+  EXPECT_NE(wrong.str().find("FAIL uplinkDecoder example 1: 21.5 degrees"), std::string::npos) << wrong.str();
+  EXPECT_NE(wrong.str().find("4 passed, 1 failed"), std::string::npos);
+  std::string bin = LB_BINARY;
+  EXPECT_EQ(std::system((bin + " codec test " + testsupport::fixturePath("codecs/ttn_repo/thermo-codec.yaml") + " >/dev/null").c_str()), 0);
+  EXPECT_NE(std::system((bin + " codec test " + testsupport::fixturePath("codecs/ttn_repo/thermo-codec-wrong.yaml") + " >/dev/null").c_str()), 0);
 }
 
 }  // namespace
