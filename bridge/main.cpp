@@ -98,7 +98,7 @@ int sink(const std::vector<std::string>& args) {
 int codecRun(const std::vector<std::string>& args) {
   const char* usage =
       "usage: lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style tts|chirpstack]\n"
-      "                                 | --layout FILE.yaml | --codec FILE.js) --fport N --hex BYTES\n"
+      "                                 | --layout FILE.yaml | --codec FILE.js) --fport N --hex BYTES [--var k=v]...\n"
     "       lorawan-bridge codec test DEVICE_CODEC.yaml\n";
   if (args.size() == 2 && args[0] == "test") return codecs::runDeviceRepositoryTest(args[1], std::cout) == 0 ? 0 : 1;
   if (args.empty() || args[0] != "run") {
@@ -108,6 +108,7 @@ int codecRun(const std::vector<std::string>& args) {
   codecs::CodecSpec spec;
   int fport = -1;
   std::string hex;
+  nlohmann::json vars = nlohmann::json::object();
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto next = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : ""; };
@@ -118,6 +119,12 @@ int codecRun(const std::vector<std::string>& args) {
     else if (a == "--codec") spec.type = "js", spec.file = next();
     else if (a == "--fport") fport = std::atoi(next().c_str());
     else if (a == "--hex") hex = next();
+    else if (a == "--var") {
+      std::string kv = next();
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) { std::cerr << "codec run: --var wants k=v, got " << kv << "\n"; return 2; }
+      vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
     else if (a == "--help") { std::cout << usage; return 0; }
     else { std::cerr << "codec run: unknown argument " << a << "\n" << usage; return 2; }
   }
@@ -137,7 +144,7 @@ int codecRun(const std::vector<std::string>& args) {
   }
   const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count();
-  auto r = (*set)->decode({*bytes, uint8_t(fport), nowMs});
+  auto r = (*set)->decode({*bytes, uint8_t(fport), nowMs, vars.dump()});
   nlohmann::json out{{"data", r.dataJson ? nlohmann::json::parse(*r.dataJson) : nlohmann::json()},
                      {"errors", r.errors},
                      {"warnings", r.warnings}};

@@ -17,6 +17,7 @@ struct UplinkInput {
   std::span<const uint8_t> bytes;
   uint8_t fPort = 0;
   int64_t recvTimeMs = 0;
+  std::string variablesJson = "{}";  // TS013 `variables` / ChirpStack `variables`
 };
 
 struct DecodeResult {

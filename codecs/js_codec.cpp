@@ -194,8 +194,9 @@ class JsCodec final : public Codec {
       if (!arr) return false;
       for (size_t k = 0; k < in.bytes.size(); ++k)
         if (!JS_DefineElement(cx, arr, uint32_t(k), int32_t(in.bytes[k]), JSPROP_ENUMERATE)) return false;
-      return args.append(JS::ObjectValue(*arr)) && args.append(JS::Int32Value(in.fPort)) &&
-             args.append(JS::DoubleValue(double(in.recvTimeMs)));
+      JSString* vars = JS_NewStringCopyUTF8N(cx, JS::UTF8Chars(in.variablesJson.data(), in.variablesJson.size()));
+      return vars && args.append(JS::ObjectValue(*arr)) && args.append(JS::Int32Value(in.fPort)) &&
+             args.append(JS::DoubleValue(double(in.recvTimeMs))) && args.append(JS::StringValue(vars));
     });
     if (!out) return {std::nullopt, {out.error()}, {}};
     json r = json::parse(*out, nullptr, false);

@@ -30,8 +30,8 @@ Buffer.prototype.toString = function (enc) {
   var s = ''; for (var i = 0; i < this.length; i++) s += enc === 'hex' ? ('0' + this[i].toString(16)).slice(-2) : String.fromCharCode(this[i]);
   return s;
 };
-function __lbDecode(bytes, fPort, recvMs) {
-  var i = { bytes: bytes, fPort: fPort, recvTime: recvMs, variables: {} };
+function __lbDecode(bytes, fPort, recvMs, variables) {
+  var i = { bytes: bytes, fPort: fPort, recvTime: recvMs, variables: JSON.parse(variables) };
   var r;
   if (typeof decodeUplink === 'function') r = decodeUplink({ bytes: i.bytes, fPort: i.fPort, recvTime: new Date(i.recvTime), variables: i.variables });
   else if (typeof Decoder === 'function') r = { data: Decoder(i.bytes, i.fPort) };

@@ -59,6 +59,19 @@ TEST(JsCodec, LegacyAndChirpStackConventions) {
   EXPECT_EQ(json::parse(*r2.dataJson), json::parse(R"({"port":9,"first":171,"hex":"abcd"})"));
 }
 
+TEST(JsCodec, VariablesReachTheCodec) {
+  auto c = load("variables.js");
+  auto b = testsupport::hex("05");
+  codecs::UplinkInput in{b, 1, 0, R"({"offset":"10","site":"cellar"})"};
+  auto r = c->decodeUplink(in);
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+  EXPECT_EQ(json::parse(*r.dataJson), json::parse(R"({"offset":15,"site":"cellar"})"));
+  std::string bin = LB_BINARY;
+  EXPECT_EQ(std::system((bin + " codec run --codec " + testsupport::fixturePath("codecs/js/variables.js") +
+                         " --fport 1 --hex 05 --var offset=1 | grep -q '\"offset\": 6'").c_str()),
+            0);
+}
+
 TEST(JsCodec, InfiniteLoopIsStoppedAndTheNextCallWorks) {
   auto c = load("infinite_loop.js", 50ms);
   auto start = std::chrono::steady_clock::now();
