@@ -104,6 +104,11 @@ struct Daemon::Impl {
   }
 };
 
+static int64_t wallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 static PipelineSettings pipelineSettings(const config::Config& cfg) {
   PipelineSettings ps;
   ps.dedupWindow = std::chrono::milliseconds(cfg.dedupWindowMs);
@@ -124,11 +129,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
       pipelineSettings(cfg),
       impl->sessions, *impl->store, impl->metrics,
       [p](const Uplink& u, const std::string& json) { p->onUplink(u, json); },
-      [] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      });
+      wallClockMs);
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(cfg.udpListen.host, ec);
   if (ec) return std::unexpected("listen.udp: \"" + cfg.udpListen.host + "\" is not an IP address");
@@ -162,11 +163,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   impl->joins = std::make_unique<JoinServer>(
       js, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
       [p](const std::string& device, const std::string& id, const std::string& json) { p->onEvent(device, json, id); },
-      [] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      },
+      wallClockMs,
       std::random_device{}());
   impl->pipeline->setBands(js.band, js.gatewayBands, cfg.extraChannelsHz);
   // Two workers on this 2-core target: codecs run beside the network thread, never on it.
@@ -190,11 +187,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   impl->classA = std::make_unique<ClassA>(
       cs, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
       [p](const std::string& device, const std::string& id, const std::string& json) { p->onEvent(device, json, id); },
-      [] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      });
+      wallClockMs);
   impl->pipeline->onRetransmission([p](Session& s, lorawan::Eui64 gw, const lorawan::semtech::RxPacket& rx) {
     p->classA->ackAgain(s, gw, rx, DownlinkScheduler::Clock::now());
   });
