@@ -31,6 +31,11 @@ namespace bridge {
 namespace asio = boost::asio;
 using asio::ip::udp;
 
+static int64_t wallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 struct Daemon::Impl {
   config::Config cfg;
   asio::io_context ioc;
@@ -65,8 +70,37 @@ struct Daemon::Impl {
     store->flush();
   }
 
+  bool flushScheduled = false;
+
+  // Outbox completions arrive from the platform client's thread; they are applied here, on the
+  // network thread, and committed together.
+  void scheduleFlush() {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    asio::post(ioc, [this] {
+      flushScheduled = false;
+      store->flush();
+    });
+  }
+
+  // Hands an outbox entry (already durable) to the platform client.
+  void deliver(const OutboxEntry& e) {
+    platform->post(e.path, e.body, e.id, [this, id = e.id](const PlatformClient::Outcome& o) {
+      asio::post(ioc, [this, id, o] {
+        if (o.kind == PlatformClient::Outcome::Delivered) store->completeOutbox(id);
+        else if (o.kind == PlatformClient::Outcome::Rejected) store->deadLetter(id, o.status, o.responseExcerpt, wallClockMs());
+        else return;  // gave up for this run: stays in the outbox for the next start
+        scheduleFlush();
+      });
+    });
+  }
+
   void onEvent(const std::string& device, const std::string& json, const std::string& id) {
-    if (platform) platform->post("/devices/" + urlEncodePathSegment(device) + "/events", json, id);
+    if (!platform) return;
+    OutboxEntry e{id, device, "/devices/" + urlEncodePathSegment(device) + "/events", json};
+    store->enqueueOutbox(e);
+    store->flush();  // durable before it leaves
+    deliver(e);
   }
 
   void onRx(lorawan::Eui64 gw, lorawan::semtech::RxPacket&& rx) {
@@ -84,8 +118,8 @@ struct Daemon::Impl {
   void onUplink(const Uplink& u, const std::string& json) {
     classA->afterUplink(u, DownlinkScheduler::Clock::now());
     if (!platform) return;  // embedded default: kept in the store, shown in the log
-    const std::string device = urlEncodePathSegment(u.deviceIdOrSlug);
-    platform->post("/devices/" + device + "/data", json, u.id);
+    // Already in the outbox (committed with the uplink's counters): hand it over.
+    deliver({u.id, u.deviceIdOrSlug, "/devices/" + urlEncodePathSegment(u.deviceIdOrSlug) + "/data", json});
     if (u.fcntReset) onEvent(u.deviceIdOrSlug, toFCntResetEventJson(u), u.id + "-reset");
   }
 
@@ -103,11 +137,6 @@ struct Daemon::Impl {
     });
   }
 };
-
-static int64_t wallClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 static PipelineSettings pipelineSettings(const config::Config& cfg) {
   PipelineSettings ps;
@@ -166,6 +195,15 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
       wallClockMs,
       std::random_device{}());
   impl->pipeline->setBands(js.band, js.gatewayBands, cfg.extraChannelsHz);
+  if (impl->platform) {
+    impl->pipeline->setBeforeCommit([p](const Uplink& u, const std::string& json) {
+      p->store->enqueueOutbox({u.id, u.deviceIdOrSlug, "/devices/" + urlEncodePathSegment(u.deviceIdOrSlug) + "/data", json});
+    });
+    // What a previous run accepted but never got a 2xx for goes out first, in order.
+    auto pending = impl->store->loadOutbox();
+    if (!pending.empty()) log::info("outbox_resumed", {{"events", std::to_string(pending.size())}});
+    for (const auto& e : pending) impl->deliver(e);
+  }
   // Two workers on this 2-core target: codecs run beside the network thread, never on it.
   impl->codecPool = std::make_unique<CodecPool>(2);
   impl->pipeline->setDecoder([p](Uplink&& u, std::function<void(Uplink&&)> done) {
@@ -246,7 +284,13 @@ void Daemon::stop() {
   } else {
     impl_->close();  // the network thread is not running: we are it
   }
-  if (impl_->platform) impl_->platform->stop(std::chrono::seconds(5));
+  if (impl_->platform) {
+    impl_->platform->stop(std::chrono::seconds(5));
+    // Apply the completions that arrived while draining; the rest stays in the outbox.
+    impl_->ioc.restart();
+    impl_->ioc.poll();
+    impl_->store->flush();
+  }
   log::info("bridge_stopped");
 }
 

@@ -28,6 +28,17 @@ namespace http = beast::http;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
+std::optional<uint64_t> retryAfterMs(const std::string& v, std::time_t now) {
+  if (v.empty()) return std::nullopt;
+  if (std::all_of(v.begin(), v.end(), ::isdigit) && v.size() < 10) return uint64_t(std::stoul(v)) * 1000;
+  std::tm tm{};
+  if (!strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return std::nullopt;
+  std::time_t at = timegm(&tm);
+  return at > now ? uint64_t(at - now) * 1000 : 0;
+}
+
+std::optional<uint64_t> retryAfterMs(const std::string& v) { return retryAfterMs(v, std::time(nullptr)); }
+
 std::string urlEncodePathSegment(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -46,7 +57,13 @@ std::string urlEncodePathSegment(const std::string& s) {
 struct PlatformClient::Impl {
   struct Job {
     std::string path, body, idempotencyKey;
+    Done done;
     uint32_t attempts = 0;
+  };
+  struct Response {
+    unsigned status = 0;
+    std::string retryAfter;
+    std::string body;
   };
 
   config::PlatformConfig cfg;
@@ -111,28 +128,29 @@ struct PlatformClient::Impl {
   }
 
   template <typename Stream>
-  asio::awaitable<unsigned> exchange(Stream& stream, beast::tcp_stream& lowest,
+  asio::awaitable<Response> exchange(Stream& stream, beast::tcp_stream& lowest,
                                      http::request<http::string_body>& req, beast::error_code& ec) {
     lowest.expires_after(timeout());
     co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return 0;
+    if (ec) co_return Response{};
     beast::flat_buffer buf;
     http::response_parser<http::string_body> parser;
     parser.body_limit(1 << 20);  // a platform's answer is small; refuse to buffer more
     lowest.expires_after(timeout());
     co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return 0;
+    if (ec) co_return Response{};
     if (!parser.get().keep_alive()) disconnect();
-    co_return parser.get().result_int();
+    auto& res = parser.get();
+    co_return Response{res.result_int(), std::string(res[http::field::retry_after]), res.body().substr(0, 512)};
   }
 
-  // One attempt. Returns the HTTP status, or 0 with ec set on a transport failure.
-  asio::awaitable<unsigned> send(const Job& job, beast::error_code& ec) {
+  // One attempt. Status 0 with ec set on a transport failure.
+  asio::awaitable<Response> send(const Job& job, beast::error_code& ec) {
     if (!plain && !secure) {
       co_await connect(ec);
       if (ec) {
         disconnect();
-        co_return 0;
+        co_return Response{};
       }
     }
     http::request<http::string_body> req{http::verb::post, url.basePath + job.path, 11};
@@ -144,10 +162,12 @@ struct PlatformClient::Impl {
     req.keep_alive(true);
     req.body() = job.body;
     req.prepare_payload();
-    unsigned status = secure ? co_await exchange(*secure, beast::get_lowest_layer(*secure), req, ec)
-                             : co_await exchange(*plain, *plain, req, ec);
+    // No co_await inside ?: — g++ 12 destroys the temporary twice there.
+    Response r;
+    if (secure) r = co_await exchange(*secure, beast::get_lowest_layer(*secure), req, ec);
+    else r = co_await exchange(*plain, *plain, req, ec);
     if (ec) disconnect();
-    co_return status;
+    co_return r;
   }
 
   asio::awaitable<void> run() {
@@ -162,7 +182,8 @@ struct PlatformClient::Impl {
       ++job.attempts;
       beast::error_code ec;
       auto started = std::chrono::steady_clock::now();
-      unsigned status = co_await send(job, ec);
+      Response res = co_await send(job, ec);
+      const unsigned status = res.status;
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
       bool ok = status >= 200 && status < 300;
       bool retryable = !ok && (status == 0 || status == 408 || status == 429 || status >= 500);
@@ -177,21 +198,30 @@ struct PlatformClient::Impl {
                   {{"path", job.path}, {"status", std::to_string(status)}, {"error", ec ? ec.message() : ""},
                    {"attempt", std::to_string(job.attempts)}, {"id", job.idempotencyKey}});
       }
-      if (ok || !retryable || job.attempts >= cfg.maxAttempts) {
-        if (!ok) {
-          metrics.inc("platform_events_dropped_total");
-          log::error("platform_event_dropped", {{"path", job.path}, {"id", job.idempotencyKey},
-                                                {"attempts", std::to_string(job.attempts)},
-                                                {"status", std::to_string(status)}});
+      const bool gaveUp = !ok && retryable && cfg.maxAttempts > 0 && job.attempts >= cfg.maxAttempts;
+      if (ok || !retryable || gaveUp) {
+        Outcome o{ok ? Outcome::Delivered : gaveUp ? Outcome::GaveUp : Outcome::Rejected, status, res.body};
+        if (!ok && !gaveUp) {
+          metrics.inc("platform_events_dead_lettered_total");
+          log::error("platform_event_rejected", {{"path", job.path}, {"id", job.idempotencyKey},
+                                                 {"status", std::to_string(status)}, {"response", res.body}});
+        } else if (gaveUp) {
+          // Still in the outbox: the next start tries again.
+          log::warn("platform_event_deferred", {{"path", job.path}, {"id", job.idempotencyKey},
+                                                {"attempts", std::to_string(job.attempts)}});
         }
+        if (job.done) job.done(o);
         jobs.pop_front();
         --depth;
         continue;
       }
-      // Exponential backoff with jitter: 100 ms, 200 ms, 400 ms ... capped at 5 s.
-      auto base = std::min<uint64_t>(5000, 100ull << std::min<uint32_t>(job.attempts - 1, 6));
+      // Exponential backoff with jitter: 100 ms, 200 ms, 400 ms ... capped at 30 s; a
+      // Retry-After from the platform wins (capped at 5 min).
+      auto base = std::min<uint64_t>(30000, 100ull << std::min<uint32_t>(job.attempts - 1, 9));
       std::uniform_int_distribution<uint64_t> jitter(base / 2, base);
-      asio::steady_timer t(ioc, std::chrono::milliseconds(jitter(rng)));
+      uint64_t waitMs = jitter(rng);
+      if (auto ra = retryAfterMs(res.retryAfter)) waitMs = std::min<uint64_t>(*ra, 300000);
+      asio::steady_timer t(ioc, std::chrono::milliseconds(waitMs));
       co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
     }
   }
@@ -202,10 +232,10 @@ PlatformClient::PlatformClient(const config::PlatformConfig& cfg, Metrics& metri
 
 PlatformClient::~PlatformClient() { stop(std::chrono::milliseconds(0)); }
 
-void PlatformClient::post(std::string path, std::string body, std::string idempotencyKey) {
+void PlatformClient::post(std::string path, std::string body, std::string idempotencyKey, Done done) {
   ++impl_->depth;
   asio::post(impl_->ioc, [impl = impl_.get(), job = Impl::Job{std::move(path), std::move(body),
-                                                               std::move(idempotencyKey)}]() mutable {
+                                                               std::move(idempotencyKey), std::move(done)}]() mutable {
     impl->jobs.push_back(std::move(job));
     impl->wake.cancel();
   });

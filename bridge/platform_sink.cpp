@@ -30,6 +30,7 @@ struct PlatformSink::Impl {
   mutable std::condition_variable cv;
   std::vector<RecordedRequest> requests;
   std::function<unsigned(const RecordedRequest&)> responder;
+  std::string retryAfter;
   std::thread thread;
 
   std::optional<asio::ssl::context> ssl;
@@ -63,9 +64,11 @@ struct PlatformSink::Impl {
                         std::string(req[http::field::authorization]),
                         std::string(req["Idempotency-Key"]), req.body()};
       unsigned status = 200;
+      std::string retryAfterValue;
       {
         std::lock_guard lock(mutex);
         if (responder) status = responder(r);
+        retryAfterValue = retryAfter;
       }
       if (print) {
         std::printf("%s %s -> %u\n%s\n", r.method.c_str(), r.target.c_str(), status, r.body.c_str());
@@ -73,7 +76,8 @@ struct PlatformSink::Impl {
       }
       http::response<http::string_body> res{http::status(status), req.version()};
       res.set(http::field::content_type, "application/json");
-      res.body() = status < 300 ? R"({"ok":true})" : R"({"ok":false})";
+      if (status >= 300 && !retryAfterValue.empty()) res.set(http::field::retry_after, retryAfterValue);
+      res.body() = status < 300 ? R"({"ok":true})" : R"({"ok":false,"error":"rejected by the platform double"})";
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       {
@@ -127,6 +131,11 @@ std::string PlatformSink::baseUrl() const {
 void PlatformSink::setResponder(std::function<unsigned(const RecordedRequest&)> responder) {
   std::lock_guard lock(impl_->mutex);
   impl_->responder = std::move(responder);
+}
+
+void PlatformSink::setRetryAfter(std::string value) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->retryAfter = std::move(value);
 }
 
 std::vector<RecordedRequest> PlatformSink::requests() const {

@@ -34,6 +34,8 @@ class PlatformSink {
 
   // Status to answer with, per request (default: 200).
   void setResponder(std::function<unsigned(const RecordedRequest&)> responder);
+  // Retry-After header value sent with every non-2xx answer ("" for none).
+  void setRetryAfter(std::string value);
   std::vector<RecordedRequest> requests() const;
   // Waits (condition variable, no polling) until at least n requests arrived.
   bool waitForRequests(size_t n, std::chrono::milliseconds timeout) const;

@@ -46,6 +46,11 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       " lorawan11 INTEGER NOT NULL, f_nwk_s_int_key TEXT NOT NULL, s_nwk_s_int_key TEXT NOT NULL,"
       " nwk_s_enc_key TEXT NOT NULL, app_s_key TEXT NOT NULL, join_nonce INTEGER NOT NULL,"
       " dev_nonce INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
+      " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS dead_letters(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
+      " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, status INTEGER NOT NULL,"
+      " response TEXT NOT NULL, at_ms INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS otaa_state(dev_eui INTEGER PRIMARY KEY, last_join_nonce INTEGER NOT NULL,"
       " dev_nonces TEXT NOT NULL);";
   if (!s->exec(schema)) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
@@ -117,12 +122,18 @@ std::optional<FCntState> SqliteStore::loadFCnt(const std::string& interfaceId) {
   if (auto it = pendingFCnt_.find(interfaceId); it != pendingFCnt_.end()) return it->second;
   sqlite3_reset(loadFCnt_);
   sqlite3_bind_text(loadFCnt_, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(loadFCnt_) != SQLITE_ROW) return std::nullopt;
+  if (sqlite3_step(loadFCnt_) != SQLITE_ROW) {
+    sqlite3_reset(loadFCnt_);
+    return std::nullopt;
+  }
   FCntState s;
   s.devAddr = uint32_t(sqlite3_column_int64(loadFCnt_, 0));
   s.lastFCnt = uint32_t(sqlite3_column_int64(loadFCnt_, 1));
   s.lastHash = uint64_t(sqlite3_column_int64(loadFCnt_, 2));
   s.nextFCntDown = uint32_t(sqlite3_column_int64(loadFCnt_, 3));
+  // Reset now: a statement left on a row keeps a read transaction open, which blocks WAL
+  // checkpoints (the WAL would grow without bound) and other connections' writers.
+  sqlite3_reset(loadFCnt_);
   return s;
 }
 
@@ -133,8 +144,40 @@ void SqliteStore::saveFCnt(const std::string& interfaceId, const FCntState& s) {
 void SqliteStore::recordUplink(StoredUplink u) { pendingUplinks_.push_back(std::move(u)); }
 
 void SqliteStore::flush() {
-  if (pendingFCnt_.empty() && pendingUplinks_.empty() && pendingDownlinkUpdates_.empty()) return;
+  if (pendingFCnt_.empty() && pendingUplinks_.empty() && pendingDownlinkUpdates_.empty() && pendingOutbox_.empty() &&
+      completedOutbox_.empty() && pendingDeadLetters_.empty())
+    return;
   exec("BEGIN");
+  for (const auto& e : pendingOutbox_) {
+    sqlite3_stmt* st = prepare("INSERT OR IGNORE INTO outbox(id, device, path, body) VALUES(?,?,?,?)");
+    sqlite3_bind_text(st, 1, e.id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, e.device.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e.path.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, e.body.c_str(), -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) log::error("store_error", {{"op", "outbox"}, {"error", sqlite3_errmsg(db_)}});
+    sqlite3_finalize(st);
+  }
+  for (const auto& [id, status, response, at] : pendingDeadLetters_) {
+    sqlite3_stmt* st = prepare(
+        "INSERT INTO dead_letters(id, device, path, body, status, response, at_ms)"
+        " SELECT id, device, path, body, ?, ?, ? FROM outbox WHERE id=?");
+    sqlite3_bind_int(st, 1, int(status));
+    sqlite3_bind_text(st, 2, response.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    sqlite3_bind_text(st, 4, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    completedOutbox_.push_back(id);
+  }
+  for (const auto& id : completedOutbox_) {
+    sqlite3_stmt* st = prepare("DELETE FROM outbox WHERE id=?");
+    sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+  }
+  pendingOutbox_.clear();
+  pendingDeadLetters_.clear();
+  completedOutbox_.clear();
   for (const auto& [id, d] : pendingDownlinkUpdates_) {
     sqlite3_stmt* st = prepare("UPDATE downlinks SET status=?, attempts=? WHERE id=?");
     sqlite3_bind_text(st, 1, d.status.c_str(), -1, SQLITE_TRANSIENT);
@@ -221,6 +264,36 @@ std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& int
 }
 
 void SqliteStore::updateDownlink(const QueuedDownlink& d) { pendingDownlinkUpdates_[d.id] = d; }
+
+void SqliteStore::enqueueOutbox(const OutboxEntry& e) { pendingOutbox_.push_back(e); }
+
+std::vector<OutboxEntry> SqliteStore::loadOutbox() {
+  flush();
+  std::vector<OutboxEntry> out;
+  sqlite3_stmt* st = prepare("SELECT id, device, path, body FROM outbox ORDER BY seq");
+  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  while (sqlite3_step(st) == SQLITE_ROW) out.push_back({text(0), text(1), text(2), text(3)});
+  sqlite3_finalize(st);
+  return out;
+}
+
+void SqliteStore::completeOutbox(const std::string& id) { completedOutbox_.push_back(id); }
+
+void SqliteStore::deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) {
+  pendingDeadLetters_.emplace_back(id, status, response, atMs);
+}
+
+std::vector<DeadLetter> SqliteStore::deadLetters() {
+  flush();
+  std::vector<DeadLetter> out;
+  sqlite3_stmt* st = prepare("SELECT id, device, path, body, status, response, at_ms FROM dead_letters ORDER BY seq");
+  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.push_back({{text(0), text(1), text(2), text(3)}, unsigned(sqlite3_column_int(st, 4)), text(5),
+                   sqlite3_column_int64(st, 6)});
+  sqlite3_finalize(st);
+  return out;
+}
 
 std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfaceId) {
   sqlite3_stmt* st = prepare(

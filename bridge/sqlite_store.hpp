@@ -4,6 +4,7 @@
 #include <expected>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <thread>
 #include <string>
 #include <unordered_map>
@@ -30,6 +31,11 @@ class SqliteStore final : public Store {
   void enqueueDownlink(const QueuedDownlink& d) override;
   std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) override;
   void updateDownlink(const QueuedDownlink& d) override;
+  void enqueueOutbox(const OutboxEntry& e) override;
+  std::vector<OutboxEntry> loadOutbox() override;
+  void completeOutbox(const std::string& id) override;
+  void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) override;
+  std::vector<DeadLetter> deadLetters() override;
   std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
   OtaaState loadOtaa(uint64_t devEui) override;
   void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
@@ -49,6 +55,9 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, FCntState> pendingFCnt_;
   std::vector<StoredUplink> pendingUplinks_;
   std::unordered_map<std::string, QueuedDownlink> pendingDownlinkUpdates_;
+  std::vector<OutboxEntry> pendingOutbox_;
+  std::vector<std::string> completedOutbox_;
+  std::vector<std::tuple<std::string, unsigned, std::string, int64_t>> pendingDeadLetters_;
   uint64_t uplinksSinceTrim_ = 0;
   // WAL checkpoints run on their own connection and thread: in the writer's commit they are the
   // millisecond stalls that set the join latency tail (bench/join_latency).

@@ -44,6 +44,21 @@ struct OtaaState {
   std::vector<uint16_t> devNonces;  // most recent last, bounded
 };
 
+// An event waiting for the platform's 2xx (the durable outbox): oldest first, per device order.
+struct OutboxEntry {
+  std::string id;  // the event id, also the Idempotency-Key
+  std::string device;
+  std::string path;
+  std::string body;
+};
+
+struct DeadLetter {
+  OutboxEntry entry;
+  unsigned status = 0;
+  std::string response;  // excerpt
+  int64_t atMs = 0;
+};
+
 struct StoredUplink {
   std::string id;
   int64_t receivedAtMs = 0;
@@ -67,6 +82,13 @@ class Store {
   // "queued" and "awaiting_ack" entries, oldest first.
   virtual std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) = 0;
   virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered; durable after flush()
+
+  // Outbox: enqueue is buffered and durable after flush(), like the counters it travels with.
+  virtual void enqueueOutbox(const OutboxEntry& e) = 0;
+  virtual std::vector<OutboxEntry> loadOutbox() = 0;
+  virtual void completeOutbox(const std::string& id) = 0;  // buffered
+  virtual void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) = 0;
+  virtual std::vector<DeadLetter> deadLetters() = 0;
 
   virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
   virtual OtaaState loadOtaa(uint64_t devEui) = 0;

@@ -321,6 +321,7 @@ void UplinkPipeline::finish(std::vector<Uplink> batch) {
     }
     json.push_back(toEventJson(u));
     store_.recordUplink({u.id, u.receivedAtMs, u.interfaceId, u.deviceIdOrSlug, json.back()});
+    if (beforeCommit_) beforeCommit_(u, json.back());
   }
   store_.flush();  // one commit for the batch: counters are durable before anything leaves
   for (size_t i = 0; i < batch.size(); ++i) {

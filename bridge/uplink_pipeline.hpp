@@ -64,6 +64,10 @@ class UplinkPipeline {
   // a slow codec never holds the network thread; `done` must then run on the pipeline's thread.
   using Decoder = std::function<void(Uplink&&, std::function<void(Uplink&&)> done)>;
   void setDecoder(Decoder d) { decoder_ = std::move(d); }
+  // Called for each finished uplink just before the batch commit (the daemon adds it to the
+  // durable outbox there, in the same transaction as its frame counter).
+  using BeforeCommit = std::function<void(const Uplink&, const std::string& eventJson)>;
+  void setBeforeCommit(BeforeCommit b) { beforeCommit_ = std::move(b); }
   void setBands(const lorawan::region::Band* band, std::map<uint64_t, const lorawan::region::Band*> perGateway,
                 std::vector<uint64_t> extraChannelsHz) {
     settings_.band = band;
@@ -104,6 +108,7 @@ class UplinkPipeline {
   Emit emit_;
   Retransmission retransmission_;
   Decoder decoder_;
+  BeforeCommit beforeCommit_;
   void finish(std::vector<Uplink> batch);
   std::function<int64_t()> wallClockMs_;
   UuidGenerator uuids_;

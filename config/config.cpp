@@ -400,7 +400,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
       r.error(p["base_url"], "platform.base_url", "\"" + pc.baseUrl + "\", want http:// or https://");
     pc.token = r.str(p, "token", "platform").value_or("");
     pc.timeoutMs = r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
-    pc.maxAttempts = r.uint(p, "max_attempts", "platform", 1, 100).value_or(defaults::kPlatformMaxAttempts);
+    pc.maxAttempts = r.uint(p, "max_attempts", "platform", 0, 1000000).value_or(defaults::kPlatformMaxAttempts);
     if (auto ca = r.str(p, "ca_file", "platform")) {
       fs::path f = fs::path(*ca).is_absolute() ? fs::path(*ca) : fs::path(baseDir) / *ca;
       std::error_code ec;

@@ -17,8 +17,8 @@ inline constexpr uint32_t kNetId = 0;
 inline constexpr const char* kStorePath = "state/bridge.db";
 // A platform slower than this per request is treated as failing; retried.
 inline constexpr uint32_t kPlatformTimeoutMs = 5000;
-// First delivery version: a few retries with backoff; the durable outbox comes later.
-inline constexpr uint32_t kPlatformMaxAttempts = 4;
+// 0: retry until delivered; the event waits in the durable outbox meanwhile (at-least-once).
+inline constexpr uint32_t kPlatformMaxAttempts = 0;
 // Late copies of an uplink are recognised for this long after its window closed (a gateway
 // with a backlog may deliver minutes late; 60 s covers a forwarder's reconnect).
 inline constexpr uint32_t kLateCopyMemoryMs = 60000;

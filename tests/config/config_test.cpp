@@ -58,7 +58,7 @@ api:
   EXPECT_EQ(c->dedupWindowMs, 150u);
   ASSERT_EQ(c->gateways.size(), 1u);
   EXPECT_EQ(c->platform->token, "s3cret-token");
-  EXPECT_EQ(c->platform->maxAttempts, 4u);
+  EXPECT_EQ(c->platform->maxAttempts, 0u);  // 0: retry until delivered (the outbox keeps it)
   ASSERT_EQ(c->interfaces.size(), 1u);
   const auto& itf = c->interfaces[0];
   EXPECT_EQ(itf.deviceIdOrSlug, "cellar-sensor");

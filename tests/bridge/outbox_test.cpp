@@ -1,0 +1,124 @@
+// The durable outbox: nothing accepted is lost when the platform is down across a restart,
+// rejected events go to dead letters without blocking others, Retry-After is honoured.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/daemon.hpp"
+#include "bridge/metrics.hpp"
+#include "bridge/platform_client.hpp"
+#include "bridge/platform_sink.hpp"
+#include "bridge/sqlite_store.hpp"
+#include "support/devices.hpp"
+#include "support/fake_forwarder.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace bridge;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testsupport::buildUplink;
+using testsupport::kCellar;
+using testsupport::kDoor;
+
+namespace {
+
+config::Config makeConfig(const testsupport::TempDir& dir, uint16_t platformPort, uint32_t maxAttempts) {
+  config::Config c;
+  c.udpListen = {"127.0.0.1", 0};
+  c.apiListen = {"127.0.0.1", 0};
+  c.dedupWindowMs = 20;
+  c.storePath = dir.file("bridge.db");
+  c.platform = config::PlatformConfig{"http://127.0.0.1:" + std::to_string(platformPort), "t", 2000, maxAttempts, ""};
+  c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar),
+                  testsupport::abpInterface("0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", "door", kDoor)};
+  return c;
+}
+
+TEST(Outbox, PlatformDownAcrossARestartLosesNothing) {
+  testsupport::TempDir dir;
+  uint16_t port;
+  {
+    PlatformSink probe("127.0.0.1", 0);  // a free port, then nothing listens on it
+    port = probe.port();
+  }
+  {
+    auto d = Daemon::create(makeConfig(dir, port, /*maxAttempts=*/1));
+    ASSERT_TRUE(d.has_value()) << d.error();
+    (*d)->start();
+    testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {1})), 1));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kDoor, 1, 1, {2})), 2));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 2, 1, {3})), 3));
+    (*d)->stop();  // the platform never answered: all three stay in the outbox
+    EXPECT_EQ((*d)->metrics().counter("uplinks_accepted_total"), 3u);
+  }
+  PlatformSink sink("127.0.0.1", port);  // the platform is back
+  auto d = Daemon::create(makeConfig(dir, port, 0));
+  ASSERT_TRUE(d.has_value()) << d.error();
+  (*d)->start();
+  ASSERT_TRUE(sink.waitForRequests(3, 10s));
+  auto reqs = sink.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  std::vector<std::string> order;
+  for (const auto& r : reqs) {
+    auto b = json::parse(r.body);
+    EXPECT_EQ(r.idempotencyKey, b["id"]);
+    order.push_back(b["deviceIdOrSlug"].get<std::string>() + "#" + std::to_string(b["fCnt"].get<int>()));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"cellar#1", "door#1", "cellar#2"}));  // accepted order
+  (*d)->stop();
+  auto store = SqliteStore::open(dir.file("bridge.db")).value();
+  EXPECT_TRUE(store->loadOutbox().empty());  // delivered: gone from the outbox
+}
+
+TEST(Outbox, RejectedEventsAreDeadLetteredAndOthersStillFlow) {
+  testsupport::TempDir dir;
+  PlatformSink sink("127.0.0.1", 0);
+  sink.setResponder([](const RecordedRequest& r) { return r.target.find("/devices/door/") != std::string::npos ? 400u : 200u; });
+  {
+    auto d = Daemon::create(makeConfig(dir, sink.port(), 0));
+    ASSERT_TRUE(d.has_value()) << d.error();
+    (*d)->start();
+    testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kDoor, 1, 1, {2})), 1));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {1})), 2));
+    ASSERT_TRUE(sink.waitForRequests(2, 10s));
+    (*d)->stop();
+    EXPECT_EQ((*d)->metrics().counter("platform_events_dead_lettered_total"), 1u);
+  }
+  auto store = SqliteStore::open(dir.file("bridge.db")).value();
+  auto dead = store->deadLetters();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].status, 400u);
+  EXPECT_EQ(dead[0].entry.device, "door");
+  EXPECT_NE(dead[0].response.find("rejected by the platform double"), std::string::npos);
+  EXPECT_TRUE(store->loadOutbox().empty());
+}
+
+TEST(Outbox, RetryAfterIsHonoured) {
+  testsupport::TempDir dir;
+  PlatformSink sink("127.0.0.1", 0);
+  int calls = 0;
+  sink.setResponder([&calls](const RecordedRequest&) { return ++calls == 1 ? 429u : 200u; });
+  sink.setRetryAfter("1");
+  auto d = Daemon::create(makeConfig(dir, sink.port(), 0));
+  ASSERT_TRUE(d.has_value()) << d.error();
+  (*d)->start();
+  testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {1})), 1));
+  ASSERT_TRUE(sink.waitForRequests(2, 10s));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);  // waited as the platform asked
+  auto reqs = sink.requests();
+  EXPECT_EQ(reqs[0].idempotencyKey, reqs[1].idempotencyKey);
+}
+
+TEST(Outbox, RetryAfterParsing) {
+  EXPECT_EQ(retryAfterMs("120", 0), 120000u);
+  EXPECT_EQ(retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470), 10000u);  // 10 s ahead
+  EXPECT_EQ(retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490), 0u);      // already past
+  EXPECT_FALSE(retryAfterMs("soon", 0).has_value());
+  EXPECT_FALSE(retryAfterMs("", 0).has_value());
+}
+
+}  // namespace
