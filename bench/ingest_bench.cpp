@@ -74,6 +74,7 @@ class NullStore final : public Store {
   void completeOutbox(const std::string&) override {}
   void deadLetter(const std::string&, unsigned, const std::string&, int64_t) override {}
   std::vector<DeadLetter> deadLetters() override { return {}; }
+  std::optional<OutboxEntry> retryDeadLetter(const std::string&) override { return std::nullopt; }
   std::optional<SessionRecord> loadSession(const std::string&) override { return std::nullopt; }
   OtaaState loadOtaa(uint64_t) override { return {}; }
   void commitJoin(const std::string&, uint64_t, const OtaaState&, const SessionRecord&) override {}

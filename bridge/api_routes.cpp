@@ -91,6 +91,32 @@ ApiServer::Handler makeApiHandler(ApiContext ctx) {
           }))
         return reply(403, "this token's roles may not write; needs device-admin or org-admin");
     }
+    if (path == "/deadletters" && req.method == "GET") {
+      if (!ctx.deadLetters) return reply(404, "no platform configured: nothing is dead-lettered");
+      std::vector<DeadLetter> list;
+      ctx.onNetworkThread([&] { list = ctx.deadLetters(); });
+      json body = json::array();
+      for (const auto& d : list)
+        body.push_back({{"id", d.entry.id},
+                        {"device", d.entry.device},
+                        {"path", d.entry.path},
+                        {"status", d.status},
+                        {"response", d.response},
+                        {"at", d.atMs},
+                        {"event", json::parse(d.entry.body, nullptr, false)}});
+      return reply(200, body);
+    }
+    const std::string dl = "/deadletters/", retry = "/retry";
+    if (path.rfind(dl, 0) == 0 && path.size() > dl.size() + retry.size() &&
+        path.compare(path.size() - retry.size(), retry.size(), retry) == 0) {
+      if (req.method != "POST") return reply(405, "use POST to retry a dead letter");
+      if (!ctx.retryDeadLetter) return reply(404, "no platform configured");
+      const std::string id = percentDecode(path.substr(dl.size(), path.size() - dl.size() - retry.size()));
+      bool ok = false;
+      ctx.onNetworkThread([&] { ok = ctx.retryDeadLetter(id); });
+      if (!ok) return reply(404, "no dead letter " + id);
+      return reply(202, {{"id", id}, {"status", "queued"}});
+    }
     if (path == "/metrics" && req.method == "GET")
       return {200, "text/plain; version=0.0.4", ctx.metrics->renderPrometheus()};
     // /devices/{device}/downlinks

@@ -7,6 +7,7 @@
 #include "bridge/api_server.hpp"
 #include "bridge/class_a.hpp"
 #include "bridge/metrics.hpp"
+#include "bridge/store.hpp"
 #include "config/config.hpp"
 
 namespace bridge {
@@ -15,6 +16,9 @@ struct ApiContext {
   std::vector<config::ApiToken> tokens;  // empty: no authentication (loopback default)
   Metrics* metrics = nullptr;
   ClassA* classA = nullptr;
+  // Dead letters (null without a platform): list them, and send one again by id.
+  std::function<std::vector<DeadLetter>()> deadLetters;
+  std::function<bool(const std::string& id)> retryDeadLetter;
   // Runs a task on the network thread (where the store and sessions live) and waits for it.
   std::function<void(std::function<void()>)> onNetworkThread;
 };

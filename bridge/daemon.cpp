@@ -233,6 +233,14 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   api.tokens = cfg.apiTokens;
   api.metrics = &impl->metrics;
   api.classA = impl->classA.get();
+  if (impl->platform) {
+    api.deadLetters = [p] { return p->store->deadLetters(); };
+    api.retryDeadLetter = [p](const std::string& id) {
+      auto e = p->store->retryDeadLetter(id);
+      if (e) p->deliver(*e);
+      return e.has_value();
+    };
+  }
   api.onNetworkThread = [p](std::function<void()> task) {
     std::promise<void> done;
     asio::post(p->ioc, [&] {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/api_client.hpp"
 #include "bridge/daemon.hpp"
 #include "bridge/log.hpp"
 #include "bridge/platform_sink.hpp"
@@ -25,6 +26,7 @@ const char* kUsage =
     "       lorawan-bridge check-config FILE\n"
     "       lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n"
     "       lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"
+    "       lorawan-bridge deadletters (list | retry ID) [--api HOST:PORT] [--token T]\n"
     "       lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style tts|chirpstack]\n"
     "                                 | --layout FILE.yaml) --fport N --hex BYTES\n"
     "\n"
@@ -33,7 +35,8 @@ const char* kUsage =
     "  replay          send a capture (JSON lines of PUSH_DATA) to a running bridge\n"
     "  sink            a platform double: prints every request it receives, answers CODE\n"
     "  codec run       decode a payload offline and print {data, errors, warnings} as JSON\n"
-    "  codec test      run the examples of a TTN device-repository codec definition\n";
+    "  codec test      run the examples of a TTN device-repository codec definition\n"
+    "  deadletters     list or retry events the platform rejected (via the management API)\n";
 
 int checkConfig(const std::vector<std::string>& args) {
   if (args.size() != 1 || args[0] == "--help") {
@@ -152,6 +155,33 @@ int codecRun(const std::vector<std::string>& args) {
   return r.errors.empty() ? 0 : 1;
 }
 
+int deadLetters(const std::vector<std::string>& args) {
+  const char* usage =
+      "usage: lorawan-bridge deadletters list --api HOST:PORT [--token T]\n"
+      "       lorawan-bridge deadletters retry ID --api HOST:PORT [--token T]\n";
+  std::string api = "127.0.0.1:8080", token, id;
+  std::string cmd = args.empty() ? "" : args[0];
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--api" && i + 1 < args.size()) api = args[++i];
+    else if (args[i] == "--token" && i + 1 < args.size()) token = args[++i];
+    else id = args[i];
+  }
+  if (const char* env = std::getenv("LORAWAN_BRIDGE_TOKEN"); token.empty() && env) token = env;
+  std::expected<bridge::ApiCallResult, std::string> r;
+  if (cmd == "list") r = bridge::callApi(api, "GET", "/deadletters", token);
+  else if (cmd == "retry" && !id.empty()) r = bridge::callApi(api, "POST", "/deadletters/" + id + "/retry", token);
+  else {
+    std::cerr << usage;
+    return 2;
+  }
+  if (!r) {
+    std::cerr << "deadletters: " << r.error() << "\n";
+    return 1;
+  }
+  std::cout << r->body << "\n";
+  return r->status < 300 ? 0 : 1;
+}
+
 int daemon(const std::vector<std::string>& args) {
   std::string configPath;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -199,5 +229,6 @@ int main(int argc, char** argv) {
   if (cmd == "replay") return replay(rest);
   if (cmd == "sink") return sink(rest);
   if (cmd == "codec") return codecRun(rest);
+  if (cmd == "deadletters") return deadLetters(rest);
   return daemon(args);
 }

@@ -295,6 +295,23 @@ std::vector<DeadLetter> SqliteStore::deadLetters() {
   return out;
 }
 
+std::optional<OutboxEntry> SqliteStore::retryDeadLetter(const std::string& id) {
+  flush();
+  std::optional<OutboxEntry> found;
+  for (const auto& d : deadLetters())
+    if (d.entry.id == id) found = d.entry;
+  if (!found) return std::nullopt;
+  exec("BEGIN");
+  sqlite3_stmt* st = prepare("DELETE FROM dead_letters WHERE id=?");
+  sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_step(st);
+  sqlite3_finalize(st);
+  exec("COMMIT");
+  enqueueOutbox(*found);
+  flush();
+  return found;
+}
+
 std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfaceId) {
   sqlite3_stmt* st = prepare(
       "SELECT dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key, app_s_key, join_nonce,"

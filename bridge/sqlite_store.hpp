@@ -36,6 +36,7 @@ class SqliteStore final : public Store {
   void completeOutbox(const std::string& id) override;
   void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) override;
   std::vector<DeadLetter> deadLetters() override;
+  std::optional<OutboxEntry> retryDeadLetter(const std::string& id) override;
   std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
   OtaaState loadOtaa(uint64_t devEui) override;
   void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,

@@ -89,6 +89,8 @@ class Store {
   virtual void completeOutbox(const std::string& id) = 0;  // buffered
   virtual void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) = 0;
   virtual std::vector<DeadLetter> deadLetters() = 0;
+  // Moves a dead letter back into the outbox (committed); nullopt for an unknown id.
+  virtual std::optional<OutboxEntry> retryDeadLetter(const std::string& id) = 0;
 
   virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
   virtual OtaaState loadOtaa(uint64_t devEui) = 0;

@@ -2,6 +2,9 @@
 // rejected events go to dead letters without blocking others, Retry-After is honoured.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "bridge/daemon.hpp"
@@ -11,6 +14,7 @@
 #include "bridge/sqlite_store.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
+#include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace bridge;
@@ -93,6 +97,40 @@ TEST(Outbox, RejectedEventsAreDeadLetteredAndOthersStillFlow) {
   EXPECT_EQ(dead[0].entry.device, "door");
   EXPECT_NE(dead[0].response.find("rejected by the platform double"), std::string::npos);
   EXPECT_TRUE(store->loadOutbox().empty());
+}
+
+TEST(Outbox, DeadLettersAreListedAndRetriedThroughTheApi) {
+  testsupport::TempDir dir;
+  PlatformSink sink("127.0.0.1", 0);
+  std::atomic<bool> reject{true};
+  sink.setResponder([&reject](const RecordedRequest&) { return reject ? 400u : 200u; });
+  auto d = Daemon::create(makeConfig(dir, sink.port(), 0));
+  ASSERT_TRUE(d.has_value()) << d.error();
+  (*d)->start();
+  testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {1})), 1));
+  ASSERT_TRUE(sink.waitForRequests(1, 10s));
+  // The rejection is committed on the network thread right after the response; ask until it shows.
+  json list;
+  for (int i = 0; i < 100; ++i) {
+    list = json::parse(testsupport::httpRequest((*d)->apiPort(), "GET", "/deadletters").body);
+    if (!list["body"].empty()) break;
+    fwd.pull(uint16_t(100 + i));  // a round trip through the network thread, not a sleep
+  }
+  ASSERT_EQ(list["body"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["body"][0]["status"], 400);
+  EXPECT_EQ(list["body"][0]["event"]["fCnt"], 1);
+  const std::string id = list["body"][0]["id"];
+  reject = false;  // the platform was fixed
+  auto r = testsupport::httpRequest((*d)->apiPort(), "POST", "/deadletters/" + id + "/retry");
+  EXPECT_EQ(r.status, 202u) << r.body;
+  ASSERT_TRUE(sink.waitForRequests(2, 10s));
+  EXPECT_EQ(sink.requests()[1].idempotencyKey, id);
+  EXPECT_EQ(testsupport::httpRequest((*d)->apiPort(), "POST", "/deadletters/nope/retry").status, 404u);
+  // The same through the CLI.
+  const std::string api = " --api 127.0.0.1:" + std::to_string((*d)->apiPort());
+  EXPECT_EQ(std::system((std::string(LB_BINARY) + " deadletters list" + api + " | grep -q '\"ok\":true'").c_str()), 0);
+  EXPECT_NE(std::system((std::string(LB_BINARY) + " deadletters retry nope" + api + " >/dev/null").c_str()), 0);
 }
 
 TEST(Outbox, RetryAfterIsHonoured) {
