@@ -17,6 +17,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "bridge/http_url.hpp"
 #include "bridge/log.hpp"
 
@@ -78,6 +80,9 @@ struct PlatformClient::Impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   std::mt19937 rng{std::random_device{}()};
+  // OAuth: the current access token and when to fetch a new one (early, at 80% of its life).
+  std::string accessToken;
+  std::chrono::steady_clock::time_point refreshAt{};
   std::thread thread;
 
   Impl(const config::PlatformConfig& c, Metrics& m) : cfg(c), metrics(m) {
@@ -144,8 +149,72 @@ struct PlatformClient::Impl {
     co_return Response{res.result_int(), std::string(res[http::field::retry_after]), res.body().substr(0, 512)};
   }
 
+  // POST {clientId, clientSecret} to the token URL (seed 004); its own connection each time.
+  asio::awaitable<bool> fetchToken() {
+    const auto& oa = *cfg.oauth;
+    auto tu = parseHttpUrl(oa.tokenUrl);
+    if (!tu) co_return false;
+    beast::error_code ec;
+    tcp::resolver resolver(ioc);
+    auto results = co_await resolver.async_resolve(tu->host, tu->port, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return false;
+    http::request<http::string_body> req{http::verb::post, tu->basePath.empty() ? "/" : tu->basePath, 11};
+    req.set(http::field::host, tu->host);
+    req.set(http::field::content_type, "application/json");
+    req.body() = nlohmann::json{{"clientId", oa.clientId}, {"clientSecret", oa.clientSecret}}.dump();
+    req.prepare_payload();
+    Response res;
+    if (tu->tls) {
+      beast::ssl_stream<beast::tcp_stream> s(ioc, ssl);
+      SSL_set_tlsext_host_name(s.native_handle(), tu->host.c_str());
+      s.set_verify_callback(asio::ssl::host_name_verification(tu->host));
+      beast::get_lowest_layer(s).expires_after(timeout());
+      co_await beast::get_lowest_layer(s).async_connect(results, asio::redirect_error(use_awaitable, ec));
+      if (!ec) co_await s.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
+      if (!ec) res = co_await exchangeOnce(s, beast::get_lowest_layer(s), req, ec);
+    } else {
+      beast::tcp_stream s(ioc);
+      s.expires_after(timeout());
+      co_await s.async_connect(results, asio::redirect_error(use_awaitable, ec));
+      if (!ec) res = co_await exchangeOnce(s, s, req, ec);
+    }
+    if (ec || res.status != 200) {
+      metrics.inc("platform_oauth_failures_total");
+      log::warn("platform_oauth_failed", {{"token_url", oa.tokenUrl}, {"status", std::to_string(res.status)},
+                                          {"error", ec ? ec.message() : ""}});
+      co_return false;
+    }
+    auto j = nlohmann::json::parse(res.body, nullptr, false);
+    if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
+      log::warn("platform_oauth_failed", {{"token_url", oa.tokenUrl}, {"error", "no access_token in the answer"}});
+      co_return false;
+    }
+    accessToken = j["access_token"].get<std::string>();
+    const int64_t life = j.contains("expires_in") && j["expires_in"].is_number() ? j["expires_in"].get<int64_t>() : 3600;
+    refreshAt = std::chrono::steady_clock::now() + std::chrono::seconds(life * 8 / 10);
+    log::info("platform_oauth_token", {{"expires_in_s", std::to_string(life)}});
+    co_return true;
+  }
+
+  template <typename Stream>
+  asio::awaitable<Response> exchangeOnce(Stream& stream, beast::tcp_stream& lowest, http::request<http::string_body>& req,
+                                         beast::error_code& ec) {
+    lowest.expires_after(timeout());
+    co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return Response{};
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024);
+    lowest.expires_after(timeout());
+    co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return Response{};
+    co_return Response{parser.get().result_int(), "", parser.get().body()};
+  }
+
   // One attempt. Status 0 with ec set on a transport failure.
-  asio::awaitable<Response> send(const Job& job, beast::error_code& ec) {
+  asio::awaitable<Response> send(const Job& job, beast::error_code& ec) { co_return co_await sendOnce(job, ec, false); }
+
+  asio::awaitable<Response> sendOnce(const Job& job, beast::error_code& ec, bool retriedAuth) {
     if (!plain && !secure) {
       co_await connect(ec);
       if (ec) {
@@ -157,7 +226,12 @@ struct PlatformClient::Impl {
     req.set(http::field::host, url.host);
     req.set(http::field::user_agent, "lorawan-bridge/0.1");
     req.set(http::field::content_type, "application/json");
-    if (!cfg.token.empty()) req.set(http::field::authorization, "Bearer " + cfg.token);
+    if (cfg.oauth) {
+      if (accessToken.empty() || std::chrono::steady_clock::now() >= refreshAt) co_await fetchToken();
+      if (!accessToken.empty()) req.set(http::field::authorization, "Bearer " + accessToken);
+    } else if (!cfg.token.empty()) {
+      req.set(http::field::authorization, "Bearer " + cfg.token);
+    }
     req.set("Idempotency-Key", job.idempotencyKey);
     req.keep_alive(true);
     req.body() = job.body;
@@ -167,6 +241,11 @@ struct PlatformClient::Impl {
     if (secure) r = co_await exchange(*secure, beast::get_lowest_layer(*secure), req, ec);
     else r = co_await exchange(*plain, *plain, req, ec);
     if (ec) disconnect();
+    if (r.status == 401 && cfg.oauth && !retriedAuth) {
+      // The token was revoked or expired early: one fresh token, one more try.
+      accessToken.clear();
+      co_return co_await sendOnce(job, ec, true);
+    }
     co_return r;
   }
 

@@ -1,6 +1,7 @@
 #include "bridge/platform_sink.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -31,6 +32,7 @@ struct PlatformSink::Impl {
   std::vector<RecordedRequest> requests;
   std::function<unsigned(const RecordedRequest&)> responder;
   std::string retryAfter;
+  std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> bodyResponder;
   std::thread thread;
 
   std::optional<asio::ssl::context> ssl;
@@ -65,9 +67,16 @@ struct PlatformSink::Impl {
                         std::string(req["Idempotency-Key"]), req.body()};
       unsigned status = 200;
       std::string retryAfterValue;
+      std::optional<std::string> customBody;
       {
         std::lock_guard lock(mutex);
-        if (responder) status = responder(r);
+        if (bodyResponder) {
+          auto [st, b] = bodyResponder(r);
+          status = st;
+          customBody = std::move(b);
+        } else if (responder) {
+          status = responder(r);
+        }
         retryAfterValue = retryAfter;
       }
       if (print) {
@@ -77,7 +86,9 @@ struct PlatformSink::Impl {
       http::response<http::string_body> res{http::status(status), req.version()};
       res.set(http::field::content_type, "application/json");
       if (status >= 300 && !retryAfterValue.empty()) res.set(http::field::retry_after, retryAfterValue);
-      res.body() = status < 300 ? R"({"ok":true})" : R"({"ok":false,"error":"rejected by the platform double"})";
+      res.body() = customBody ? *customBody
+                   : status < 300 ? R"({"ok":true})"
+                                  : R"({"ok":false,"error":"rejected by the platform double"})";
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       {
@@ -131,6 +142,11 @@ std::string PlatformSink::baseUrl() const {
 void PlatformSink::setResponder(std::function<unsigned(const RecordedRequest&)> responder) {
   std::lock_guard lock(impl_->mutex);
   impl_->responder = std::move(responder);
+}
+
+void PlatformSink::setBodyResponder(std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> r) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->bodyResponder = std::move(r);
 }
 
 void PlatformSink::setRetryAfter(std::string value) {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bridge {
@@ -34,6 +35,8 @@ class PlatformSink {
 
   // Status to answer with, per request (default: 200).
   void setResponder(std::function<unsigned(const RecordedRequest&)> responder);
+  // Status and body per request (wins over setResponder), e.g. an OAuth token endpoint.
+  void setBodyResponder(std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> responder);
   // Retry-After header value sent with every non-2xx answer ("" for none).
   void setRetryAfter(std::string value);
   std::vector<RecordedRequest> requests() const;

@@ -393,7 +393,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
   }
   if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
-    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file"});
+    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth"});
     PlatformConfig pc;
     pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
     if (!pc.baseUrl.empty() && pc.baseUrl.rfind("http://", 0) != 0 && pc.baseUrl.rfind("https://", 0) != 0)
@@ -401,6 +401,16 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     pc.token = r.str(p, "token", "platform").value_or("");
     pc.timeoutMs = r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
     pc.maxAttempts = r.uint(p, "max_attempts", "platform", 0, 1000000).value_or(defaults::kPlatformMaxAttempts);
+    if (const YAML::Node o = p["oauth"]; o.IsDefined() && r.isMap(o, "platform.oauth")) {
+      r.allowOnly(o, "platform.oauth", {"token_url", "client_id", "client_secret"});
+      config::PlatformConfig::OAuth oa;
+      oa.tokenUrl = r.str(o, "token_url", "platform.oauth", true).value_or("");
+      oa.clientId = r.str(o, "client_id", "platform.oauth", true).value_or("");
+      oa.clientSecret = r.str(o, "client_secret", "platform.oauth", true).value_or("");
+      if (!oa.tokenUrl.empty() && oa.tokenUrl.rfind("http", 0) != 0)
+        r.error(o["token_url"], "platform.oauth.token_url", "\"" + oa.tokenUrl + "\", want http:// or https://");
+      pc.oauth = oa;
+    }
     if (auto ca = r.str(p, "ca_file", "platform")) {
       fs::path f = fs::path(*ca).is_absolute() ? fs::path(*ca) : fs::path(baseDir) / *ca;
       std::error_code ec;

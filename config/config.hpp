@@ -31,6 +31,13 @@ struct PlatformConfig {
   uint32_t timeoutMs = 0;
   uint32_t maxAttempts = 0;
   std::string caFile;  // extra CA bundle (PEM) for https platforms with a private CA
+  // OAuth2 client credentials (seed 004): the bearer token comes from token_url instead.
+  struct OAuth {
+    std::string tokenUrl;
+    std::string clientId;
+    std::string clientSecret;  // never logged
+  };
+  std::optional<OAuth> oauth;
 };
 
 struct ApiToken {

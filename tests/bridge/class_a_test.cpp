@@ -55,7 +55,7 @@ class ClassATest : public ::testing::Test {
     c.apiListen = {"127.0.0.1", 0};
     c.dedupWindowMs = 30;
     c.storePath = dir.file("bridge.db");
-    c.platform = config::PlatformConfig{sink.baseUrl(), "tok", 2000, 2, ""};
+    c.platform = config::PlatformConfig{sink.baseUrl(), "tok", 2000, 2, "", std::nullopt};
     c.gateways = {{kGw, gatewayRegion}};
     c.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};  // the EU868 default
     auto itf = testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar);

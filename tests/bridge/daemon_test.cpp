@@ -52,7 +52,7 @@ class DaemonTest : public ::testing::Test {
     c.dedupWindowMs = 50;
     c.lateCopyMemoryMs = 60000;
     c.storePath = dir.file("state/bridge.db");
-    c.platform = config::PlatformConfig{sink.baseUrl() + "/api", "ns-token", 2000, 4, ""};
+    c.platform = config::PlatformConfig{sink.baseUrl() + "/api", "ns-token", 2000, 4, "", std::nullopt};
     c.interfaces = {itf("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar),
                     itf("0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", "door sensor/1", kDoor)};
     return c;
@@ -439,7 +439,7 @@ TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {
     c.lateCopyMemoryMs = 60000;
     c.storePath = dir.file("tls" + std::to_string(token) + ".db");
     // "localhost" is the certificate's name: host-name verification is on.
-    c.platform = config::PlatformConfig{"https://localhost:" + std::to_string(sink.port()) + "/api", "tok", 2000, 1, caFile};
+    c.platform = config::PlatformConfig{"https://localhost:" + std::to_string(sink.port()) + "/api", "tok", 2000, 1, caFile, std::nullopt};
     c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar)};
     auto d = Daemon::create(c);
     if (!d) {

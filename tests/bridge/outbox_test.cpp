@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -32,7 +33,7 @@ config::Config makeConfig(const testsupport::TempDir& dir, uint16_t platformPort
   c.apiListen = {"127.0.0.1", 0};
   c.dedupWindowMs = 20;
   c.storePath = dir.file("bridge.db");
-  c.platform = config::PlatformConfig{"http://127.0.0.1:" + std::to_string(platformPort), "t", 2000, maxAttempts, ""};
+  c.platform = config::PlatformConfig{"http://127.0.0.1:" + std::to_string(platformPort), "t", 2000, maxAttempts, "", std::nullopt};
   c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar),
                   testsupport::abpInterface("0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", "door", kDoor)};
   return c;
@@ -149,6 +150,50 @@ TEST(Outbox, RetryAfterIsHonoured) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);  // waited as the platform asked
   auto reqs = sink.requests();
   EXPECT_EQ(reqs[0].idempotencyKey, reqs[1].idempotencyKey);
+}
+
+TEST(Outbox, OAuthClientCredentialsFetchedCachedAndRefreshedOn401) {
+  testsupport::TempDir dir;
+  PlatformSink sink("127.0.0.1", 0);
+  std::mutex m;
+  std::string current = "tok-1";
+  int tokenCalls = 0;
+  sink.setBodyResponder([&](const RecordedRequest& r) -> std::pair<unsigned, std::string> {
+    std::lock_guard lock(m);
+    if (r.target == "/auth/token") {
+      auto b = json::parse(r.body, nullptr, false);
+      if (!b.is_object() || b.value("clientId", "") != "cid" || b.value("clientSecret", "") != "s3cret")
+        return {401, R"({"error":"bad client"})"};
+      ++tokenCalls;
+      return {200, json{{"access_token", current}, {"expires_in", 3600}}.dump()};
+    }
+    return {r.authorization == "Bearer " + current ? 200u : 401u, "{}"};
+  });
+  auto cfg = makeConfig(dir, sink.port(), 0);
+  cfg.platform->token = "";
+  cfg.platform->oauth = config::PlatformConfig::OAuth{sink.baseUrl() + "/auth/token", "cid", "s3cret"};
+  auto d = Daemon::create(cfg);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  (*d)->start();
+  testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {1})), 1));
+  ASSERT_TRUE(sink.waitForRequests(2, 10s));  // token, data
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 2, 1, {2})), 2));
+  ASSERT_TRUE(sink.waitForRequests(3, 10s));  // the cached token is reused
+  {
+    std::lock_guard lock(m);
+    current = "tok-2";  // the platform revokes the token
+  }
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 3, 1, {3})), 3));
+  ASSERT_TRUE(sink.waitForRequests(6, 10s));  // data (401), token, data (200)
+  auto reqs = sink.requests();
+  std::vector<std::string> seen;
+  for (const auto& r : reqs) seen.push_back(r.target + " " + r.authorization);
+  EXPECT_EQ(seen, (std::vector<std::string>{"/auth/token ", "/devices/cellar/data Bearer tok-1",
+                                            "/devices/cellar/data Bearer tok-1", "/devices/cellar/data Bearer tok-1",
+                                            "/auth/token ", "/devices/cellar/data Bearer tok-2"}));
+  EXPECT_EQ(tokenCalls, 2);
+  EXPECT_EQ(json::parse(reqs[5].body)["fCnt"], 3);
 }
 
 TEST(Outbox, RetryAfterParsing) {

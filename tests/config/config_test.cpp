@@ -195,6 +195,20 @@ TEST(Config, CodecRunCommand) {
   EXPECT_NE(std::system((bin + " codec run --type raw --fport 0 --hex 00 2>/dev/null").c_str()), 0);
 }
 
+TEST(Config, PlatformOAuth) {
+  setenv("LB_TEST_SECRET", "s3cret", 1);
+  auto c = parseConfig(
+      "platform:\n  base_url: https://x.example/device/v1\n  oauth:\n    token_url: https://x.example/authentication/v1/oauth/token\n"
+      "    client_id: cid\n    client_secret: \"${LB_TEST_SECRET}\"\n",
+      "bridge.yaml", ".");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  ASSERT_TRUE(c->platform->oauth.has_value());
+  EXPECT_EQ(c->platform->oauth->clientSecret, "s3cret");
+  EXPECT_NE(errorOf("platform:\n  base_url: http://x\n  oauth:\n    token_url: http://x/t\n    client_secret: s\n")
+                .find("platform.oauth.client_id: missing"),
+            std::string::npos);
+}
+
 TEST(Config, CheckConfigCommandExitCodes) {
   testsupport::TempDir dir;
   std::ofstream(dir.file("good.yaml")) << kValidInterface;
