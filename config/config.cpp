@@ -398,6 +398,15 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
     if (!pc.baseUrl.empty() && pc.baseUrl.rfind("http://", 0) != 0 && pc.baseUrl.rfind("https://", 0) != 0)
       r.error(p["base_url"], "platform.base_url", "\"" + pc.baseUrl + "\", want http:// or https://");
+    else if (!pc.baseUrl.empty()) {
+      const size_t start = pc.baseUrl.find("//") + 2;
+      const std::string authority = pc.baseUrl.substr(start, pc.baseUrl.find('/', start) - start);
+      // Never a secret in a URL (it would be logged): tokens go in `token` or `oauth`.
+      if (authority.find('@') != std::string::npos)
+        r.error(p["base_url"], "platform.base_url", "credentials in the URL are not supported; use token or oauth");
+      else if (authority.empty() || authority[0] == ':')
+        r.error(p["base_url"], "platform.base_url", "\"" + pc.baseUrl + "\" has no host");
+    }
     pc.token = r.str(p, "token", "platform").value_or("");
     pc.timeoutMs = r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
     pc.maxAttempts = r.uint(p, "max_attempts", "platform", 0, 1000000).value_or(defaults::kPlatformMaxAttempts);

@@ -82,6 +82,8 @@ const BadCase kBad[] = {
     {"bad net id", "network:\n  net_id: \"zz\"\n", "network.net_id: NetID must be 6 hex digits"},
     {"platform without url", "platform:\n  token: x\n", "platform.base_url: missing"},
     {"platform ftp", "platform:\n  base_url: ftp://x\n", "want http:// or https://"},
+    {"platform credentials", "platform:\n  base_url: http://user:pw@x/api\n", "credentials in the URL are not supported"},
+    {"platform no host", "platform:\n  base_url: http:///api\n", "has no host"},
     {"unset env", "platform:\n  base_url: http://x\n  token: \"${LB_SURELY_UNSET_VAR}\"\n",
      "bridge.yaml:3: platform.token: environment variable LB_SURELY_UNSET_VAR is not set"},
     {"bad role", "api:\n  tokens:\n    - { token: a, roles: [root] }\n", "api.tokens[0].roles: \"root\""},
