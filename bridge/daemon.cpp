@@ -1,6 +1,7 @@
 #include "bridge/daemon.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <future>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -72,6 +73,27 @@ struct Daemon::Impl {
 
   bool flushScheduled = false;
 
+  // A platform path from its template: {device}, {dev_eui}, {interface}, {id}.
+  std::string platformPath(const std::string& tmpl, const std::string& device, const std::string& interfaceId,
+                           const std::string& id) {
+    const config::Interface* itf = sessions.interfaceForDevice(device);
+    const std::string devEui = itf && itf->opts.deviceEui ? itf->opts.deviceEui->toString() : device;
+    std::string out;
+    for (size_t i = 0; i < tmpl.size();) {
+      auto fill = [&](const char* key, const std::string& value) {
+        const size_t n = std::strlen(key);
+        if (tmpl.compare(i, n, key) != 0) return false;
+        out += urlEncodePathSegment(value);
+        i += n;
+        return true;
+      };
+      if (fill("{device}", device) || fill("{dev_eui}", devEui) || fill("{interface}", interfaceId) || fill("{id}", id))
+        continue;
+      out += tmpl[i++];
+    }
+    return out;
+  }
+
   // Outbox completions arrive from the platform client's thread; they are applied here, on the
   // network thread, and committed together.
   void scheduleFlush() {
@@ -97,7 +119,8 @@ struct Daemon::Impl {
 
   void onEvent(const std::string& device, const std::string& json, const std::string& id) {
     if (!platform) return;
-    OutboxEntry e{id, device, "/devices/" + urlEncodePathSegment(device) + "/events", json};
+    const config::Interface* itf = sessions.interfaceForDevice(device);
+    OutboxEntry e{id, device, platformPath(cfg.platform->eventsPath, device, itf ? itf->id : "", id), json};
     store->enqueueOutbox(e);
     store->flush();  // durable before it leaves
     deliver(e);
@@ -119,7 +142,7 @@ struct Daemon::Impl {
     classA->afterUplink(u, DownlinkScheduler::Clock::now());
     if (!platform) return;  // embedded default: kept in the store, shown in the log
     // Already in the outbox (committed with the uplink's counters): hand it over.
-    deliver({u.id, u.deviceIdOrSlug, "/devices/" + urlEncodePathSegment(u.deviceIdOrSlug) + "/data", json});
+    deliver({u.id, u.deviceIdOrSlug, platformPath(cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
     if (u.fcntReset) onEvent(u.deviceIdOrSlug, toFCntResetEventJson(u), u.id + "-reset");
   }
 
@@ -197,7 +220,8 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   impl->pipeline->setBands(js.band, js.gatewayBands, cfg.extraChannelsHz);
   if (impl->platform) {
     impl->pipeline->setBeforeCommit([p](const Uplink& u, const std::string& json) {
-      p->store->enqueueOutbox({u.id, u.deviceIdOrSlug, "/devices/" + urlEncodePathSegment(u.deviceIdOrSlug) + "/data", json});
+      p->store->enqueueOutbox(
+          {u.id, u.deviceIdOrSlug, p->platformPath(p->cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
     });
     // What a previous run accepted but never got a 2xx for goes out first, in order.
     auto pending = impl->store->loadOutbox();

@@ -282,6 +282,23 @@ std::expected<std::string, std::string> readFile(const std::string& path) {
 
 }  // namespace
 
+bool applyPlatformProfile(const std::string& name, PlatformConfig& pc) {
+  pc.profile = name;
+  if (name == "generic") {
+    pc.uplinkPath = "/devices/{device}/data";
+    pc.eventsPath = "/devices/{device}/events";
+  } else if (name == "deveui") {
+    pc.uplinkPath = "/devices/deveui:{dev_eui}/data";
+    pc.eventsPath = "/devices/deveui:{dev_eui}/events";
+  } else if (name == "instathings") {
+    pc.uplinkPath = "/device/v1/devices/{device}/data";
+    pc.eventsPath = "/device/v1/devices/{device}/events";
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool looksLikeUuid(const std::string& s) {
   if (s.size() != 36) return false;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -393,7 +410,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
   }
   if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
-    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth"});
+    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths"});
     PlatformConfig pc;
     pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
     if (!pc.baseUrl.empty() && pc.baseUrl.rfind("http://", 0) != 0 && pc.baseUrl.rfind("https://", 0) != 0)
@@ -410,6 +427,16 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     pc.token = r.str(p, "token", "platform").value_or("");
     pc.timeoutMs = r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
     pc.maxAttempts = r.uint(p, "max_attempts", "platform", 0, 1000000).value_or(defaults::kPlatformMaxAttempts);
+    if (auto prof = r.str(p, "profile", "platform"); prof && !applyPlatformProfile(*prof, pc))
+      r.error(p["profile"], "platform.profile", "\"" + *prof + "\", want generic, deveui or instathings");
+    if (const YAML::Node paths = p["paths"]; paths.IsDefined() && r.isMap(paths, "platform.paths")) {
+      r.allowOnly(paths, "platform.paths", {"uplink", "events"});
+      pc.uplinkPath = r.str(paths, "uplink", "platform.paths").value_or(pc.uplinkPath);
+      pc.eventsPath = r.str(paths, "events", "platform.paths").value_or(pc.eventsPath);
+      for (const std::string* t : {&pc.uplinkPath, &pc.eventsPath})
+        if (t->empty() || (*t)[0] != '/')
+          r.error(paths, "platform.paths", "\"" + *t + "\" must start with /");
+    }
     if (const YAML::Node o = p["oauth"]; o.IsDefined() && r.isMap(o, "platform.oauth")) {
       r.allowOnly(o, "platform.oauth", {"token_url", "client_id", "client_secret"});
       config::PlatformConfig::OAuth oa;

@@ -38,7 +38,16 @@ struct PlatformConfig {
     std::string clientSecret;  // never logged
   };
   std::optional<OAuth> oauth;
+  // Path templates, appended to base_url: {device} (URL-encoded id or slug), {dev_eui},
+  // {interface}, {id} (event id). Filled from `profile` unless set under `paths:`.
+  std::string profile = "generic";
+  std::string uplinkPath = "/devices/{device}/data";
+  std::string eventsPath = "/devices/{device}/events";
 };
+
+// Built-in platform profiles: generic (seed 001), deveui (seed 002: devices addressed as
+// deveui:<hex>), instathings (seed 004: /device/v1/...). Returns false for an unknown name.
+bool applyPlatformProfile(const std::string& name, PlatformConfig& pc);
 
 struct ApiToken {
   std::string token;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -194,6 +195,42 @@ TEST(Outbox, OAuthClientCredentialsFetchedCachedAndRefreshedOn401) {
                                             "/auth/token ", "/devices/cellar/data Bearer tok-2"}));
   EXPECT_EQ(tokenCalls, 2);
   EXPECT_EQ(json::parse(reqs[5].body)["fCnt"], 3);
+}
+
+TEST(PlatformProfiles, EachProfileAddressesThePlatformItsWay) {
+  struct Case {
+    const char* profile;
+    const char* uplink;
+    const char* events;
+  } cases[] = {
+      {"generic", "/api/devices/cellar/data", "/api/devices/cellar/events"},
+      {"deveui", "/api/devices/deveui:70b3d57ed0000001/data", "/api/devices/deveui:70b3d57ed0000001/events"},
+      {"instathings", "/api/device/v1/devices/cellar/data", "/api/device/v1/devices/cellar/events"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.profile);
+    testsupport::TempDir dir;
+    PlatformSink sink("127.0.0.1", 0);
+    auto cfg = makeConfig(dir, sink.port(), 0);
+    cfg.platform->baseUrl += "/api";
+    ASSERT_TRUE(config::applyPlatformProfile(c.profile, *cfg.platform));
+    cfg.interfaces[0].opts.deviceEui = lorawan::Eui64(0x70B3D57ED0000001);
+    cfg.interfaces[0].opts.duplicateFramecounterAllowed = true;  // to provoke an fcnt_reset event
+    auto d = Daemon::create(cfg);
+    ASSERT_TRUE(d.has_value()) << d.error();
+    (*d)->start();
+    testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 5, 1, {1})), 1));
+    ASSERT_TRUE(sink.waitForRequests(1, 10s));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {2})), 2));  // counter reset
+    ASSERT_TRUE(sink.waitForRequests(3, 10s));
+    auto reqs = sink.requests();
+    EXPECT_EQ(reqs[0].target, c.uplink);
+    std::set<std::string> targets{reqs[1].target, reqs[2].target};
+    EXPECT_TRUE(targets.count(c.events)) << reqs[1].target << " " << reqs[2].target;
+  }
+  config::PlatformConfig pc;
+  EXPECT_FALSE(config::applyPlatformProfile("nope", pc));
 }
 
 TEST(Outbox, RetryAfterParsing) {

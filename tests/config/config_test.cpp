@@ -82,6 +82,8 @@ const BadCase kBad[] = {
     {"bad net id", "network:\n  net_id: \"zz\"\n", "network.net_id: NetID must be 6 hex digits"},
     {"platform without url", "platform:\n  token: x\n", "platform.base_url: missing"},
     {"platform ftp", "platform:\n  base_url: ftp://x\n", "want http:// or https://"},
+    {"unknown profile", "platform:\n  base_url: http://x\n  profile: nope\n", "bridge.yaml:3: platform.profile: \"nope\", want generic, deveui or instathings"},
+    {"relative path template", "platform:\n  base_url: http://x\n  paths: { uplink: \"data\" }\n", "platform.paths: \"data\" must start with /"},
     {"platform credentials", "platform:\n  base_url: http://user:pw@x/api\n", "credentials in the URL are not supported"},
     {"platform no host", "platform:\n  base_url: http:///api\n", "has no host"},
     {"unset env", "platform:\n  base_url: http://x\n  token: \"${LB_SURELY_UNSET_VAR}\"\n",
@@ -195,6 +197,25 @@ TEST(Config, CodecRunCommand) {
   EXPECT_EQ(std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03670110056700ff | grep -q '\"temperature_3\": 27.2'").c_str()), 0);
   EXPECT_NE(std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03ff >/dev/null").c_str()), 0);
   EXPECT_NE(std::system((bin + " codec run --type raw --fport 0 --hex 00 2>/dev/null").c_str()), 0);
+}
+
+TEST(Config, PlatformProfileAndPathTemplates) {
+  auto c = parseConfig("platform:\n  base_url: http://x\n  profile: deveui\n  paths: { events: \"/hooks/{interface}/{id}\" }\n",
+                       "bridge.yaml", ".");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->platform->uplinkPath, "/devices/deveui:{dev_eui}/data");
+  EXPECT_EQ(c->platform->eventsPath, "/hooks/{interface}/{id}");
+}
+
+TEST(Config, ShippedPlatformProfilesAreValid) {
+  setenv("PLATFORM_TOKEN", "t", 1);
+  setenv("INSTATHINGS_CLIENT_ID", "id", 1);
+  setenv("INSTATHINGS_CLIENT_SECRET", "secret", 1);
+  for (const char* f : {"generic.yaml", "deveui.yaml", "instathings.yaml"}) {
+    auto c = config::loadConfigFile(std::string(LB_FIXTURES_DIR) + "/../config/platforms/" + f);
+    ASSERT_TRUE(c.has_value()) << f << ": " << c.error();
+    EXPECT_TRUE(c->platform.has_value());
+  }
 }
 
 TEST(Config, PlatformOAuth) {
