@@ -71,6 +71,7 @@ class NullStore final : public Store {
   void updateDownlink(const QueuedDownlink&) override {}
   void enqueueOutbox(const OutboxEntry&) override {}
   std::vector<OutboxEntry> loadOutbox() override { return {}; }
+  std::pair<size_t, size_t> outboxSize() const override { return {0, 0}; }
   void completeOutbox(const std::string&) override {}
   void deadLetter(const std::string&, unsigned, const std::string&, int64_t) override {}
   std::vector<DeadLetter> deadLetters() override { return {}; }

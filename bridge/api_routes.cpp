@@ -82,7 +82,15 @@ ApiResponse enqueueDownlink(const ApiContext& ctx, const std::string& device, co
 ApiServer::Handler makeApiHandler(ApiContext ctx) {
   return [ctx](const ApiRequest& req) -> ApiResponse {
     std::string path = req.target.substr(0, req.target.find('?'));
-    if (path == "/healthz") return reply(200, {{"healthy", true}});
+    if (path == "/healthz") {
+      if (!ctx.health) return reply(200, {{"healthy", true}});
+      std::pair<bool, std::string> h;
+      ctx.onNetworkThread([&] { h = ctx.health(); });
+      json body = json::parse(h.second, nullptr, false);
+      body["healthy"] = h.first;
+      if (h.first) return reply(200, body);
+      return {503, "application/json", json{{"status", 503}, {"ok", false}, {"body", body}}.dump()};
+    }
     if (!ctx.tokens.empty()) {
       auto roles = rolesOf(ctx, req.authorization);
       if (!roles) return reply(401, "missing or unknown bearer token");

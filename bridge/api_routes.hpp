@@ -16,6 +16,8 @@ struct ApiContext {
   std::vector<config::ApiToken> tokens;  // empty: no authentication (loopback default)
   Metrics* metrics = nullptr;
   ClassA* classA = nullptr;
+  // {healthy, JSON details}; runs on the network thread.
+  std::function<std::pair<bool, std::string>()> health;
   // Dead letters (null without a platform): list them, and send one again by id.
   std::function<std::vector<DeadLetter>()> deadLetters;
   std::function<bool(const std::string& id)> retryDeadLetter;

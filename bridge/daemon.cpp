@@ -4,6 +4,8 @@
 #include <cstring>
 #include <future>
 
+#include <nlohmann/json.hpp>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -72,6 +74,26 @@ struct Daemon::Impl {
   }
 
   bool flushScheduled = false;
+  bool outboxFullReported = false;
+
+  bool outboxFull() const {
+    auto [rows, bytes] = store->outboxSize();
+    return rows >= cfg.platform->outboxMaxRows || bytes >= size_t(cfg.platform->outboxMaxMb) << 20;
+  }
+
+  // The outbox policy when full: the event is refused (counted, logged with its id, /healthz says
+  // so) rather than evicting older accepted events; it stays in the embedded store's uplinks.
+  bool admitToOutbox(const std::string& id) {
+    if (!outboxFull()) {
+      outboxFullReported = false;
+      return true;
+    }
+    metrics.inc("outbox_refused_total");
+    if (!outboxFullReported) log::error("outbox_full", {{"rows", std::to_string(store->outboxSize().first)}});
+    outboxFullReported = true;
+    log::warn("outbox_event_refused", {{"id", id}});
+    return false;
+  }
 
   // A platform path from its template: {device}, {dev_eui}, {interface}, {id}.
   std::string platformPath(const std::string& tmpl, const std::string& device, const std::string& interfaceId,
@@ -121,6 +143,7 @@ struct Daemon::Impl {
     if (!platform) return;
     const config::Interface* itf = sessions.interfaceForDevice(device);
     OutboxEntry e{id, device, platformPath(cfg.platform->eventsPath, device, itf ? itf->id : "", id), json};
+    if (!admitToOutbox(id)) return;
     store->enqueueOutbox(e);
     store->flush();  // durable before it leaves
     deliver(e);
@@ -220,6 +243,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   impl->pipeline->setBands(js.band, js.gatewayBands, cfg.extraChannelsHz);
   if (impl->platform) {
     impl->pipeline->setBeforeCommit([p](const Uplink& u, const std::string& json) {
+      if (!p->admitToOutbox(u.id)) return;
       p->store->enqueueOutbox(
           {u.id, u.deviceIdOrSlug, p->platformPath(p->cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
     });
@@ -257,6 +281,18 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   api.tokens = cfg.apiTokens;
   api.metrics = &impl->metrics;
   api.classA = impl->classA.get();
+  api.health = [p] {
+    nlohmann::json h{{"store", "ok"}, {"platform", p->platform ? "configured" : "embedded"}};
+    bool ok = true;
+    if (p->platform) {
+      auto [rows, bytes] = p->store->outboxSize();
+      const bool full = p->outboxFull();
+      h["outbox"] = {{"rows", rows}, {"bytes", bytes}, {"maxRows", p->cfg.platform->outboxMaxRows},
+                     {"maxBytes", size_t(p->cfg.platform->outboxMaxMb) << 20}, {"full", full}};
+      ok = !full;
+    }
+    return std::make_pair(ok, h.dump());
+  };
   if (impl->platform) {
     api.deadLetters = [p] { return p->store->deadLetters(); };
     api.retryDeadLetter = [p](const std::string& id) {

@@ -64,6 +64,11 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) VALUES(?,?,?,?,?)");
   if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_)
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  for (const auto& e : s->loadOutbox()) {
+    s->outboxBodySize_[e.id] = e.body.size();
+    ++s->outboxRows_;
+    s->outboxBytes_ += e.body.size();
+  }
   s->startCheckpointer(path);
   return s;
 }
@@ -265,7 +270,13 @@ std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& int
 
 void SqliteStore::updateDownlink(const QueuedDownlink& d) { pendingDownlinkUpdates_[d.id] = d; }
 
-void SqliteStore::enqueueOutbox(const OutboxEntry& e) { pendingOutbox_.push_back(e); }
+void SqliteStore::enqueueOutbox(const OutboxEntry& e) {
+  if (outboxBodySize_.emplace(e.id, e.body.size()).second) {
+    ++outboxRows_;
+    outboxBytes_ += e.body.size();
+  }
+  pendingOutbox_.push_back(e);
+}
 
 std::vector<OutboxEntry> SqliteStore::loadOutbox() {
   flush();
@@ -277,9 +288,21 @@ std::vector<OutboxEntry> SqliteStore::loadOutbox() {
   return out;
 }
 
-void SqliteStore::completeOutbox(const std::string& id) { completedOutbox_.push_back(id); }
+void SqliteStore::completeOutbox(const std::string& id) {
+  if (auto it = outboxBodySize_.find(id); it != outboxBodySize_.end()) {
+    --outboxRows_;
+    outboxBytes_ -= it->second;
+    outboxBodySize_.erase(it);
+  }
+  completedOutbox_.push_back(id);
+}
 
 void SqliteStore::deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) {
+  if (auto it = outboxBodySize_.find(id); it != outboxBodySize_.end()) {
+    --outboxRows_;
+    outboxBytes_ -= it->second;
+    outboxBodySize_.erase(it);
+  }
   pendingDeadLetters_.emplace_back(id, status, response, atMs);
 }
 

@@ -33,6 +33,7 @@ class SqliteStore final : public Store {
   void updateDownlink(const QueuedDownlink& d) override;
   void enqueueOutbox(const OutboxEntry& e) override;
   std::vector<OutboxEntry> loadOutbox() override;
+  std::pair<size_t, size_t> outboxSize() const override { return {outboxRows_, outboxBytes_}; }
   void completeOutbox(const std::string& id) override;
   void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) override;
   std::vector<DeadLetter> deadLetters() override;
@@ -57,6 +58,8 @@ class SqliteStore final : public Store {
   std::vector<StoredUplink> pendingUplinks_;
   std::unordered_map<std::string, QueuedDownlink> pendingDownlinkUpdates_;
   std::vector<OutboxEntry> pendingOutbox_;
+  std::unordered_map<std::string, size_t> outboxBodySize_;  // id -> bytes, to keep the totals exact
+  size_t outboxRows_ = 0, outboxBytes_ = 0;
   std::vector<std::string> completedOutbox_;
   std::vector<std::tuple<std::string, unsigned, std::string, int64_t>> pendingDeadLetters_;
   uint64_t uplinksSinceTrim_ = 0;

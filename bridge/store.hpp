@@ -86,6 +86,8 @@ class Store {
   // Outbox: enqueue is buffered and durable after flush(), like the counters it travels with.
   virtual void enqueueOutbox(const OutboxEntry& e) = 0;
   virtual std::vector<OutboxEntry> loadOutbox() = 0;
+  // Size of the outbox (rows, body bytes), kept current without a query.
+  virtual std::pair<size_t, size_t> outboxSize() const = 0;
   virtual void completeOutbox(const std::string& id) = 0;  // buffered
   virtual void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) = 0;
   virtual std::vector<DeadLetter> deadLetters() = 0;

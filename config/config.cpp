@@ -410,7 +410,8 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
   }
   if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
-    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths"});
+    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths",
+                                "outbox_max_rows", "outbox_max_mb"});
     PlatformConfig pc;
     pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
     if (!pc.baseUrl.empty() && pc.baseUrl.rfind("http://", 0) != 0 && pc.baseUrl.rfind("https://", 0) != 0)
@@ -426,6 +427,8 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     }
     pc.token = r.str(p, "token", "platform").value_or("");
     pc.timeoutMs = r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
+    pc.outboxMaxRows = r.uint(p, "outbox_max_rows", "platform", 1, 100000000).value_or(pc.outboxMaxRows);
+    pc.outboxMaxMb = r.uint(p, "outbox_max_mb", "platform", 1, 1000000).value_or(pc.outboxMaxMb);
     pc.maxAttempts = r.uint(p, "max_attempts", "platform", 0, 1000000).value_or(defaults::kPlatformMaxAttempts);
     if (auto prof = r.str(p, "profile", "platform"); prof && !applyPlatformProfile(*prof, pc))
       r.error(p["profile"], "platform.profile", "\"" + *prof + "\", want generic, deveui or instathings");

@@ -40,6 +40,9 @@ struct PlatformConfig {
   std::optional<OAuth> oauth;
   // Path templates, appended to base_url: {device} (URL-encoded id or slug), {dev_eui},
   // {interface}, {id} (event id). Filled from `profile` unless set under `paths:`.
+  // The outbox is bounded on disk; when full, new events are refused loudly (see README).
+  uint32_t outboxMaxRows = 1000000;
+  uint32_t outboxMaxMb = 1024;
   std::string profile = "generic";
   std::string uplinkPath = "/devices/{device}/data";
   std::string eventsPath = "/devices/{device}/events";

@@ -233,6 +233,35 @@ TEST(PlatformProfiles, EachProfileAddressesThePlatformItsWay) {
   EXPECT_FALSE(config::applyPlatformProfile("nope", pc));
 }
 
+TEST(Outbox, AFullOutboxRefusesLoudlyAndHealthzSaysSo) {
+  testsupport::TempDir dir;
+  uint16_t port;
+  {
+    PlatformSink probe("127.0.0.1", 0);
+    port = probe.port();  // nothing listens: everything stays in the outbox
+  }
+  auto cfg = makeConfig(dir, port, 1);
+  cfg.platform->outboxMaxRows = 2;
+  auto d = Daemon::create(cfg);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  (*d)->start();
+  testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+  for (uint32_t f = 1; f <= 3; ++f) ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, f, 1, {uint8_t(f)})), uint16_t(f)));
+  json health;
+  unsigned status = 0;
+  for (int i = 0; i < 100 && status != 503; ++i) {  // each pull is a round trip through the network thread
+    auto r = testsupport::httpRequest((*d)->apiPort(), "GET", "/healthz");
+    status = r.status;
+    health = json::parse(r.body);
+    fwd.pull(uint16_t(50 + i));
+  }
+  EXPECT_EQ(status, 503u) << health.dump();
+  EXPECT_EQ(health["body"]["outbox"]["rows"], 2);
+  EXPECT_EQ(health["body"]["outbox"]["full"], true);
+  EXPECT_EQ((*d)->metrics().counter("outbox_refused_total"), 1u);
+  EXPECT_EQ((*d)->metrics().counter("uplinks_accepted_total"), 3u);  // accepted, kept in the store
+}
+
 TEST(Outbox, RetryAfterParsing) {
   EXPECT_EQ(retryAfterMs("120", 0), 120000u);
   EXPECT_EQ(retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470), 10000u);  // 10 s ahead
