@@ -9,6 +9,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -32,6 +34,8 @@ struct PlatformSink::Impl {
   std::vector<RecordedRequest> requests;
   std::function<unsigned(const RecordedRequest&)> responder;
   std::string retryAfter;
+  Misbehaviour misbehaviour = Misbehaviour::None;
+  int misbehaveCount = 0;
   std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> bodyResponder;
   std::thread thread;
 
@@ -68,8 +72,13 @@ struct PlatformSink::Impl {
       unsigned status = 200;
       std::string retryAfterValue;
       std::optional<std::string> customBody;
+      Misbehaviour act = Misbehaviour::None;
       {
         std::lock_guard lock(mutex);
+        if (misbehaveCount > 0) {
+          --misbehaveCount;
+          act = misbehaviour;
+        }
         if (bodyResponder) {
           auto [st, b] = bodyResponder(r);
           status = st;
@@ -98,6 +107,18 @@ struct PlatformSink::Impl {
         requests.push_back(std::move(r));
       }
       cv.notify_all();
+      if (act == Misbehaviour::Hang) {
+        // Never answer; the connection stays open until the client gives up.
+        asio::steady_timer t(ioc, std::chrono::minutes(10));
+        co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+        co_return;
+      }
+      if (act == Misbehaviour::CloseMidResponse) {
+        static const std::string half = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"o";
+        co_await asio::async_write(stream, asio::buffer(half), asio::redirect_error(use_awaitable, ec));
+        beast::get_lowest_layer(stream).close();
+        co_return;
+      }
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
       if (ec || !res.keep_alive()) co_return;
     }
@@ -147,6 +168,12 @@ void PlatformSink::setResponder(std::function<unsigned(const RecordedRequest&)> 
 void PlatformSink::setBodyResponder(std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> r) {
   std::lock_guard lock(impl_->mutex);
   impl_->bodyResponder = std::move(r);
+}
+
+void PlatformSink::misbehave(Misbehaviour m, int count) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->misbehaviour = m;
+  impl_->misbehaveCount = count;
 }
 
 void PlatformSink::setRetryAfter(std::string value) {

@@ -37,6 +37,10 @@ class PlatformSink {
   void setResponder(std::function<unsigned(const RecordedRequest&)> responder);
   // Status and body per request (wins over setResponder), e.g. an OAuth token endpoint.
   void setBodyResponder(std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> responder);
+  // Misbehaviour for the next `count` requests (they are still recorded): Hang never answers;
+  // CloseMidResponse sends half a response and closes the connection.
+  enum class Misbehaviour { None, Hang, CloseMidResponse };
+  void misbehave(Misbehaviour m, int count);
   // Retry-After header value sent with every non-2xx answer ("" for none).
   void setRetryAfter(std::string value);
   std::vector<RecordedRequest> requests() const;

@@ -262,6 +262,29 @@ TEST(Outbox, AFullOutboxRefusesLoudlyAndHealthzSaysSo) {
   EXPECT_EQ((*d)->metrics().counter("uplinks_accepted_total"), 3u);  // accepted, kept in the store
 }
 
+TEST(Outbox, AHangingOrBrokenPlatformIsRetriedWithTheSameId) {
+  for (auto m : {PlatformSink::Misbehaviour::Hang, PlatformSink::Misbehaviour::CloseMidResponse}) {
+    SCOPED_TRACE(m == PlatformSink::Misbehaviour::Hang ? "hang" : "close mid-response");
+    testsupport::TempDir dir;
+    PlatformSink sink("127.0.0.1", 0);
+    sink.misbehave(m, 1);
+    auto cfg = makeConfig(dir, sink.port(), 0);
+    cfg.platform->timeoutMs = 300;  // a hung request is abandoned after this
+    auto d = Daemon::create(cfg);
+    ASSERT_TRUE(d.has_value()) << d.error();
+    (*d)->start();
+    testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {1})), 1));
+    ASSERT_TRUE(sink.waitForRequests(2, 10s));
+    auto reqs = sink.requests();
+    EXPECT_EQ(reqs[0].idempotencyKey, reqs[1].idempotencyKey);
+    EXPECT_EQ(reqs[0].body, reqs[1].body);
+    (*d)->stop();
+    auto store = SqliteStore::open(dir.file("bridge.db")).value();
+    EXPECT_TRUE(store->loadOutbox().empty());  // the second attempt got its 2xx
+  }
+}
+
 TEST(Outbox, RetryAfterParsing) {
   EXPECT_EQ(retryAfterMs("120", 0), 120000u);
   EXPECT_EQ(retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470), 10000u);  // 10 s ahead
