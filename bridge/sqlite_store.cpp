@@ -62,7 +62,10 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       " last_fcnt=excluded.last_fcnt, last_hash=excluded.last_hash, next_fcnt_down=excluded.next_fcnt_down");
   s->insertUplink_ = s->prepare(
       "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) VALUES(?,?,?,?,?)");
-  if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_)
+  // Prepared once: outbox rows are written and deleted for every uplink when a platform is set.
+  s->insertOutbox_ = s->prepare("INSERT OR IGNORE INTO outbox(id, device, path, body) VALUES(?,?,?,?)");
+  s->deleteOutbox_ = s->prepare("DELETE FROM outbox WHERE id=?");
+  if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_ || !s->insertOutbox_ || !s->deleteOutbox_)
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   for (const auto& e : s->loadOutbox()) {
     s->outboxBodySize_[e.id] = e.body.size();
@@ -103,6 +106,8 @@ SqliteStore::~SqliteStore() {
   sqlite3_finalize(loadFCnt_);
   sqlite3_finalize(saveFCnt_);
   sqlite3_finalize(insertUplink_);
+  sqlite3_finalize(insertOutbox_);
+  sqlite3_finalize(deleteOutbox_);
   sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   sqlite3_close(db_);
 }
@@ -154,13 +159,13 @@ void SqliteStore::flush() {
     return;
   exec("BEGIN");
   for (const auto& e : pendingOutbox_) {
-    sqlite3_stmt* st = prepare("INSERT OR IGNORE INTO outbox(id, device, path, body) VALUES(?,?,?,?)");
+    sqlite3_stmt* st = insertOutbox_;
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, e.id.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, e.device.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, e.path.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, e.body.c_str(), -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) log::error("store_error", {{"op", "outbox"}, {"error", sqlite3_errmsg(db_)}});
-    sqlite3_finalize(st);
   }
   for (const auto& [id, status, response, at] : pendingDeadLetters_) {
     sqlite3_stmt* st = prepare(
@@ -175,10 +180,9 @@ void SqliteStore::flush() {
     completedOutbox_.push_back(id);
   }
   for (const auto& id : completedOutbox_) {
-    sqlite3_stmt* st = prepare("DELETE FROM outbox WHERE id=?");
-    sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_STATIC);
-    sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(deleteOutbox_);
+    sqlite3_bind_text(deleteOutbox_, 1, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_step(deleteOutbox_);
   }
   pendingOutbox_.clear();
   pendingDeadLetters_.clear();

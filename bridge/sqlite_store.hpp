@@ -54,6 +54,8 @@ class SqliteStore final : public Store {
   sqlite3_stmt* loadFCnt_ = nullptr;
   sqlite3_stmt* saveFCnt_ = nullptr;
   sqlite3_stmt* insertUplink_ = nullptr;
+  sqlite3_stmt* insertOutbox_ = nullptr;
+  sqlite3_stmt* deleteOutbox_ = nullptr;
   std::unordered_map<std::string, FCntState> pendingFCnt_;
   std::vector<StoredUplink> pendingUplinks_;
   std::unordered_map<std::string, QueuedDownlink> pendingDownlinkUpdates_;
