@@ -114,10 +114,11 @@ TEST(Outbox, DeadLettersAreListedAndRetriedThroughTheApi) {
   ASSERT_TRUE(sink.waitForRequests(1, 10s));
   // The rejection is committed on the network thread right after the response; ask until it shows.
   json list;
-  for (int i = 0; i < 100; ++i) {
+  // Poll against a deadline; each pull is a round trip through the network thread, not a sleep.
+  for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
     list = json::parse(testsupport::httpRequest((*d)->apiPort(), "GET", "/deadletters").body);
     if (!list["body"].empty()) break;
-    fwd.pull(uint16_t(100 + i));  // a round trip through the network thread, not a sleep
+    fwd.pull(100);
   }
   ASSERT_EQ(list["body"].size(), 1u) << list.dump();
   EXPECT_EQ(list["body"][0]["status"], 400);
@@ -249,11 +250,13 @@ TEST(Outbox, AFullOutboxRefusesLoudlyAndHealthzSaysSo) {
   for (uint32_t f = 1; f <= 3; ++f) ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, f, 1, {uint8_t(f)})), uint16_t(f)));
   json health;
   unsigned status = 0;
-  for (int i = 0; i < 100 && status != 503; ++i) {  // each pull is a round trip through the network thread
+  // Poll against a deadline (the dedup windows must close first); no fixed sleep.
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       (status != 503 || (*d)->metrics().counter("uplinks_accepted_total") < 3) && std::chrono::steady_clock::now() < until;) {
     auto r = testsupport::httpRequest((*d)->apiPort(), "GET", "/healthz");
     status = r.status;
     health = json::parse(r.body);
-    fwd.pull(uint16_t(50 + i));
+    fwd.pull(50);
   }
   EXPECT_EQ(status, 503u) << health.dump();
   EXPECT_EQ(health["body"]["outbox"]["rows"], 2);
