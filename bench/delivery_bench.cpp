@@ -1,4 +1,5 @@
-// Delivery throughput to a loopback platform double (keep-alive). Run: build/delivery_bench [events]
+// Delivery throughput to a loopback platform double (keep-alive, requests in flight on several
+// connections). Run: build/delivery_bench [events] [connections] [pipeline depth]
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   pc.baseUrl = sink.baseUrl() + "/api";
   pc.token = "t";
   pc.timeoutMs = 5000;
+  if (argc > 2) pc.connections = uint32_t(std::atoi(argv[2]));
+  if (argc > 3) pc.pipeline = uint32_t(std::atoi(argv[3]));
   bridge::PlatformClient client(pc, metrics);
   std::string body(400, 'x');  // about the size of an uplink event
   std::mutex m;
@@ -26,7 +29,8 @@ int main(int argc, char** argv) {
   std::atomic<int> done{0};
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < events; ++i)
-    client.post("/devices/d" + std::to_string(i % 100) + "/data", body, std::to_string(i),
+    client.submit({"POST", "/devices/d" + std::to_string(i % 100) + "/data", body, std::to_string(i),
+                   "d" + std::to_string(i % 100)},
                 [&](const bridge::PlatformClient::Outcome&) {
                   if (++done == events) cv.notify_all();
                 });

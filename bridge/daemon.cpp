@@ -129,7 +129,7 @@ struct Daemon::Impl {
 
   // Hands an outbox entry (already durable) to the platform client.
   void deliver(const OutboxEntry& e) {
-    platform->post(e.path, e.body, e.id, [this, id = e.id](const PlatformClient::Outcome& o) {
+    platform->submit({e.method, e.path, e.body, e.id, e.device}, [this, id = e.id](const PlatformClient::Outcome& o) {
       asio::post(ioc, [this, id, o] {
         if (o.kind == PlatformClient::Outcome::Delivered) store->completeOutbox(id);
         else if (o.kind == PlatformClient::Outcome::Rejected) store->deadLetter(id, o.status, o.responseExcerpt, wallClockMs());

@@ -1,24 +1,25 @@
 #include "bridge/platform_client.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
-#include <optional>
 #include <random>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/http_connection.hpp"
 #include "bridge/http_url.hpp"
 #include "bridge/log.hpp"
 
@@ -28,7 +29,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::use_awaitable;
-using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
 
 std::optional<uint64_t> retryAfterMs(const std::string& v, std::time_t now) {
   if (v.empty()) return std::nullopt;
@@ -38,8 +39,6 @@ std::optional<uint64_t> retryAfterMs(const std::string& v, std::time_t now) {
   std::time_t at = timegm(&tm);
   return at > now ? uint64_t(at - now) * 1000 : 0;
 }
-
-std::optional<uint64_t> retryAfterMs(const std::string& v) { return retryAfterMs(v, std::time(nullptr)); }
 
 std::string urlEncodePathSegment(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
@@ -58,14 +57,20 @@ std::string urlEncodePathSegment(const std::string& s) {
 
 struct PlatformClient::Impl {
   struct Job {
-    std::string path, body, idempotencyKey;
+    Request req;
     Done done;
     uint32_t attempts = 0;
+    bool authRetried = false;
   };
-  struct Response {
-    unsigned status = 0;
-    std::string retryAfter;
-    std::string body;
+  // One device's requests: only the front one is ever in flight or backing off.
+  struct Lane {
+    std::deque<Job> jobs;
+    bool busy = false;  // in flight or waiting for its retry
+  };
+  struct Fetch {
+    std::string path;
+    Clock::time_point deadline;
+    FetchDone done;
   };
 
   config::PlatformConfig cfg;
@@ -73,16 +78,21 @@ struct PlatformClient::Impl {
   Metrics& metrics;
   asio::io_context ioc;
   asio::ssl::context ssl{asio::ssl::context::tls_client};
-  asio::steady_timer wake{ioc};
-  std::deque<Job> jobs;  // touched only on the io thread
-  std::atomic<size_t> depth{0};
-  std::atomic<bool> stopping{false};
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  // Everything below is touched only on the io thread.
+  std::unordered_map<std::string, Lane> lanes;
+  std::deque<std::string> ready;  // lanes with a job that is neither in flight nor backing off
+  std::deque<Fetch> fetches;
+  std::vector<asio::steady_timer*> idle;  // parked workers, woken by cancelling their timer
+  Clock::time_point pausedUntil{};        // Retry-After: nothing is sent before this
+  size_t pipeline = 1;                    // requests per connection write; drops to 1 if refused
   std::mt19937 rng{std::random_device{}()};
-  // OAuth: the current access token and when to fetch a new one (early, at 80% of its life).
+  // OAuth: the current access token, when to fetch a new one (early, at 80% of its life), and
+  // the workers waiting while one of them fetches it.
   std::string accessToken;
-  std::chrono::steady_clock::time_point refreshAt{};
+  Clock::time_point refreshAt{};
+  bool tokenFetching = false;
+  std::vector<asio::steady_timer*> tokenWaiters;
+  std::atomic<size_t> depth{0};
   std::thread thread;
 
   Impl(const config::PlatformConfig& c, Metrics& m) : cfg(c), metrics(m) {
@@ -94,214 +104,243 @@ struct PlatformClient::Impl {
       if (ec) log::error("platform_ca_file_invalid", {{"file", cfg.caFile}, {"error", ec.message()}});
     }
     ssl.set_verify_mode(asio::ssl::verify_peer);
-    wake.expires_at(asio::steady_timer::time_point::max());
-    asio::co_spawn(ioc, run(), asio::detached);
+    pipeline = std::max<uint32_t>(1, cfg.pipeline);
+    for (uint32_t i = 0; i < std::max<uint32_t>(1, cfg.connections); ++i) asio::co_spawn(ioc, worker(), asio::detached);
     thread = std::thread([this] { ioc.run(); });
   }
 
   std::chrono::milliseconds timeout() const { return std::chrono::milliseconds(cfg.timeoutMs); }
 
-  void disconnect() {
-    beast::error_code ec;
-    if (plain) plain->socket().close(ec);
-    if (secure) beast::get_lowest_layer(*secure).socket().close(ec);
-    plain.reset();
-    secure.reset();
+  void wakeOne() {
+    if (idle.empty()) return;
+    idle.back()->cancel();
+    idle.pop_back();
   }
 
-  asio::awaitable<void> connect(beast::error_code& ec) {
-    tcp::resolver resolver(ioc);
-    auto results = co_await resolver.async_resolve(url.host, url.port, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return;
-    if (url.tls) {
-      secure.emplace(ioc, ssl);
-      if (!SSL_set_tlsext_host_name(secure->native_handle(), url.host.c_str())) {
-        ec = beast::error_code(int(::ERR_get_error()), asio::error::get_ssl_category());
-        co_return;
-      }
-      secure->set_verify_callback(asio::ssl::host_name_verification(url.host));
-      beast::get_lowest_layer(*secure).expires_after(timeout());
-      co_await beast::get_lowest_layer(*secure).async_connect(results, asio::redirect_error(use_awaitable, ec));
-      if (ec) co_return;
-      beast::get_lowest_layer(*secure).expires_after(timeout());
-      co_await secure->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
-    } else {
-      plain.emplace(ioc);
-      plain->expires_after(timeout());
-      co_await plain->async_connect(results, asio::redirect_error(use_awaitable, ec));
+  void enqueue(Job job) {
+    const std::string key = job.req.orderKey;
+    Lane& lane = lanes[key];
+    lane.jobs.push_back(std::move(job));
+    if (!lane.busy && lane.jobs.size() == 1) {
+      ready.push_back(key);
+      wakeOne();
     }
   }
 
-  template <typename Stream>
-  asio::awaitable<Response> exchange(Stream& stream, beast::tcp_stream& lowest,
-                                     http::request<http::string_body>& req, beast::error_code& ec) {
-    lowest.expires_after(timeout());
-    co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return Response{};
-    beast::flat_buffer buf;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1 << 20);  // a platform's answer is small; refuse to buffer more
-    lowest.expires_after(timeout());
-    co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return Response{};
-    if (!parser.get().keep_alive()) disconnect();
-    auto& res = parser.get();
-    co_return Response{res.result_int(), std::string(res[http::field::retry_after]), res.body().substr(0, 512)};
+  // The lane's front job is finished (or its backoff ended): let the next one go.
+  void release(const std::string& key, bool front = false) {
+    Lane& lane = lanes[key];
+    lane.busy = false;
+    if (lane.jobs.empty()) {
+      lanes.erase(key);
+      return;
+    }
+    if (front) ready.push_front(key);
+    else ready.push_back(key);
+    wakeOne();
   }
 
-  // POST {clientId, clientSecret} to the token URL (seed 004); its own connection each time.
-  asio::awaitable<bool> fetchToken() {
+  // POST {clientId, clientSecret} to the token URL (seed 004) on a connection of its own.
+  asio::awaitable<void> fetchToken() {
     const auto& oa = *cfg.oauth;
     auto tu = parseHttpUrl(oa.tokenUrl);
-    if (!tu) co_return false;
     beast::error_code ec;
-    tcp::resolver resolver(ioc);
-    auto results = co_await resolver.async_resolve(tu->host, tu->port, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return false;
-    http::request<http::string_body> req{http::verb::post, tu->basePath.empty() ? "/" : tu->basePath, 11};
-    req.set(http::field::host, tu->host);
-    req.set(http::field::content_type, "application/json");
-    req.body() = nlohmann::json{{"clientId", oa.clientId}, {"clientSecret", oa.clientSecret}}.dump();
-    req.prepare_payload();
-    Response res;
-    if (tu->tls) {
-      beast::ssl_stream<beast::tcp_stream> s(ioc, ssl);
-      SSL_set_tlsext_host_name(s.native_handle(), tu->host.c_str());
-      s.set_verify_callback(asio::ssl::host_name_verification(tu->host));
-      beast::get_lowest_layer(s).expires_after(timeout());
-      co_await beast::get_lowest_layer(s).async_connect(results, asio::redirect_error(use_awaitable, ec));
-      if (!ec) co_await s.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
-      if (!ec) res = co_await exchangeOnce(s, beast::get_lowest_layer(s), req, ec);
-    } else {
-      beast::tcp_stream s(ioc);
-      s.expires_after(timeout());
-      co_await s.async_connect(results, asio::redirect_error(use_awaitable, ec));
-      if (!ec) res = co_await exchangeOnce(s, s, req, ec);
-    }
-    if (ec || res.status != 200) {
-      metrics.inc("platform_oauth_failures_total");
-      log::warn("platform_oauth_failed", {{"token_url", oa.tokenUrl}, {"status", std::to_string(res.status)},
-                                          {"error", ec ? ec.message() : ""}});
-      co_return false;
+    HttpResponse res;
+    if (tu) {
+      HttpConnection conn(ioc, ssl, *tu, 64 * 1024);
+      HttpConnection::Request req{http::verb::post, tu->basePath.empty() ? "/" : tu->basePath, 11};
+      req.set(http::field::content_type, "application/json");
+      req.body() = nlohmann::json{{"clientId", oa.clientId}, {"clientSecret", oa.clientSecret}}.dump();
+      res = co_await conn.request(req, timeout(), ec);
     }
     auto j = nlohmann::json::parse(res.body, nullptr, false);
-    if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
-      log::warn("platform_oauth_failed", {{"token_url", oa.tokenUrl}, {"error", "no access_token in the answer"}});
-      co_return false;
+    if (ec || res.status != 200 || !j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
+      metrics.inc("platform_oauth_failures_total");
+      log::warn("platform_oauth_failed", {{"token_url", oa.tokenUrl}, {"status", std::to_string(res.status)},
+                                          {"error", ec ? ec.message() : res.status == 200 ? "no access_token in the answer" : ""}});
+      co_return;
     }
     accessToken = j["access_token"].get<std::string>();
     const int64_t life = j.contains("expires_in") && j["expires_in"].is_number() ? j["expires_in"].get<int64_t>() : 3600;
-    refreshAt = std::chrono::steady_clock::now() + std::chrono::seconds(life * 8 / 10);
+    refreshAt = Clock::now() + std::chrono::seconds(life * 8 / 10);
     log::info("platform_oauth_token", {{"expires_in_s", std::to_string(life)}});
-    co_return true;
   }
 
-  template <typename Stream>
-  asio::awaitable<Response> exchangeOnce(Stream& stream, beast::tcp_stream& lowest, http::request<http::string_body>& req,
-                                         beast::error_code& ec) {
-    lowest.expires_after(timeout());
-    co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return Response{};
-    beast::flat_buffer buf;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024);
-    lowest.expires_after(timeout());
-    co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return Response{};
-    co_return Response{parser.get().result_int(), "", parser.get().body()};
-  }
-
-  // One attempt. Status 0 with ec set on a transport failure.
-  asio::awaitable<Response> send(const Job& job, beast::error_code& ec) { co_return co_await sendOnce(job, ec, false); }
-
-  asio::awaitable<Response> sendOnce(const Job& job, beast::error_code& ec, bool retriedAuth) {
-    if (!plain && !secure) {
-      co_await connect(ec);
-      if (ec) {
-        disconnect();
-        co_return Response{};
+  // A valid access token, fetched by one worker while the others wait for it.
+  asio::awaitable<void> ensureToken() {
+    while (accessToken.empty() || Clock::now() >= refreshAt) {
+      if (!tokenFetching) {
+        tokenFetching = true;
+        co_await fetchToken();
+        tokenFetching = false;
+        for (auto* t : tokenWaiters) t->cancel();
+        tokenWaiters.clear();
+        co_return;  // with or without a token: the request's answer decides what happens next
       }
-    }
-    http::request<http::string_body> req{http::verb::post, url.basePath + job.path, 11};
-    req.set(http::field::host, url.host);
-    req.set(http::field::user_agent, "lorawan-bridge/0.1");
-    req.set(http::field::content_type, "application/json");
-    if (cfg.oauth) {
-      if (accessToken.empty() || std::chrono::steady_clock::now() >= refreshAt) co_await fetchToken();
-      if (!accessToken.empty()) req.set(http::field::authorization, "Bearer " + accessToken);
-    } else if (!cfg.token.empty()) {
-      req.set(http::field::authorization, "Bearer " + cfg.token);
-    }
-    req.set("Idempotency-Key", job.idempotencyKey);
-    req.keep_alive(true);
-    req.body() = job.body;
-    req.prepare_payload();
-    // No co_await inside ?: — g++ 12 destroys the temporary twice there.
-    Response r;
-    if (secure) r = co_await exchange(*secure, beast::get_lowest_layer(*secure), req, ec);
-    else r = co_await exchange(*plain, *plain, req, ec);
-    if (ec) disconnect();
-    if (r.status == 401 && cfg.oauth && !retriedAuth) {
-      // The token was revoked or expired early: one fresh token, one more try.
-      accessToken.clear();
-      co_return co_await sendOnce(job, ec, true);
-    }
-    co_return r;
-  }
-
-  asio::awaitable<void> run() {
-    for (;;) {
-      if (jobs.empty()) {
-        if (stopping) co_return;
-        beast::error_code ec;
-        co_await wake.async_wait(asio::redirect_error(use_awaitable, ec));
-        continue;
-      }
-      Job& job = jobs.front();
-      ++job.attempts;
+      asio::steady_timer wait(ioc, Clock::time_point::max());
+      tokenWaiters.push_back(&wait);
       beast::error_code ec;
-      auto started = std::chrono::steady_clock::now();
-      Response res = co_await send(job, ec);
-      const unsigned status = res.status;
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-      bool ok = status >= 200 && status < 300;
-      bool retryable = !ok && (status == 0 || status == 408 || status == 429 || status >= 500);
-      if (ok) {
-        metrics.inc("platform_requests_total{result=\"ok\"}");
-        log::debug("platform_delivered", {{"path", job.path}, {"status", std::to_string(status)},
-                                          {"ms", std::to_string(ms.count())}});
-      } else {
-        metrics.inc(status ? "platform_requests_total{result=\"http_" + std::to_string(status) + "\"}"
-                           : std::string("platform_requests_total{result=\"transport_error\"}"));
-        log::warn("platform_request_failed",
-                  {{"path", job.path}, {"status", std::to_string(status)}, {"error", ec ? ec.message() : ""},
-                   {"attempt", std::to_string(job.attempts)}, {"id", job.idempotencyKey}});
-      }
-      const bool gaveUp = !ok && retryable && cfg.maxAttempts > 0 && job.attempts >= cfg.maxAttempts;
-      if (ok || !retryable || gaveUp) {
-        Outcome o{ok ? Outcome::Delivered : gaveUp ? Outcome::GaveUp : Outcome::Rejected, status, res.body};
-        if (!ok && !gaveUp) {
-          metrics.inc("platform_events_dead_lettered_total");
-          log::error("platform_event_rejected", {{"path", job.path}, {"id", job.idempotencyKey},
-                                                 {"status", std::to_string(status)}, {"response", res.body}});
-        } else if (gaveUp) {
-          // Still in the outbox: the next start tries again.
-          log::warn("platform_event_deferred", {{"path", job.path}, {"id", job.idempotencyKey},
-                                                {"attempts", std::to_string(job.attempts)}});
+      co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (!tokenFetching) co_return;
+    }
+  }
+
+  HttpConnection::Request makeRequest(http::verb method, const std::string& path, const std::string* body,
+                                      const std::string* key) {
+    HttpConnection::Request req{method, url.basePath + path, 11};
+    req.set(http::field::user_agent, "lorawan-bridge/0.1");
+    const std::string& token = cfg.oauth ? accessToken : cfg.token;
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (body) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = *body;
+    }
+    if (key) req.set("Idempotency-Key", *key);
+    return req;
+  }
+
+  asio::awaitable<void> runFetch(HttpConnection& conn, Fetch f) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(f.deadline - Clock::now());
+    if (left.count() <= 0) {
+      metrics.inc("platform_fetches_total{result=\"deadline\"}");
+      f.done(0, "");
+      co_return;
+    }
+    beast::error_code ec;
+    if (cfg.oauth) co_await ensureToken();
+    auto req = makeRequest(http::verb::get, f.path, nullptr, nullptr);
+    HttpResponse r = co_await conn.request(req, std::min(left, timeout()), ec);
+    metrics.inc(r.status >= 200 && r.status < 300 ? "platform_fetches_total{result=\"ok\"}"
+                                                  : "platform_fetches_total{result=\"failed\"}");
+    if (r.status < 200 || r.status >= 300)
+      log::warn("platform_fetch_failed", {{"path", f.path}, {"status", std::to_string(r.status)},
+                                          {"error", ec ? ec.message() : r.body.substr(0, 200)}});
+    f.done(r.status, std::move(r.body));
+  }
+
+  // The lanes' front jobs, pipelined on one connection.
+  asio::awaitable<void> runJobs(HttpConnection& conn, const std::vector<std::string>& keys) {
+    if (cfg.oauth) co_await ensureToken();
+    std::vector<HttpConnection::Request> reqs;
+    std::vector<HttpConnection::Request*> ptrs;
+    reqs.reserve(keys.size());
+    for (const auto& key : keys) {
+      Job& job = lanes[key].jobs.front();
+      const http::verb method = job.req.method == "PATCH" ? http::verb::patch : http::verb::post;
+      reqs.push_back(makeRequest(method, job.req.path, &job.req.body, &job.req.idempotencyKey));
+      ptrs.push_back(&reqs.back());
+    }
+    beast::error_code ec;
+    const auto started = Clock::now();
+    std::vector<HttpResponse> answers = co_await conn.requestBatch(ptrs, timeout(), ec);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (i < answers.size()) {
+        finish(keys[i], answers[i], {}, ms);
+      } else if (!ec) {
+        // The server closed the connection after an earlier answer: this one was never
+        // answered, and that is no failure of its own. A platform that does this to pipelined
+        // requests gets one request per connection at a time from now on.
+        if (pipeline > 1 && i > 0) {
+          pipeline = 1;
+          log::warn("platform_pipelining_off", {{"reason", "the platform closed a pipelined connection early"}});
         }
-        if (job.done) job.done(o);
-        jobs.pop_front();
-        --depth;
+        release(keys[i], /*front=*/true);
+      } else {
+        finish(keys[i], HttpResponse{}, ec, ms);
+      }
+    }
+  }
+
+  void finish(const std::string& key, const HttpResponse& res, beast::error_code ec, int64_t ms) {
+    Lane& lane = lanes[key];
+    Job& job = lane.jobs.front();
+    ++job.attempts;
+    const unsigned status = res.status;
+    const bool ok = status >= 200 && status < 300;
+    if (status == 401 && cfg.oauth && !job.authRetried) {
+      // The token was revoked or expired early: one fresh token, one more try.
+      job.authRetried = true;
+      --job.attempts;
+      accessToken.clear();
+      release(key, true);
+      return;
+    }
+    const bool retryable = !ok && (status == 0 || status == 408 || status == 429 || status >= 500);
+    if (ok) {
+      metrics.inc("platform_requests_total{result=\"ok\"}");
+      log::debug("platform_delivered", {{"path", job.req.path}, {"status", std::to_string(status)},
+                                        {"ms", std::to_string(ms)}});
+    } else {
+      metrics.inc(status ? "platform_requests_total{result=\"http_" + std::to_string(status) + "\"}"
+                         : std::string("platform_requests_total{result=\"transport_error\"}"));
+      log::warn("platform_request_failed",
+                {{"path", job.req.path}, {"status", std::to_string(status)}, {"error", ec ? ec.message() : ""},
+                 {"attempt", std::to_string(job.attempts)}, {"id", job.req.idempotencyKey}});
+    }
+    const bool gaveUp = retryable && cfg.maxAttempts > 0 && job.attempts >= cfg.maxAttempts;
+    if (!retryable || gaveUp) {
+      Outcome o{ok ? Outcome::Delivered : gaveUp ? Outcome::GaveUp : Outcome::Rejected, status,
+                res.body.substr(0, 512)};
+      if (o.kind == Outcome::Rejected) {
+        metrics.inc("platform_events_dead_lettered_total");
+        log::error("platform_event_rejected", {{"path", job.req.path}, {"id", job.req.idempotencyKey},
+                                               {"status", std::to_string(status)}, {"response", o.responseExcerpt}});
+      } else if (gaveUp) {
+        // Still in the outbox: the next start tries again.
+        log::warn("platform_event_deferred", {{"path", job.req.path}, {"id", job.req.idempotencyKey},
+                                              {"attempts", std::to_string(job.attempts)}});
+      }
+      if (job.done) job.done(o);
+      lane.jobs.pop_front();
+      --depth;
+      release(key);
+      return;
+    }
+    // Exponential backoff with jitter: 100 ms, 200 ms, 400 ms ... capped; a Retry-After from
+    // the platform wins (capped at 5 min) and holds every request, not just this device's.
+    const uint64_t base = std::min<uint64_t>(cfg.maxBackoffMs, 100ull << std::min<uint32_t>(job.attempts - 1, 16));
+    uint64_t waitMs = std::uniform_int_distribution<uint64_t>(base / 2, base)(rng);
+    if (auto ra = retryAfterMs(res.retryAfter, std::time(nullptr))) {
+      waitMs = std::min<uint64_t>(*ra, 300000);
+      pausedUntil = std::max(pausedUntil, Clock::now() + std::chrono::milliseconds(waitMs));
+    }
+    auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(waitMs));
+    timer->async_wait([this, timer, key](beast::error_code) { release(key); });
+  }
+
+  // One keep-alive connection: fetches first (they race a receive window), then the next device
+  // whose turn it is.
+  asio::awaitable<void> worker() {
+    HttpConnection conn(ioc, ssl, url, 1 << 20);
+    asio::steady_timer park(ioc);
+    for (;;) {
+      beast::error_code ec;
+      if (Clock::now() < pausedUntil) {
+        park.expires_at(pausedUntil);
+        co_await park.async_wait(asio::redirect_error(use_awaitable, ec));
         continue;
       }
-      // Exponential backoff with jitter: 100 ms, 200 ms, 400 ms ... capped at 30 s; a
-      // Retry-After from the platform wins (capped at 5 min).
-      auto base = std::min<uint64_t>(30000, 100ull << std::min<uint32_t>(job.attempts - 1, 9));
-      std::uniform_int_distribution<uint64_t> jitter(base / 2, base);
-      uint64_t waitMs = jitter(rng);
-      if (auto ra = retryAfterMs(res.retryAfter)) waitMs = std::min<uint64_t>(*ra, 300000);
-      asio::steady_timer t(ioc, std::chrono::milliseconds(waitMs));
-      co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (!fetches.empty()) {
+        Fetch f = std::move(fetches.front());
+        fetches.pop_front();
+        co_await runFetch(conn, std::move(f));
+        continue;
+      }
+      if (ready.empty()) {
+        park.expires_at(Clock::time_point::max());
+        idle.push_back(&park);
+        co_await park.async_wait(asio::redirect_error(use_awaitable, ec));
+        std::erase(idle, &park);
+        continue;
+      }
+      std::vector<std::string> keys;
+      while (!ready.empty() && keys.size() < pipeline) {
+        keys.push_back(std::move(ready.front()));
+        ready.pop_front();
+        lanes[keys.back()].busy = true;
+      }
+      co_await runJobs(conn, keys);
     }
   }
 };
@@ -311,19 +350,24 @@ PlatformClient::PlatformClient(const config::PlatformConfig& cfg, Metrics& metri
 
 PlatformClient::~PlatformClient() { stop(std::chrono::milliseconds(0)); }
 
-void PlatformClient::post(std::string path, std::string body, std::string idempotencyKey, Done done) {
+void PlatformClient::submit(Request req, Done done) {
   ++impl_->depth;
-  asio::post(impl_->ioc, [impl = impl_.get(), job = Impl::Job{std::move(path), std::move(body),
-                                                               std::move(idempotencyKey), std::move(done)}]() mutable {
-    impl->jobs.push_back(std::move(job));
-    impl->wake.cancel();
+  asio::post(impl_->ioc, [impl = impl_.get(), job = Impl::Job{std::move(req), std::move(done)}]() mutable {
+    impl->enqueue(std::move(job));
+  });
+}
+
+void PlatformClient::fetch(std::string path, std::chrono::steady_clock::time_point deadline, FetchDone done) {
+  asio::post(impl_->ioc, [impl = impl_.get(), f = Impl::Fetch{std::move(path), deadline, std::move(done)}]() mutable {
+    impl->fetches.push_back(std::move(f));
+    impl->wakeOne();
   });
 }
 
 void PlatformClient::stop(std::chrono::milliseconds timeout) {
   if (!impl_->thread.joinable()) return;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (impl_->depth > 0 && std::chrono::steady_clock::now() < deadline)
+  auto deadline = Clock::now() + timeout;
+  while (impl_->depth > 0 && Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // bounded drain on shutdown
   if (impl_->depth > 0)
     log::warn("platform_shutdown_undelivered", {{"events", std::to_string(impl_->depth.load())}});

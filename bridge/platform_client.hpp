@@ -1,13 +1,18 @@
 #pragma once
 // Delivers events to the operator's platform over REST (Boost.Beast, keep-alive, https through
 // OpenSSL), on its own thread so a slow platform never delays UDP handling.
-// Retries 408/429/5xx and transport errors with capped exponential backoff and jitter, honouring
-// Retry-After; the caller keeps each event in the durable outbox until Done says Delivered.
+//
+// Requests with the same order key (the device) go out one at a time, in order; different
+// devices go out in parallel over `connections` keep-alive connections, so one failing device
+// or one hung request never holds up the rest. 408/429/5xx and transport errors are retried
+// per device with capped exponential backoff and jitter; a Retry-After pauses every request
+// (the platform asked the whole client to slow down). The caller keeps each event in the durable
+// outbox until Done says Delivered.
 #include <chrono>
 #include <ctime>
-#include <optional>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bridge/metrics.hpp"
@@ -22,6 +27,13 @@ class PlatformClient {
   PlatformClient(const PlatformClient&) = delete;
   PlatformClient& operator=(const PlatformClient&) = delete;
 
+  struct Request {
+    std::string method = "POST";  // POST or PATCH
+    std::string path;             // appended to the base URL's path
+    std::string body;             // JSON
+    std::string idempotencyKey;   // the event id; also names the request in logs
+    std::string orderKey;         // same key: one at a time, in submission order
+  };
   struct Outcome {
     enum Kind { Delivered, Rejected, GaveUp } kind;  // Rejected: 4xx other than 408/429
     unsigned status = 0;
@@ -29,9 +41,13 @@ class PlatformClient {
   };
   using Done = std::function<void(const Outcome&)>;  // called on the client's thread
 
-  // Thread-safe. `path` is appended to the base URL's path.
-  void post(std::string path, std::string body, std::string idempotencyKey, Done done = nullptr);
-  // Waits until everything queued was delivered or given up, at most `timeout`; then stops.
+  // Thread-safe. Retried until delivered, rejected, or `max_attempts` is reached.
+  void submit(Request req, Done done = nullptr);
+  // A GET that jumps the queues, tried once: `done(status, body)`, status 0 on a transport error
+  // or when `deadline` passed first. Thread-safe; `done` runs on the client's thread.
+  using FetchDone = std::function<void(unsigned status, std::string body)>;
+  void fetch(std::string path, std::chrono::steady_clock::time_point deadline, FetchDone done);
+  // Waits until everything submitted was delivered or given up, at most `timeout`; then stops.
   void stop(std::chrono::milliseconds timeout);
   size_t queued() const;
 

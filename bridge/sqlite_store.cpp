@@ -47,13 +47,17 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       " nwk_s_enc_key TEXT NOT NULL, app_s_key TEXT NOT NULL, join_nonce INTEGER NOT NULL,"
       " dev_nonce INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
-      " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL);"
+      " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
       "CREATE TABLE IF NOT EXISTS dead_letters(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
       " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, status INTEGER NOT NULL,"
-      " response TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+      " response TEXT NOT NULL, at_ms INTEGER NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
       "CREATE TABLE IF NOT EXISTS otaa_state(dev_eui INTEGER PRIMARY KEY, last_join_nonce INTEGER NOT NULL,"
       " dev_nonces TEXT NOT NULL);";
   if (!s->exec(schema)) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  // Files from before status reports (PATCH) went through the outbox.
+  for (const char* table : {"outbox", "dead_letters"})
+    if (!s->addColumnIfMissing(table, "method", "TEXT NOT NULL DEFAULT 'POST'"))
+      return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   s->loadFCnt_ = s->prepare(
       "SELECT dev_addr, last_fcnt, last_hash, next_fcnt_down FROM fcnt_state WHERE interface_id=?");
   s->saveFCnt_ = s->prepare(
@@ -63,7 +67,7 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
   s->insertUplink_ = s->prepare(
       "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) VALUES(?,?,?,?,?)");
   // Prepared once: outbox rows are written and deleted for every uplink when a platform is set.
-  s->insertOutbox_ = s->prepare("INSERT OR IGNORE INTO outbox(id, device, path, body) VALUES(?,?,?,?)");
+  s->insertOutbox_ = s->prepare("INSERT OR IGNORE INTO outbox(id, device, path, body, method) VALUES(?,?,?,?,?)");
   s->deleteOutbox_ = s->prepare("DELETE FROM outbox WHERE id=?");
   if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_ || !s->insertOutbox_ || !s->deleteOutbox_)
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
@@ -110,6 +114,15 @@ SqliteStore::~SqliteStore() {
   sqlite3_finalize(deleteOutbox_);
   sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   sqlite3_close(db_);
+}
+
+bool SqliteStore::addColumnIfMissing(const char* table, const char* column, const char* decl) {
+  sqlite3_stmt* st = prepare((std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name=?").c_str());
+  if (!st) return false;
+  sqlite3_bind_text(st, 1, column, -1, SQLITE_STATIC);
+  const bool present = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return present || exec((std::string("ALTER TABLE ") + table + " ADD COLUMN " + column + " " + decl).c_str());
 }
 
 bool SqliteStore::exec(const char* sql) {
@@ -165,12 +178,13 @@ void SqliteStore::flush() {
     sqlite3_bind_text(st, 2, e.device.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, e.path.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, e.body.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, e.method.c_str(), -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) log::error("store_error", {{"op", "outbox"}, {"error", sqlite3_errmsg(db_)}});
   }
   for (const auto& [id, status, response, at] : pendingDeadLetters_) {
     sqlite3_stmt* st = prepare(
-        "INSERT INTO dead_letters(id, device, path, body, status, response, at_ms)"
-        " SELECT id, device, path, body, ?, ?, ? FROM outbox WHERE id=?");
+        "INSERT INTO dead_letters(id, device, path, body, status, response, at_ms, method)"
+        " SELECT id, device, path, body, ?, ?, ?, method FROM outbox WHERE id=?");
     sqlite3_bind_int(st, 1, int(status));
     sqlite3_bind_text(st, 2, response.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
@@ -285,9 +299,9 @@ void SqliteStore::enqueueOutbox(const OutboxEntry& e) {
 std::vector<OutboxEntry> SqliteStore::loadOutbox() {
   flush();
   std::vector<OutboxEntry> out;
-  sqlite3_stmt* st = prepare("SELECT id, device, path, body FROM outbox ORDER BY seq");
+  sqlite3_stmt* st = prepare("SELECT id, device, path, body, method FROM outbox ORDER BY seq");
   auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
-  while (sqlite3_step(st) == SQLITE_ROW) out.push_back({text(0), text(1), text(2), text(3)});
+  while (sqlite3_step(st) == SQLITE_ROW) out.push_back({text(0), text(1), text(2), text(3), text(4)});
   sqlite3_finalize(st);
   return out;
 }
@@ -313,10 +327,10 @@ void SqliteStore::deadLetter(const std::string& id, unsigned status, const std::
 std::vector<DeadLetter> SqliteStore::deadLetters() {
   flush();
   std::vector<DeadLetter> out;
-  sqlite3_stmt* st = prepare("SELECT id, device, path, body, status, response, at_ms FROM dead_letters ORDER BY seq");
+  sqlite3_stmt* st = prepare("SELECT id, device, path, body, status, response, at_ms, method FROM dead_letters ORDER BY seq");
   auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
   while (sqlite3_step(st) == SQLITE_ROW)
-    out.push_back({{text(0), text(1), text(2), text(3)}, unsigned(sqlite3_column_int(st, 4)), text(5),
+    out.push_back({{text(0), text(1), text(2), text(3), text(7)}, unsigned(sqlite3_column_int(st, 4)), text(5),
                    sqlite3_column_int64(st, 6)});
   sqlite3_finalize(st);
   return out;

@@ -47,6 +47,7 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}
   void startCheckpointer(const std::string& path);
   bool exec(const char* sql);
+  bool addColumnIfMissing(const char* table, const char* column, const char* decl);
   sqlite3_stmt* prepare(const char* sql);
 
   sqlite3* db_;

@@ -50,6 +50,7 @@ struct OutboxEntry {
   std::string device;
   std::string path;
   std::string body;
+  std::string method = "POST";  // PATCH for downlink status reports
 };
 
 struct DeadLetter {

@@ -410,7 +410,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
   }
   if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
-    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths",
+    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths", "connections", "max_backoff_ms", "pipeline",
                                 "outbox_max_rows", "outbox_max_mb"});
     PlatformConfig pc;
     pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
@@ -430,6 +430,9 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     pc.outboxMaxRows = r.uint(p, "outbox_max_rows", "platform", 1, 100000000).value_or(pc.outboxMaxRows);
     pc.outboxMaxMb = r.uint(p, "outbox_max_mb", "platform", 1, 1000000).value_or(pc.outboxMaxMb);
     pc.maxAttempts = r.uint(p, "max_attempts", "platform", 0, 1000000).value_or(defaults::kPlatformMaxAttempts);
+    pc.connections = r.uint(p, "connections", "platform", 1, 256).value_or(pc.connections);
+    pc.pipeline = r.uint(p, "pipeline", "platform", 1, 64).value_or(pc.pipeline);
+    pc.maxBackoffMs = r.uint(p, "max_backoff_ms", "platform", 100, 3600000).value_or(pc.maxBackoffMs);
     if (auto prof = r.str(p, "profile", "platform"); prof && !applyPlatformProfile(*prof, pc))
       r.error(p["profile"], "platform.profile", "\"" + *prof + "\", want generic, deveui or instathings");
     if (const YAML::Node paths = p["paths"]; paths.IsDefined() && r.isMap(paths, "platform.paths")) {

@@ -46,6 +46,10 @@ struct PlatformConfig {
   std::string profile = "generic";
   std::string uplinkPath = "/devices/{device}/data";
   std::string eventsPath = "/devices/{device}/events";
+  // Keep-alive connections with a request in flight each (one device's requests stay in order).
+  uint32_t connections = defaults::kPlatformConnections;
+  uint32_t maxBackoffMs = defaults::kPlatformMaxBackoffMs;
+  uint32_t pipeline = defaults::kPlatformPipeline;  // HTTP/1.1 pipelining depth per connection
 };
 
 // Built-in platform profiles: generic (seed 001), deveui (seed 002: devices addressed as
