@@ -63,6 +63,7 @@ asio::awaitable<void> HttpConnection::exchange(Stream& stream, const std::vector
   beast::flat_buffer wire;
   for (Request* req : reqs) beast::ostream(wire) << *req;
   lowest.expires_after(timeout);
+  const auto started = std::chrono::steady_clock::now();
   co_await asio::async_write(stream, wire.data(), asio::redirect_error(use_awaitable, ec));
   if (ec) co_return;
   for (size_t i = 0; i < reqs.size(); ++i) {
@@ -73,7 +74,8 @@ asio::awaitable<void> HttpConnection::exchange(Stream& stream, const std::vector
     if (ec) co_return;
     auto& res = parser.get();
     const bool keepAlive = res.keep_alive();
-    out.push_back({res.result_int(), std::string(res[http::field::retry_after]), std::move(res.body())});
+    out.push_back({res.result_int(), std::string(res[http::field::retry_after]), std::move(res.body()),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)});
     if (!keepAlive) {
       close();
       co_return;

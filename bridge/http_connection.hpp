@@ -25,6 +25,7 @@ struct HttpResponse {
   unsigned status = 0;  // 0: transport failure
   std::string retryAfter;
   std::string body;
+  std::chrono::milliseconds elapsed{0};  // from the write to this answer
 };
 
 class HttpConnection {

@@ -31,6 +31,9 @@ namespace http = beast::http;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
 
+// An answer slower than this marks its device's requests as not to be pipelined.
+constexpr std::chrono::milliseconds kSlowAnswer{500};
+
 std::optional<uint64_t> retryAfterMs(const std::string& v, std::time_t now) {
   if (v.empty()) return std::nullopt;
   if (std::all_of(v.begin(), v.end(), ::isdigit) && v.size() < 10) return uint64_t(std::stoul(v)) * 1000;
@@ -66,6 +69,9 @@ struct PlatformClient::Impl {
   struct Lane {
     std::deque<Job> jobs;
     bool busy = false;  // in flight or waiting for its retry
+    // Its last request failed or was slow: it goes out alone, never pipelined with others, so
+    // a slow endpoint delays nobody else's answers.
+    bool solo = false;
   };
   struct Fetch {
     std::string path;
@@ -132,7 +138,7 @@ struct PlatformClient::Impl {
     Lane& lane = lanes[key];
     lane.busy = false;
     if (lane.jobs.empty()) {
-      lanes.erase(key);
+      if (!lane.solo) lanes.erase(key);  // a slow device's next event still goes alone
       return;
     }
     if (front) ready.push_front(key);
@@ -236,18 +242,20 @@ struct PlatformClient::Impl {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     for (size_t i = 0; i < keys.size(); ++i) {
       if (i < answers.size()) {
-        finish(keys[i], answers[i], {}, ms);
-      } else if (!ec) {
-        // The server closed the connection after an earlier answer: this one was never
-        // answered, and that is no failure of its own. A platform that does this to pipelined
-        // requests gets one request per connection at a time from now on.
-        if (pipeline > 1 && i > 0) {
+        lanes[keys[i]].solo = answers[i].elapsed > kSlowAnswer || answers[i].status >= 500;
+        finish(keys[i], answers[i], {}, answers[i].elapsed.count());
+      } else if (ec && i == answers.size()) {
+        lanes[keys[i]].solo = true;  // the one the connection failed or timed out on
+        finish(keys[i], HttpResponse{}, ec, ms);
+      } else {
+        // Behind an answer that never came, or the server closed the connection after an
+        // earlier answer: never answered, and no failure of its own.
+        if (!ec && pipeline > 1 && i > 0) {
+          // A platform that closes pipelined connections early gets one request at a time.
           pipeline = 1;
           log::warn("platform_pipelining_off", {{"reason", "the platform closed a pipelined connection early"}});
         }
         release(keys[i], /*front=*/true);
-      } else {
-        finish(keys[i], HttpResponse{}, ec, ms);
       }
     }
   }
@@ -334,12 +342,19 @@ struct PlatformClient::Impl {
         std::erase(idle, &park);
         continue;
       }
-      std::vector<std::string> keys;
-      while (!ready.empty() && keys.size() < pipeline) {
-        keys.push_back(std::move(ready.front()));
-        ready.pop_front();
-        lanes[keys.back()].busy = true;
-      }
+      // The next device, plus (pipelining) more devices whose requests have been quick.
+      std::vector<std::string> keys{std::move(ready.front())};
+      ready.pop_front();
+      if (!lanes[keys[0]].solo)
+        for (auto it = ready.begin(); it != ready.end() && keys.size() < pipeline;) {
+          if (lanes[*it].solo) {
+            ++it;
+            continue;
+          }
+          keys.push_back(std::move(*it));
+          it = ready.erase(it);
+        }
+      for (const auto& k : keys) lanes[k].busy = true;
       co_await runJobs(conn, keys);
     }
   }

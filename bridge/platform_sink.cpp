@@ -1,5 +1,6 @@
 #include "bridge/platform_sink.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -37,6 +38,8 @@ struct PlatformSink::Impl {
   Misbehaviour misbehaviour = Misbehaviour::None;
   int misbehaveCount = 0;
   std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> bodyResponder;
+  std::function<Misbehaviour(const RecordedRequest&)> chooseMisbehaviour;
+  std::atomic<bool> keepAlive{true};
   std::thread thread;
 
   std::optional<asio::ssl::context> ssl;
@@ -80,6 +83,7 @@ struct PlatformSink::Impl {
           --misbehaveCount;
           act = misbehaviour;
         }
+        if (chooseMisbehaviour) act = chooseMisbehaviour(r);
         if (bodyResponder) {
           auto [st, b] = bodyResponder(r);
           status = st;
@@ -99,7 +103,7 @@ struct PlatformSink::Impl {
       res.body() = customBody ? *customBody
                    : status < 300 ? R"({"ok":true})"
                                   : R"({"ok":false,"error":"rejected by the platform double"})";
-      res.keep_alive(req.keep_alive());
+      res.keep_alive(req.keep_alive() && keepAlive);
       res.prepare_payload();
       {
         // Record after deciding the answer, before sending it: a waiting test sees the request
@@ -182,6 +186,13 @@ void PlatformSink::misbehave(Misbehaviour m, int count) {
   impl_->misbehaviour = m;
   impl_->misbehaveCount = count;
 }
+
+void PlatformSink::misbehaveWhen(std::function<Misbehaviour(const RecordedRequest&)> choose) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->chooseMisbehaviour = std::move(choose);
+}
+
+void PlatformSink::setKeepAlive(bool keepAlive) { impl_->keepAlive = keepAlive; }
 
 void PlatformSink::setRetryAfter(std::string value) {
   std::lock_guard lock(impl_->mutex);

@@ -41,6 +41,11 @@ class PlatformSink {
   // CloseMidResponse sends half a response and closes the connection.
   enum class Misbehaviour { None, Hang, CloseMidResponse };
   void misbehave(Misbehaviour m, int count);
+  // Misbehaviour chosen per request (wins over misbehave()), e.g. only one device's requests hang.
+  void misbehaveWhen(std::function<Misbehaviour(const RecordedRequest&)> choose);
+  // false: every answer says "Connection: close" and the connection is closed after it, like a
+  // server that does not keep connections alive (or refuses pipelined requests).
+  void setKeepAlive(bool keepAlive);
   // Retry-After header value sent with every non-2xx answer ("" for none).
   void setRetryAfter(std::string value);
   std::vector<RecordedRequest> requests() const;
