@@ -69,6 +69,7 @@ class NullStore final : public Store {
   void enqueueDownlink(const QueuedDownlink&) override {}
   std::vector<QueuedDownlink> pendingDownlinks(const std::string&) override { return {}; }
   void updateDownlink(const QueuedDownlink&) override {}
+  bool hasPlatformDownlink(const std::string&, const std::string&) override { return false; }
   void enqueueOutbox(const OutboxEntry&) override {}
   std::vector<OutboxEntry> loadOutbox() override { return {}; }
   std::pair<size_t, size_t> outboxSize() const override { return {0, 0}; }

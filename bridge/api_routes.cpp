@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/downlink_request.hpp"
 #include "lorawan/base64.hpp"
 
 namespace bridge {
@@ -45,36 +46,11 @@ std::optional<std::vector<std::string>> rolesOf(const ApiContext& ctx, const std
 ApiResponse enqueueDownlink(const ApiContext& ctx, const std::string& device, const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return reply(400, "body: not a JSON object");
-  auto fport = j.find("fPort");
-  if (fport == j.end() || !fport->is_number_integer()) return reply(400, "fPort: missing or not an integer");
-  auto data = j.find("data");
-  if (data == j.end() || (!data->is_string() && !data->is_object()))
-    return reply(400, "data: missing; want base64 bytes or an object for the device's codec");
-  lorawan::Bytes bytes;
-  int port = fport->get<int>();
-  if (data->is_string()) {
-    auto b = lorawan::base64Decode(data->get<std::string>());
-    if (!b) return reply(400, "data: " + b.error());
-    bytes = std::move(*b);
-  } else {
-    // An object: the device's codec makes bytes (and maybe the FPort) now, at enqueue time.
-    std::expected<codecs::EncodeResult, EnqueueError> enc;
-    ctx.onNetworkThread([&] { enc = ctx.classA->encode(device, port, data->dump()); });
-    if (!enc) return reply(unsigned(enc.error().status), enc.error().message);
-    if (!enc->errors.empty()) return reply(400, "data: codec: " + enc->errors.front());
-    bytes = enc->bytes;
-    if (enc->fPort) port = *enc->fPort;
-  }
-  bool confirmed = false;
-  if (auto c = j.find("confirmed"); c != j.end()) {
-    if (!c->is_boolean()) return reply(400, "confirmed: want true or false");
-    confirmed = c->get<bool>();
-  }
-  std::expected<std::string, EnqueueError> result;
-  ctx.onNetworkThread([&] { result = ctx.classA->enqueue(device, port, bytes, confirmed); });
+  std::expected<QueuedReply, EnqueueError> result;
+  ctx.onNetworkThread([&] { result = enqueueFromJson(*ctx.classA, device, j); });
   if (!result) return reply(unsigned(result.error().status), result.error().message);
-  return reply(201, {{"id", *result}, {"fPort", port}, {"confirmed", confirmed}, {"status", "queued"},
-                     {"data", lorawan::base64Encode(bytes)}});
+  return reply(201, {{"id", result->id}, {"fPort", result->fport}, {"confirmed", result->confirmed},
+                     {"status", "queued"}, {"data", lorawan::base64Encode(result->bytes)}});
 }
 
 }  // namespace

@@ -45,12 +45,14 @@ void ClassA::event(const std::string& device, const std::string& interfaceId, co
                    const QueuedDownlink& d, const std::string& detail) {
   metrics_.inc("downlink_events_total{status=\"" + status + "\"}");
   log::info("downlink_" + status, {{"device", device}, {"downlink", d.id}, {"detail", detail}});
+  if (!d.platformId.empty() && statusReport_) statusReport_(device, d, status, detail);
   if (!emit_) return;
   const std::string id = uuids_.next();
   nlohmann::json e{{"type", "downlink"},
                    {"id", id},
                    {"status", status},
                    {"downlinkId", d.id},
+                   {"platformDownlinkId", d.platformId.empty() ? nlohmann::json() : nlohmann::json(d.platformId)},
                    {"interfaceId", interfaceId},
                    {"deviceIdOrSlug", device},
                    {"fPort", d.fport},
@@ -289,7 +291,7 @@ std::expected<codecs::EncodeResult, EnqueueError> ClassA::encode(const std::stri
 }
 
 std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& device, int fport, const Bytes& data,
-                                                         bool confirmed) {
+                                                         bool confirmed, const std::string& platformId) {
   const config::Interface* itf = sessions_.interfaceForDevice(device);
   if (!itf) return std::unexpected(EnqueueError{404, "unknown device " + device});
   if (!itf->opts.managed)
@@ -304,9 +306,10 @@ std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& devi
   d.payload = data;
   d.confirmed = confirmed;
   d.createdAtMs = wallClockMs_();
+  d.platformId = platformId;
   store_.enqueueDownlink(d);
   metrics_.inc("downlinks_enqueued_total");
-  log::info("downlink_queued", {{"device", device}, {"downlink", d.id}, {"fport", std::to_string(fport)},
+  log::info("downlink_queued", {{"device", device}, {"downlink", d.id}, {"platform_id", platformId}, {"fport", std::to_string(fport)},
                                 {"bytes", std::to_string(data.size())}, {"confirmed", confirmed ? "true" : "false"}});
   return d.id;
 }

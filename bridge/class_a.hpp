@@ -49,9 +49,14 @@ class ClassA {
   // A downlink object through the device's codec (encodeDownlink) for `fPort`.
   std::expected<codecs::EncodeResult, EnqueueError> encode(const std::string& device, int fport,
                                                            const std::string& objectJson);
-  // Queues a payload for the device's next uplink; returns its id.
+  // Queues a payload for the device's next uplink; returns its id. `platformId`: the id of a
+  // downlink fetched from the platform's queue (its status goes back there).
   std::expected<std::string, EnqueueError> enqueue(const std::string& device, int fport, const lorawan::Bytes& data,
-                                                   bool confirmed);
+                                                   bool confirmed, const std::string& platformId = "");
+  // Called for every status change of a downlink that came from the platform's queue.
+  using StatusReport = std::function<void(const std::string& device, const QueuedDownlink&, const std::string& status,
+                                          const std::string& detail)>;
+  void onPlatformStatus(StatusReport report) { statusReport_ = std::move(report); }
 
  private:
   struct Frame {
@@ -76,6 +81,7 @@ class ClassA {
   DownlinkScheduler& downlinks_;
   Metrics& metrics_;
   Emit emit_;
+  StatusReport statusReport_;
   std::function<int64_t()> wallClockMs_;
   UuidGenerator uuids_;
 };

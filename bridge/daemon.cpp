@@ -22,6 +22,7 @@
 #include "bridge/log.hpp"
 #include "bridge/metrics.hpp"
 #include "bridge/platform_client.hpp"
+#include "bridge/platform_downlinks.hpp"
 #include "bridge/session_registry.hpp"
 #include "bridge/sqlite_store.hpp"
 #include "bridge/udp_server.hpp"
@@ -54,7 +55,9 @@ struct Daemon::Impl {
   std::unique_ptr<ClassA> classA;
   std::unique_ptr<ApiServer> api;
   std::unique_ptr<CodecPool> codecPool;
+  std::unique_ptr<DownlinkFetcher> fetcher;  // the platform's downlink queue, when enabled
   asio::steady_timer windowTimer{ioc};
+  asio::steady_timer pollTimer{ioc};
   std::optional<UplinkPipeline::Clock::time_point> armedFor;
   bool stopped = false;
   bool closed = false;
@@ -67,6 +70,7 @@ struct Daemon::Impl {
     if (api) api->stop();
     udp->close();
     windowTimer.cancel();
+    pollTimer.cancel();
     pipeline->closeDue(UplinkPipeline::Clock::time_point::max());
     // Decodes still running finish and post their results here; the io_context keeps running
     // until they are delivered (each holds a work guard).
@@ -142,11 +146,47 @@ struct Daemon::Impl {
   void onEvent(const std::string& device, const std::string& json, const std::string& id) {
     if (!platform) return;
     const config::Interface* itf = sessions.interfaceForDevice(device);
-    OutboxEntry e{id, device, platformPath(cfg.platform->eventsPath, device, itf ? itf->id : "", id), json};
-    if (!admitToOutbox(id)) return;
+    sendDurably({id, device, platformPath(cfg.platform->eventsPath, device, itf ? itf->id : "", id), json});
+  }
+
+  void sendDurably(const OutboxEntry& e) {
+    if (!admitToOutbox(e.id)) return;
     store->enqueueOutbox(e);
     store->flush();  // durable before it leaves
     deliver(e);
+  }
+
+  // PATCH {downlink_status} {"status", "detail", "at"} for a downlink from the platform's queue,
+  // through the outbox like every event. The key makes a repeated report the same request.
+  void reportPlatformStatus(const std::string& device, const std::string& platformId, const std::string& status,
+                            const std::string& detail, uint32_t attempt) {
+    if (!platform) return;
+    const config::Interface* itf = sessions.interfaceForDevice(device);
+    const std::string itfId = itf ? itf->id : "";
+    nlohmann::json body{{"status", status},
+                        {"detail", detail.empty() ? nlohmann::json() : nlohmann::json(detail)},
+                        {"at", formatRfc3339Ms(wallClockMs())}};
+    const std::string key = "downlink-" + itfId + "-" + platformId + "-" + status + "-" + std::to_string(attempt);
+    sendDurably({key, device, platformPath(cfg.platform->downlinkStatusPath, device, itfId, platformId), body.dump(),
+                 "PATCH"});
+  }
+
+  // Reads the device's pending downlinks from the platform, then `done` (on this thread).
+  void fetchDownlinks(const config::Interface& itf, std::chrono::milliseconds within, std::function<void()> done) {
+    const std::string path = platformPath(cfg.platform->downlinksPath, itf.deviceIdOrSlug, itf.id, "");
+    fetcher->fetch(itf.deviceIdOrSlug, itf.id, path, std::chrono::steady_clock::now() + within, std::move(done));
+  }
+
+  void armPoll() {
+    if (!fetcher || cfg.platform->downlinkQueue.pollIntervalS == 0) return;
+    pollTimer.expires_after(std::chrono::seconds(cfg.platform->downlinkQueue.pollIntervalS));
+    pollTimer.async_wait([this](boost::system::error_code ec) {
+      if (ec || closed) return;
+      for (const auto& itf : cfg.interfaces)
+        if (itf.opts.managed && itf.opts.enabled)
+          fetchDownlinks(itf, std::chrono::milliseconds(cfg.platform->timeoutMs), [] {});
+      armPoll();
+    });
   }
 
   void onRx(lorawan::Eui64 gw, lorawan::semtech::RxPacket&& rx) {
@@ -162,7 +202,15 @@ struct Daemon::Impl {
   }
 
   void onUplink(const Uplink& u, const std::string& json) {
-    classA->afterUplink(u, DownlinkScheduler::Clock::now());
+    const Session* s = fetcher ? sessions.byInterfaceId(u.interfaceId) : nullptr;
+    if (s && s->itf.opts.managed) {
+      // The platform may hold a downlink for this device: read its queue first, within a
+      // deadline that keeps RX1 reachable, then answer (with or without it).
+      fetchDownlinks(s->itf, std::chrono::milliseconds(cfg.platform->downlinkQueue.fetchTimeoutMs),
+                     [this, u] { classA->afterUplink(u, DownlinkScheduler::Clock::now()); });
+    } else {
+      classA->afterUplink(u, DownlinkScheduler::Clock::now());
+    }
     if (!platform) return;  // embedded default: kept in the store, shown in the log
     // Already in the outbox (committed with the uplink's counters): hand it over.
     deliver({u.id, u.deviceIdOrSlug, platformPath(cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
@@ -274,6 +322,18 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
       cs, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
       [p](const std::string& device, const std::string& id, const std::string& json) { p->onEvent(device, json, id); },
       wallClockMs);
+  if (impl->platform && cfg.platform->downlinkQueue.enabled) {
+    impl->fetcher = std::make_unique<DownlinkFetcher>(
+        cfg.platform->downlinkQueue, *impl->platform, *impl->classA, *impl->store, impl->metrics,
+        [p](std::function<void()> task) { asio::post(p->ioc, std::move(task)); },
+        [p](const std::string& device, const std::string& platformId, const std::string& status,
+            const std::string& detail) { p->reportPlatformStatus(device, platformId, status, detail, 0); });
+    impl->classA->onPlatformStatus([p](const std::string& device, const QueuedDownlink& d, const std::string& status,
+                                       const std::string& detail) {
+      p->reportPlatformStatus(device, d.platformId, status, detail, d.attempts);
+    });
+    impl->armPoll();
+  }
   impl->pipeline->onRetransmission([p](Session& s, lorawan::Eui64 gw, const lorawan::semtech::RxPacket& rx) {
     p->classA->ackAgain(s, gw, rx, DownlinkScheduler::Clock::now());
   });

@@ -58,6 +58,10 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
   for (const char* table : {"outbox", "dead_letters"})
     if (!s->addColumnIfMissing(table, "method", "TEXT NOT NULL DEFAULT 'POST'"))
       return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  // ... and before downlinks were fetched from the platform's queue.
+  if (!s->addColumnIfMissing("downlinks", "platform_id", "TEXT NOT NULL DEFAULT ''") ||
+      !s->exec("CREATE INDEX IF NOT EXISTS downlinks_platform ON downlinks(interface_id, platform_id)"))
+    return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   s->loadFCnt_ = s->prepare(
       "SELECT dev_addr, last_fcnt, last_hash, next_fcnt_down FROM fcnt_state WHERE interface_id=?");
   s->saveFCnt_ = s->prepare(
@@ -247,8 +251,8 @@ void SqliteStore::flush() {
 void SqliteStore::enqueueDownlink(const QueuedDownlink& d) {
   flush();
   sqlite3_stmt* st = prepare(
-      "INSERT INTO downlinks(id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms, seq)"
-      " VALUES(?,?,?,?,?,?,?,?,(SELECT IFNULL(MAX(seq),0)+1 FROM downlinks))");
+      "INSERT INTO downlinks(id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms,"
+      " platform_id, seq) VALUES(?,?,?,?,?,?,?,?,?,(SELECT IFNULL(MAX(seq),0)+1 FROM downlinks))");
   sqlite3_bind_text(st, 1, d.id.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, d.interfaceId.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int(st, 3, d.fport);
@@ -257,6 +261,7 @@ void SqliteStore::enqueueDownlink(const QueuedDownlink& d) {
   sqlite3_bind_text(st, 6, d.status.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 7, d.attempts);
   sqlite3_bind_int64(st, 8, d.createdAtMs);
+  sqlite3_bind_text(st, 9, d.platformId.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(st) != SQLITE_DONE)
     log::error("store_error", {{"op", "enqueue_downlink"}, {"error", sqlite3_errmsg(db_)}});
   sqlite3_finalize(st);
@@ -266,7 +271,7 @@ std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& int
   flush();
   std::vector<QueuedDownlink> out;
   sqlite3_stmt* st = prepare(
-      "SELECT id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms FROM downlinks"
+      "SELECT id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms, platform_id FROM downlinks"
       " WHERE interface_id=? AND status IN ('queued','awaiting_ack') ORDER BY seq");
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
   while (sqlite3_step(st) == SQLITE_ROW) {
@@ -280,6 +285,7 @@ std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& int
     d.status = reinterpret_cast<const char*>(sqlite3_column_text(st, 5));
     d.attempts = uint32_t(sqlite3_column_int64(st, 6));
     d.createdAtMs = sqlite3_column_int64(st, 7);
+    d.platformId = reinterpret_cast<const char*>(sqlite3_column_text(st, 8));
     out.push_back(std::move(d));
   }
   sqlite3_finalize(st);
@@ -287,6 +293,15 @@ std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& int
 }
 
 void SqliteStore::updateDownlink(const QueuedDownlink& d) { pendingDownlinkUpdates_[d.id] = d; }
+
+bool SqliteStore::hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) {
+  sqlite3_stmt* st = prepare("SELECT 1 FROM downlinks WHERE interface_id=? AND platform_id=?");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, platformId.c_str(), -1, SQLITE_TRANSIENT);
+  const bool found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return found;
+}
 
 void SqliteStore::enqueueOutbox(const OutboxEntry& e) {
   if (outboxBodySize_.emplace(e.id, e.body.size()).second) {

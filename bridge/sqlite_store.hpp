@@ -31,6 +31,7 @@ class SqliteStore final : public Store {
   void enqueueDownlink(const QueuedDownlink& d) override;
   std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) override;
   void updateDownlink(const QueuedDownlink& d) override;
+  bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) override;
   void enqueueOutbox(const OutboxEntry& e) override;
   std::vector<OutboxEntry> loadOutbox() override;
   std::pair<size_t, size_t> outboxSize() const override { return {outboxRows_, outboxBytes_}; }

@@ -27,6 +27,7 @@ struct QueuedDownlink {
   std::string status = "queued";
   uint32_t attempts = 0;
   int64_t createdAtMs = 0;
+  std::string platformId;  // fetched from the platform's queue: its id there (status reports go back)
 };
 
 // An OTAA session's keys (LoRaWAN 1.0.x uses nwkSKey for all three network keys).
@@ -83,6 +84,8 @@ class Store {
   // "queued" and "awaiting_ack" entries, oldest first.
   virtual std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) = 0;
   virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered; durable after flush()
+  // Whether the platform's downlink `platformId` was ever queued for this interface (any status).
+  virtual bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) = 0;
 
   // Outbox: enqueue is buffered and durable after flush(), like the counters it travels with.
   virtual void enqueueOutbox(const OutboxEntry& e) = 0;

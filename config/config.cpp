@@ -287,12 +287,18 @@ bool applyPlatformProfile(const std::string& name, PlatformConfig& pc) {
   if (name == "generic") {
     pc.uplinkPath = "/devices/{device}/data";
     pc.eventsPath = "/devices/{device}/events";
+    pc.downlinksPath = "/devices/{device}/downlinks?status=pending";
+    pc.downlinkStatusPath = "/devices/{device}/downlinks/{id}";
   } else if (name == "deveui") {
     pc.uplinkPath = "/devices/deveui:{dev_eui}/data";
     pc.eventsPath = "/devices/deveui:{dev_eui}/events";
+    pc.downlinksPath = "/devices/deveui:{dev_eui}/downlinks?status=pending";
+    pc.downlinkStatusPath = "/devices/deveui:{dev_eui}/downlinks/{id}";
   } else if (name == "instathings") {
     pc.uplinkPath = "/device/v1/devices/{device}/data";
     pc.eventsPath = "/device/v1/devices/{device}/events";
+    pc.downlinksPath = "/device/v1/devices/{device}/downlinks?status=pending";
+    pc.downlinkStatusPath = "/device/v1/devices/{device}/downlinks/{id}";
   } else {
     return false;
   }
@@ -410,7 +416,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
   }
   if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
-    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths", "connections", "max_backoff_ms", "pipeline",
+    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths", "connections", "max_backoff_ms", "pipeline", "downlink_queue",
                                 "outbox_max_rows", "outbox_max_mb"});
     PlatformConfig pc;
     pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
@@ -436,12 +442,22 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     if (auto prof = r.str(p, "profile", "platform"); prof && !applyPlatformProfile(*prof, pc))
       r.error(p["profile"], "platform.profile", "\"" + *prof + "\", want generic, deveui or instathings");
     if (const YAML::Node paths = p["paths"]; paths.IsDefined() && r.isMap(paths, "platform.paths")) {
-      r.allowOnly(paths, "platform.paths", {"uplink", "events"});
+      r.allowOnly(paths, "platform.paths", {"uplink", "events", "downlinks", "downlink_status"});
       pc.uplinkPath = r.str(paths, "uplink", "platform.paths").value_or(pc.uplinkPath);
       pc.eventsPath = r.str(paths, "events", "platform.paths").value_or(pc.eventsPath);
-      for (const std::string* t : {&pc.uplinkPath, &pc.eventsPath})
+      pc.downlinksPath = r.str(paths, "downlinks", "platform.paths").value_or(pc.downlinksPath);
+      pc.downlinkStatusPath = r.str(paths, "downlink_status", "platform.paths").value_or(pc.downlinkStatusPath);
+      for (const std::string* t : {&pc.uplinkPath, &pc.eventsPath, &pc.downlinksPath, &pc.downlinkStatusPath})
         if (t->empty() || (*t)[0] != '/')
           r.error(paths, "platform.paths", "\"" + *t + "\" must start with /");
+    }
+    if (const YAML::Node q = p["downlink_queue"]; q.IsDefined() && r.isMap(q, "platform.downlink_queue")) {
+      r.allowOnly(q, "platform.downlink_queue", {"enabled", "poll_interval_s", "page_size", "fetch_timeout_ms"});
+      auto& dq = pc.downlinkQueue;
+      dq.enabled = r.boolean(q, "enabled", "platform.downlink_queue").value_or(true);
+      dq.pollIntervalS = r.uint(q, "poll_interval_s", "platform.downlink_queue", 0, 86400).value_or(dq.pollIntervalS);
+      dq.pageSize = r.uint(q, "page_size", "platform.downlink_queue", 1, 10000).value_or(dq.pageSize);
+      dq.fetchTimeoutMs = r.uint(q, "fetch_timeout_ms", "platform.downlink_queue", 50, 5000).value_or(dq.fetchTimeoutMs);
     }
     if (const YAML::Node o = p["oauth"]; o.IsDefined() && r.isMap(o, "platform.oauth")) {
       r.allowOnly(o, "platform.oauth", {"token_url", "client_id", "client_secret"});

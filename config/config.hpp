@@ -46,6 +46,17 @@ struct PlatformConfig {
   std::string profile = "generic";
   std::string uplinkPath = "/devices/{device}/data";
   std::string eventsPath = "/devices/{device}/events";
+  // The platform's downlink queue: pending ones are read (limit/offset appended, seed 001
+  // pagination) and their status is reported back ({id}: the platform's downlink id).
+  std::string downlinksPath = "/devices/{device}/downlinks?status=pending";
+  std::string downlinkStatusPath = "/devices/{device}/downlinks/{id}";
+  struct DownlinkQueue {
+    bool enabled = false;  // opt-in: a platform without such an endpoint would answer 404s
+    uint32_t pollIntervalS = defaults::kDownlinkPollIntervalS;
+    uint32_t pageSize = 100;  // seed 001's default limit (its maximum is 10000)
+    uint32_t fetchTimeoutMs = defaults::kDownlinkFetchTimeoutMs;
+  };
+  DownlinkQueue downlinkQueue{};
   // Keep-alive connections with a request in flight each (one device's requests stay in order).
   uint32_t connections = defaults::kPlatformConnections;
   uint32_t maxBackoffMs = defaults::kPlatformMaxBackoffMs;

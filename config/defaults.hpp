@@ -29,6 +29,12 @@ inline constexpr uint32_t kPlatformPipeline = 8;
 // Retry backoff doubles from 100 ms up to this: a platform back from an outage is tried again
 // within half a minute, and a dead one is not hammered.
 inline constexpr uint32_t kPlatformMaxBackoffMs = 30000;
+// Pending downlinks are also read this often for every managed device, so one queued while the
+// device sleeps is waiting in our queue (and survives a restart) when its next uplink comes.
+inline constexpr uint32_t kDownlinkPollIntervalS = 60;
+// After an uplink the platform's queue is read before the Class A answer is sent: the dedup
+// window (200 ms) + this stays well inside RX1 (1 s), leaving the gateway its lead time.
+inline constexpr uint32_t kDownlinkFetchTimeoutMs = 300;
 // Late copies of an uplink are recognised for this long after its window closed (a gateway
 // with a backlog may deliver minutes late; 60 s covers a forwarder's reconnect).
 inline constexpr uint32_t kLateCopyMemoryMs = 60000;
