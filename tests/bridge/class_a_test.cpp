@@ -2,6 +2,9 @@
 // the management API over HTTP.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "bridge/daemon.hpp"
@@ -64,6 +67,7 @@ class ClassATest : public ::testing::Test {
     itf.codec.type = codec;
     itf.codecs = codecs::CodecSet::build(itf.codec).value();
     c.interfaces = {itf};
+    if (tweak) tweak(c);
     auto d = Daemon::create(c);
     ASSERT_TRUE(d.has_value()) << d.error();
     daemon = std::move(*d);
@@ -88,8 +92,8 @@ class ClassATest : public ::testing::Test {
   std::vector<json> events(const std::string& type) {
     std::vector<json> out;
     for (const auto& r : sink.requests()) {
-      auto j = json::parse(r.body);
-      if (j.value("type", "") == type) out.push_back(j);
+      auto j = json::parse(r.body, nullptr, false);
+      if (j.is_object() && j.value("type", "") == type) out.push_back(j);
     }
     return out;
   }
@@ -113,6 +117,7 @@ class ClassATest : public ::testing::Test {
   std::unique_ptr<Daemon> daemon;
   std::unique_ptr<testsupport::FakeForwarder> fwd;
   size_t uplinks = 0;
+  std::function<void(config::Config&)> tweak;
 };
 
 TEST_F(ClassATest, ConfirmedUplinkGetsAnAckOnRx1) {
@@ -164,6 +169,81 @@ TEST_F(ClassATest, QueuedDownlinkGoesOutAfterTheNextUplinkWithANewCounter) {
   ASSERT_GE(sent.size(), 1u);
   EXPECT_EQ(sent[0]["downlinkId"], id);
   EXPECT_EQ(sent[0]["status"], "sent");
+}
+
+// The platform's own downlink queue (seed 001 pagination), read after each uplink.
+TEST_F(ClassATest, PlatformQueuedDownlinksAreFetchedSentOnceAndReportedBack) {
+  std::atomic<int> listing{1};  // 0: nothing pending, 1: three, 2: the same plus dl-3
+  sink.setBodyResponder([&](const RecordedRequest& r) -> std::pair<unsigned, std::string> {
+    if (r.method != "GET") return {200, "{}"};
+    if (listing == 0) return {200, R"({"data":[]})"};
+    if (r.target == "/devices/cellar-sensor/downlinks?status=pending&limit=2&offset=0")
+      return {200, R"({"data":[{"id":"dl-1","fPort":5,"data":"AQID"},{"id":"dl-bad","fPort":0,"data":"AQ=="}]})"};
+    if (r.target == "/devices/cellar-sensor/downlinks?status=pending&limit=2&offset=2")
+      return {200, listing == 1 ? R"([{"id":77,"fPort":6,"data":"BA==","confirmed":false}])"
+                                : R"([{"id":77,"fPort":6,"data":"BA=="},{"id":"dl-3","fPort":7,"data":"Bw=="}])"};
+    if (r.target == "/devices/cellar-sensor/downlinks?status=pending&limit=2&offset=4") return {200, "[]"};
+    return {404, R"({"error":"unexpected"})"};
+  });
+  tweak = [](config::Config& c) {
+    c.platform->downlinkQueue.enabled = true;
+    c.platform->downlinkQueue.pageSize = 2;
+    c.platform->downlinkQueue.pollIntervalS = 0;
+  };
+  auto patches = [&](size_t n) {
+    std::map<std::string, json> out;  // target -> body of the PATCH requests seen so far
+    for (size_t seen = 0; seen < 50 && out.size() < n; ++seen) {
+      out.clear();
+      auto reqs = sink.requests();
+      for (const auto& r : reqs)
+        if (r.method == "PATCH") out[r.target] = json::parse(r.body);
+      if (out.size() < n && !sink.waitForRequests(reqs.size() + 1, 5s)) break;
+    }
+    return out;
+  };
+  start();
+  uplink(1, false);
+  auto raw = fwd->pullResp();
+  ASSERT_TRUE(raw.has_value());
+  Downlink d = decode(*raw);
+  const auto& m = std::get<lorawan::MacPayload>(d.frame.payload);
+  EXPECT_EQ(m.fport, 5);
+  EXPECT_EQ(lorawan::toHex(decryptDown(d)), "010203");
+  EXPECT_TRUE(m.fhdr.fctrl.fPending);  // the platform's second one waits in our queue
+  auto p = patches(2);
+  ASSERT_EQ(p.count("/devices/cellar-sensor/downlinks/dl-1"), 1u);
+  EXPECT_EQ(p["/devices/cellar-sensor/downlinks/dl-1"]["status"], "sent");
+  ASSERT_EQ(p.count("/devices/cellar-sensor/downlinks/dl-bad"), 1u);
+  EXPECT_EQ(p["/devices/cellar-sensor/downlinks/dl-bad"]["status"], "failed");
+  EXPECT_NE(p["/devices/cellar-sensor/downlinks/dl-bad"]["detail"].get<std::string>().find("fPort"), std::string::npos);
+  // Restart: what was fetched is in the store, even though the platform no longer lists it.
+  daemon->stop();
+  listing = 0;
+  start();
+  uplink(2, false);
+  raw = fwd->pullResp();
+  ASSERT_TRUE(raw.has_value());
+  Downlink d2 = decode(*raw);
+  EXPECT_EQ(std::get<lorawan::MacPayload>(d2.frame.payload).fport, 6);
+  EXPECT_EQ(lorawan::toHex(decryptDown(d2)), "04");
+  EXPECT_FALSE(std::get<lorawan::MacPayload>(d2.frame.payload).fhdr.fctrl.fPending);
+  p = patches(3);
+  ASSERT_EQ(p.count("/devices/cellar-sensor/downlinks/77"), 1u);
+  EXPECT_EQ(p["/devices/cellar-sensor/downlinks/77"]["status"], "sent");
+  // Read pages: 0 and 2 once the first time, then page 0 again after the restart.
+  std::vector<std::string> gets;
+  for (const auto& r : sink.requests())
+    if (r.method == "GET") gets.push_back(r.target.substr(r.target.find('?')));
+  EXPECT_EQ(gets, (std::vector<std::string>{"?status=pending&limit=2&offset=0", "?status=pending&limit=2&offset=2",
+                                            "?status=pending&limit=2&offset=0"}));
+  // Listed again with one more: only that one is new (dl-1 and 77 are never sent twice).
+  listing = 2;
+  uplink(3, false);
+  raw = fwd->pullResp();
+  ASSERT_TRUE(raw.has_value());
+  Downlink d3 = decode(*raw);
+  EXPECT_EQ(std::get<lorawan::MacPayload>(d3.frame.payload).fport, 7);
+  EXPECT_FALSE(std::get<lorawan::MacPayload>(d3.frame.payload).fhdr.fctrl.fPending);
 }
 
 TEST_F(ClassATest, TxAckErrorMovesTheFrameToRx2) {
