@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/platform_sink.hpp"
+#include "bridge/sqlite_store.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/join_accept.hpp"
 #include "lorawan/phy_payload.hpp"
@@ -16,6 +18,7 @@
 #include "support/bridge_process.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
+#include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
@@ -127,6 +130,94 @@ interfaces:
     ADD_FAILURE() << "FCntDown " << fcntDownOf(*ack) << " reused (last before kill " << lastFCntDown << ")";
   }
   ASSERT_TRUE(ack.has_value());
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 5's hardest case: the platform is down the whole time uplinks arrive, the bridge is
+// killed with SIGKILL, restarted, and only then the platform comes back.
+TEST(Restart, PlatformDownThenSigkillThenRecoveryDeliversEveryAcceptedUplinkInOrder) {
+  testsupport::TempDir dir;
+  uint16_t platformPort;
+  {
+    bridge::PlatformSink probe("127.0.0.1", 0);
+    platformPort = probe.port();  // then nothing listens there: the platform is down
+  }
+  std::ofstream(dir.file("bridge.yaml")) << R"(
+listen: { udp: "127.0.0.1:0", api: "127.0.0.1:0" }
+network: { dedup_window_ms: 20 }
+store: { path: ")" << dir.file("bridge.db") << R"(" }
+platform: { base_url: "http://127.0.0.1:)" << platformPort << R"(/api", token: "t", max_backoff_ms: 200, timeout_ms: 500 }
+interfaces:
+  - id: "68e8e794-1abe-45d6-a63e-158ed5d611ef"
+    device_id_or_slug: "cellar"
+    opts: { device_type: abp, device_address: "26011BDA",
+            network_session_key: "2B7E151628AED2A6ABF7158809CF4F3C",
+            app_session_key: "3C4FCF098815F7ABA6D2AE2816157E2B" }
+  - id: "0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01"
+    device_id_or_slug: "door"
+    opts: { device_type: abp, device_address: "26011BDB",
+            network_session_key: "000102030405060708090A0B0C0D0E0F",
+            app_session_key: "0F0E0D0C0B0A09080706050403020100" }
+)";
+  const testsupport::AbpDevice* devices[] = {&kCellar, &testsupport::kDoor};
+  {
+    testsupport::BridgeProcess bridge(dir.file("bridge.yaml"));
+    auto port = bridge.waitStarted();
+    ASSERT_TRUE(port.has_value()) << bridge.log();
+    testsupport::FakeForwarder fwd(*port, kGw);
+    uint16_t token = 1;
+    for (uint32_t f = 1; f <= 15; ++f)
+      for (const auto* d : devices) ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(*d, f, 1, {uint8_t(f)})), token++));
+    // Until those 30 are accepted (their windows closed and committed); asked over the API.
+    const auto apiAt = bridge.log().find("api=127.0.0.1:");
+    ASSERT_NE(apiAt, std::string::npos);
+    const uint16_t api = uint16_t(std::stoi(bridge.log().substr(apiAt + 14)));
+    std::string metrics;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         metrics.find("lorawan_bridge_uplinks_accepted_total 30") == std::string::npos &&
+         std::chrono::steady_clock::now() < until;)
+      metrics = testsupport::httpRequest(api, "GET", "/metrics").body;
+    ASSERT_NE(metrics.find("lorawan_bridge_uplinks_accepted_total 30"), std::string::npos) << metrics;
+    // More traffic still arriving when the process dies.
+    for (uint32_t f = 16; f <= 30; ++f)
+      for (const auto* d : devices)
+        fwd.sendRaw(lorawan::semtech::makePushData(2, token++, kGw, testsupport::pushBody(buildUplink(*d, f, 1, {uint8_t(f)}))));
+    bridge.kill9();
+  }
+  // What the killed process accepted is exactly what its outbox holds (nothing was delivered).
+  std::map<std::string, std::vector<int>> accepted;
+  size_t acceptedCount = 0;
+  {
+    auto store = bridge::SqliteStore::open(dir.file("bridge.db")).value();
+    for (const auto& e : store->loadOutbox()) {
+      auto b = json::parse(e.body);
+      accepted[b["deviceIdOrSlug"].get<std::string>()].push_back(b["fCnt"].get<int>());
+      ++acceptedCount;
+    }
+  }
+  ASSERT_GE(acceptedCount, 30u);  // at least the 15 + 15 that were acknowledged and windows closed
+  // Restarted while the platform is still down; then it comes back.
+  testsupport::BridgeProcess bridge(dir.file("bridge.yaml"));
+  ASSERT_TRUE(bridge.waitStarted().has_value()) << bridge.log();
+  bridge::PlatformSink sink("127.0.0.1", platformPort);
+  ASSERT_TRUE(sink.waitForRequests(acceptedCount, 20s)) << sink.requests().size() << " of " << acceptedCount;
+  std::map<std::string, std::vector<int>> arrived;  // first arrival of each frame, per device
+  std::map<std::string, std::set<std::string>> idsPerFrame;
+  for (const auto& r : sink.requests()) {
+    auto b = json::parse(r.body);
+    const std::string device = b["deviceIdOrSlug"];
+    const int fcnt = b["fCnt"];
+    EXPECT_EQ(r.idempotencyKey, b["id"]);
+    auto& ids = idsPerFrame[device + "#" + std::to_string(fcnt)];
+    if (ids.empty()) arrived[device].push_back(fcnt);
+    ids.insert(r.idempotencyKey);
+  }
+  EXPECT_EQ(arrived, accepted);  // none missing, none extra, in accepted order per device
+  for (const auto& [device, fcnts] : arrived) EXPECT_TRUE(std::is_sorted(fcnts.begin(), fcnts.end())) << device;
+  for (const auto& [frame, ids] : idsPerFrame) EXPECT_EQ(ids.size(), 1u) << frame << " arrived as different events";
 }
 
 }  // namespace
