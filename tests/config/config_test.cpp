@@ -207,6 +207,30 @@ TEST(Config, PlatformProfileAndPathTemplates) {
   EXPECT_EQ(c->platform->eventsPath, "/hooks/{interface}/{id}");
 }
 
+TEST(Config, PlatformDeliveryAndDownlinkQueue) {
+  auto c = parseConfig(
+      "platform:\n  base_url: http://x\n  profile: instathings\n  connections: 4\n  pipeline: 1\n"
+      "  max_backoff_ms: 1000\n  downlink_queue: { page_size: 500, poll_interval_s: 0 }\n",
+      "bridge.yaml", ".");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->platform->connections, 4u);
+  EXPECT_EQ(c->platform->pipeline, 1u);
+  EXPECT_EQ(c->platform->maxBackoffMs, 1000u);
+  EXPECT_TRUE(c->platform->downlinkQueue.enabled);  // the section present turns it on
+  EXPECT_EQ(c->platform->downlinkQueue.pageSize, 500u);
+  EXPECT_EQ(c->platform->downlinkQueue.pollIntervalS, 0u);
+  EXPECT_EQ(c->platform->downlinksPath, "/device/v1/devices/{device}/downlinks?status=pending");
+  auto off = parseConfig("platform:\n  base_url: http://x\n", "bridge.yaml", ".");
+  ASSERT_TRUE(off.has_value());
+  EXPECT_FALSE(off->platform->downlinkQueue.enabled);
+  auto bad = parseConfig("platform:\n  base_url: http://x\n  downlink_queue: { page_size: 20000, every: 3 }\n",
+                         "bridge.yaml", ".");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().find("platform.downlink_queue"), std::string::npos) << bad.error();
+  EXPECT_NE(bad.error().find("every"), std::string::npos) << bad.error();
+  EXPECT_NE(bad.error().find("page_size"), std::string::npos) << bad.error();
+}
+
 TEST(Config, ShippedPlatformProfilesAreValid) {
   setenv("PLATFORM_TOKEN", "t", 1);
   setenv("INSTATHINGS_CLIENT_ID", "id", 1);
