@@ -70,6 +70,10 @@ class NullStore final : public Store {
   std::vector<QueuedDownlink> pendingDownlinks(const std::string&) override { return {}; }
   void updateDownlink(const QueuedDownlink&) override {}
   bool hasPlatformDownlink(const std::string&, const std::string&) override { return false; }
+  void saveApiInterface(const std::string&, const std::string&) override {}
+  std::vector<QueuedDownlink> listDownlinks(const std::string&, size_t) override { return {}; }
+  UplinkPage queryUplinks(const std::string&, int64_t, int64_t, size_t, size_t, bool) override { return {}; }
+  std::vector<std::pair<std::string, std::string>> loadApiInterfaces() override { return {}; }
   void enqueueOutbox(const OutboxEntry&) override {}
   std::vector<OutboxEntry> loadOutbox() override { return {}; }
   std::pair<size_t, size_t> outboxSize() const override { return {0, 0}; }

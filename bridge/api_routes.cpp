@@ -1,117 +1,155 @@
 #include "bridge/api_routes.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/downlink_request.hpp"
-#include "lorawan/base64.hpp"
+#include "bridge/api_util.hpp"
 
 namespace bridge {
 
 using nlohmann::json;
+using api::reply;
 
 namespace {
 
-ApiResponse reply(unsigned status, json body) {
-  json env{{"status", status}, {"ok", status < 300}};
-  if (status < 300) env["body"] = std::move(body);
-  else env["error"] = std::move(body);
-  return {status, "application/json", env.dump()};
-}
-
-std::string percentDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(uint8_t(s[i + 1])) && std::isxdigit(uint8_t(s[i + 2]))) {
-      out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // Roles of the presented bearer token, or nullopt for a missing/unknown token.
-std::optional<std::vector<std::string>> rolesOf(const ApiContext& ctx, const std::string& authorization) {
+const config::ApiToken* tokenOf(const ApiContext& ctx, const std::string& authorization) {
   const std::string prefix = "Bearer ";
-  if (authorization.rfind(prefix, 0) != 0) return std::nullopt;
+  if (authorization.rfind(prefix, 0) != 0) return nullptr;
   const std::string token = authorization.substr(prefix.size());
   for (const auto& t : ctx.tokens)
-    if (!t.token.empty() && t.token == token) return t.roles;
-  return std::nullopt;
+    if (!t.token.empty() && t.token == token) return &t;
+  return nullptr;
 }
 
-ApiResponse enqueueDownlink(const ApiContext& ctx, const std::string& device, const std::string& body) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return reply(400, "body: not a JSON object");
-  std::expected<QueuedReply, EnqueueError> result;
-  ctx.onNetworkThread([&] { result = enqueueFromJson(*ctx.classA, device, j); });
-  if (!result) return reply(unsigned(result.error().status), result.error().message);
-  return reply(201, {{"id", result->id}, {"fPort", result->fport}, {"confirmed", result->confirmed},
-                     {"status", "queued"}, {"data", lorawan::base64Encode(result->bytes)}});
+bool hasRole(const config::ApiToken& t, std::initializer_list<const char*> roles) {
+  return std::any_of(t.roles.begin(), t.roles.end(), [&](const std::string& r) {
+    return std::any_of(roles.begin(), roles.end(), [&](const char* want) { return r == want; });
+  });
+}
+
+// A token bucket per token: `ratePerS` refill, `burst` capacity. Only the API thread uses it.
+class RateLimiter {
+ public:
+  RateLimiter(double ratePerS, double burst) : rate_(ratePerS), burst_(burst) {}
+  // 0 when allowed, else the seconds to wait.
+  unsigned take(const std::string& key) {
+    const auto now = std::chrono::steady_clock::now();
+    auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst_, now});
+    Bucket& b = it->second;
+    b.tokens = std::min(burst_, b.tokens + rate_ * std::chrono::duration<double>(now - b.at).count());
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return unsigned(std::ceil((1 - b.tokens) / rate_));
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point at;
+  };
+  double rate_, burst_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+ApiResponse deadLetters(const ApiContext& ctx) {
+  if (!ctx.deadLetters) return reply(404, "no platform configured: nothing is dead-lettered");
+  std::vector<DeadLetter> list;
+  ctx.onNetworkThread([&] { list = ctx.deadLetters(); });
+  json body = json::array();
+  for (const auto& d : list)
+    body.push_back({{"id", d.entry.id},
+                    {"device", d.entry.device},
+                    {"method", d.entry.method},
+                    {"path", d.entry.path},
+                    {"status", d.status},
+                    {"response", d.response},
+                    {"at", d.atMs},
+                    {"event", json::parse(d.entry.body, nullptr, false)}});
+  return reply(200, body);
+}
+
+ApiResponse health(const ApiContext& ctx) {
+  if (!ctx.health) return reply(200, {{"healthy", true}});
+  std::pair<bool, std::string> h;
+  ctx.onNetworkThread([&] { h = ctx.health(); });
+  json body = json::parse(h.second, nullptr, false);
+  body["healthy"] = h.first;
+  if (h.first) return reply(200, body);
+  return {503, "application/json", json{{"status", 503}, {"ok", false}, {"body", body}}.dump()};
+}
+
+ApiResponse gateways(const ApiContext& ctx) {
+  json list = json::array();
+  if (ctx.gateways)
+    for (const auto& g : ctx.gateways->all()) {
+      auto addr = [](const auto& ep) -> json {
+        return ep ? json(ep->address().to_string() + ":" + std::to_string(ep->port())) : json();
+      };
+      const int64_t seen = std::chrono::duration_cast<std::chrono::milliseconds>(g.lastSeen.time_since_epoch()).count();
+      list.push_back({{"gatewayEui", g.eui.toString()},
+                      {"pushAddress", addr(g.pushAddress)},
+                      {"pullAddress", addr(g.pullAddress)},
+                      {"protocolVersion", g.protocolVersion},
+                      {"lastSeen", formatRfc3339Ms(seen)},
+                      {"pushCount", g.pushCount},
+                      {"pullCount", g.pullCount},
+                      {"stat", g.lastStatJson.empty() ? json() : json::parse(g.lastStatJson, nullptr, false)},
+                      {"region", ctx.gatewayRegion ? json(ctx.gatewayRegion(g.eui)) : json()}});
+    }
+  return reply(200, list);
 }
 
 }  // namespace
 
 ApiServer::Handler makeApiHandler(ApiContext ctx) {
-  return [ctx](const ApiRequest& req) -> ApiResponse {
-    std::string path = req.target.substr(0, req.target.find('?'));
-    if (path == "/healthz") {
-      if (!ctx.health) return reply(200, {{"healthy", true}});
-      std::pair<bool, std::string> h;
-      ctx.onNetworkThread([&] { h = ctx.health(); });
-      json body = json::parse(h.second, nullptr, false);
-      body["healthy"] = h.first;
-      if (h.first) return reply(200, body);
-      return {503, "application/json", json{{"status", 503}, {"ok", false}, {"body", body}}.dump()};
-    }
+  auto limiter = std::make_shared<RateLimiter>(ctx.ratePerS, ctx.rateBurst);
+  return [ctx, limiter](const ApiRequest& req) -> ApiResponse {
+    const auto path = api::pathSegments(req.target);
+    if (path.size() == 1 && path[0] == "healthz") return health(ctx);
+    ApiAccess access;
     if (!ctx.tokens.empty()) {
-      auto roles = rolesOf(ctx, req.authorization);
-      if (!roles) return reply(401, "missing or unknown bearer token");
-      if (req.method != "GET" && std::none_of(roles->begin(), roles->end(), [](const std::string& r) {
-            return r == "device-admin" || r == "org-admin";
-          }))
-        return reply(403, "this token's roles may not write; needs device-admin or org-admin");
+      const config::ApiToken* token = tokenOf(ctx, req.authorization);
+      if (!token) return reply(401, "missing or unknown bearer token (Authorization: Bearer <token>)");
+      if (unsigned wait = limiter->take(token->token)) {
+        ctx.metrics->inc("api_rate_limited_total");
+        ApiResponse r = reply(429, "too many requests for this token; retry after " + std::to_string(wait) + " s");
+        r.retryAfter = std::to_string(wait);
+        return r;
+      }
+      access.writeDevices = hasRole(*token, {"device-admin", "org-admin"});
+      access.writeInterfaces = hasRole(*token, {"org-admin"});
     }
-    if (path == "/deadletters" && req.method == "GET") {
-      if (!ctx.deadLetters) return reply(404, "no platform configured: nothing is dead-lettered");
-      std::vector<DeadLetter> list;
-      ctx.onNetworkThread([&] { list = ctx.deadLetters(); });
-      json body = json::array();
-      for (const auto& d : list)
-        body.push_back({{"id", d.entry.id},
-                        {"device", d.entry.device},
-                        {"path", d.entry.path},
-                        {"status", d.status},
-                        {"response", d.response},
-                        {"at", d.atMs},
-                        {"event", json::parse(d.entry.body, nullptr, false)}});
-      return reply(200, body);
-    }
-    const std::string dl = "/deadletters/", retry = "/retry";
-    if (path.rfind(dl, 0) == 0 && path.size() > dl.size() + retry.size() &&
-        path.compare(path.size() - retry.size(), retry.size(), retry) == 0) {
-      if (req.method != "POST") return reply(405, "use POST to retry a dead letter");
-      if (!ctx.retryDeadLetter) return reply(404, "no platform configured");
-      const std::string id = percentDecode(path.substr(dl.size(), path.size() - dl.size() - retry.size()));
-      bool ok = false;
-      ctx.onNetworkThread([&] { ok = ctx.retryDeadLetter(id); });
-      if (!ok) return reply(404, "no dead letter " + id);
-      return reply(202, {{"id", id}, {"status", "queued"}});
-    }
-    if (path == "/metrics" && req.method == "GET")
+    if (path.size() == 1 && path[0] == "metrics") {
+      if (req.method != "GET") return reply(405, "use GET");
       return {200, "text/plain; version=0.0.4", ctx.metrics->renderPrometheus()};
-    // /devices/{device}/downlinks
-    const std::string prefix = "/devices/", suffix = "/downlinks";
-    if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() + suffix.size() &&
-        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      std::string device = percentDecode(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()));
-      if (req.method == "POST") return enqueueDownlink(ctx, device, req.body);
-      return reply(405, "use POST to queue a downlink");
     }
-    return reply(404, "no route for " + req.method + " " + path);
+    if (path.size() == 1 && path[0] == "gateways") {
+      if (req.method != "GET") return reply(405, "use GET");
+      return gateways(ctx);
+    }
+    if (path.size() == 1 && path[0] == "deadletters") {
+      if (req.method != "GET") return reply(405, "use GET to list dead letters");
+      return deadLetters(ctx);
+    }
+    if (path.size() == 3 && path[0] == "deadletters" && path[2] == "retry") {
+      if (req.method != "POST") return reply(405, "use POST to retry a dead letter");
+      if (!access.writeDevices) return reply(403, "this token's roles may not retry; needs device-admin or org-admin");
+      if (!ctx.retryDeadLetter) return reply(404, "no platform configured");
+      bool ok = false;
+      ctx.onNetworkThread([&] { ok = ctx.retryDeadLetter(path[1]); });
+      if (!ok) return reply(404, "no dead letter " + path[1]);
+      return reply(202, {{"id", path[1]}, {"status", "queued"}});
+    }
+    if (!path.empty() && path[0] == "devices") return routeDevices(ctx, req, path, access);
+    return reply(404, "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
   };
 }
 

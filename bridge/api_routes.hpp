@@ -1,12 +1,18 @@
 #pragma once
-// Management API routes available so far: downlink enqueue, health, metrics. Responses use the
+// The management API's routes (DESIGN "Management API", seeds 000-004): interfaces CRUD, devices,
+// their data, status and downlinks, gateways, dead letters, health and metrics. Responses use the
 // seed-000 envelope {"status", "ok", "body"}; errors say what was wrong in "error".
 #include <functional>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "bridge/api_server.hpp"
 #include "bridge/class_a.hpp"
+#include "bridge/gateway_registry.hpp"
+#include "bridge/interface_service.hpp"
 #include "bridge/metrics.hpp"
+#include "bridge/session_registry.hpp"
 #include "bridge/store.hpp"
 #include "config/config.hpp"
 
@@ -14,8 +20,18 @@ namespace bridge {
 
 struct ApiContext {
   std::vector<config::ApiToken> tokens;  // empty: no authentication (loopback default)
+  uint32_t ratePerS = config::defaults::kApiRatePerS;
+  uint32_t rateBurst = config::defaults::kApiRateBurst;
   Metrics* metrics = nullptr;
   ClassA* classA = nullptr;
+  // Used on the network thread only (through onNetworkThread).
+  SessionRegistry* sessions = nullptr;
+  InterfaceService* interfaces = nullptr;
+  Store* store = nullptr;
+  GatewayRegistry* gateways = nullptr;  // thread-safe
+  std::function<std::string(lorawan::Eui64)> gatewayRegion;
+  // A device's live status (last seen, RSSI/SNR, battery, margin) as JSON; network thread.
+  std::function<nlohmann::json(const std::string& device)> deviceStatus;
   // {healthy, JSON details}; runs on the network thread.
   std::function<std::pair<bool, std::string>()> health;
   // Dead letters (null without a platform): list them, and send one again by id.
@@ -26,5 +42,15 @@ struct ApiContext {
 };
 
 ApiServer::Handler makeApiHandler(ApiContext ctx);
+
+// What the presented token may do.
+struct ApiAccess {
+  bool writeDevices = true;     // device-admin, org-admin
+  bool writeInterfaces = true;  // org-admin
+};
+
+// /devices... routes (api_devices.cpp).
+ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req, const std::vector<std::string>& path,
+                         const ApiAccess& access);
 
 }  // namespace bridge

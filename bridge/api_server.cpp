@@ -54,6 +54,7 @@ struct ApiServer::Impl {
       http::response<http::string_body> res{http::status(r.status), version};
       res.set(http::field::content_type, r.contentType);
       res.set(http::field::server, "lorawan-bridge");
+      if (!r.retryAfter.empty()) res.set(http::field::retry_after, r.retryAfter);
       res.body() = std::move(r.body);
       res.keep_alive(keepAlive);
       res.prepare_payload();

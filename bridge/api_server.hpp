@@ -18,6 +18,7 @@ struct ApiResponse {
   unsigned status = 200;
   std::string contentType = "application/json";
   std::string body;
+  std::string retryAfter = {};  // set on 429
 };
 
 class ApiServer {

@@ -275,6 +275,19 @@ void ClassA::onOutcome(const DownlinkJob& job, DownlinkResult r, const std::stri
   store_.updateDownlink(d);
 }
 
+std::vector<QueuedDownlink> ClassA::cancelQueued(const std::string& device, const std::string& interfaceId) {
+  std::vector<QueuedDownlink> out;
+  for (auto& d : store_.pendingDownlinks(interfaceId)) {
+    if (d.status != "queued") continue;
+    d.status = "cancelled";
+    store_.updateDownlink(d);
+    event(device, interfaceId, "cancelled", d, "cancelled through the management API");
+    out.push_back(d);
+  }
+  store_.flush();
+  return out;
+}
+
 std::expected<codecs::EncodeResult, EnqueueError> ClassA::encode(const std::string& device, int fport,
                                                                  const std::string& objectJson) {
   const config::Interface* itf = sessions_.interfaceForDevice(device);

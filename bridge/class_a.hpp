@@ -53,6 +53,9 @@ class ClassA {
   // downlink fetched from the platform's queue (its status goes back there).
   std::expected<std::string, EnqueueError> enqueue(const std::string& device, int fport, const lorawan::Bytes& data,
                                                    bool confirmed, const std::string& platformId = "");
+  // Cancels the interface's queued downlinks (not one already sent and awaiting its ACK);
+  // returns them. Each gets a "cancelled" downlink event.
+  std::vector<QueuedDownlink> cancelQueued(const std::string& device, const std::string& interfaceId);
   // Called for every status change of a downlink that came from the platform's queue.
   using StatusReport = std::function<void(const std::string& device, const QueuedDownlink&, const std::string& status,
                                           const std::string& detail)>;

@@ -18,6 +18,7 @@
 #include "bridge/codec_pool.hpp"
 #include "bridge/downlink_scheduler.hpp"
 #include "bridge/gateway_registry.hpp"
+#include "bridge/interface_service.hpp"
 #include "bridge/join_server.hpp"
 #include "bridge/log.hpp"
 #include "bridge/metrics.hpp"
@@ -56,6 +57,17 @@ struct Daemon::Impl {
   std::unique_ptr<ApiServer> api;
   std::unique_ptr<CodecPool> codecPool;
   std::unique_ptr<DownlinkFetcher> fetcher;  // the platform's downlink queue, when enabled
+  std::unique_ptr<InterfaceService> interfaceService;
+  // What the bridge saw of each device (seed 003 status): filled by uplinks and DevStatusAns;
+  // after a restart from the device's last stored uplink, when first asked.
+  struct DeviceState {
+    int64_t lastSeenMs = 0;
+    std::optional<double> rssi, snr;
+    std::optional<uint32_t> fcnt;
+    std::string gateway;
+    nlohmann::json battery, margin, externalPower;
+  };
+  std::unordered_map<std::string, DeviceState> deviceStates;
   asio::steady_timer windowTimer{ioc};
   asio::steady_timer pollTimer{ioc};
   std::optional<UplinkPipeline::Clock::time_point> armedFor;
@@ -182,7 +194,7 @@ struct Daemon::Impl {
     pollTimer.expires_after(std::chrono::seconds(cfg.platform->downlinkQueue.pollIntervalS));
     pollTimer.async_wait([this](boost::system::error_code ec) {
       if (ec || closed) return;
-      for (const auto& itf : cfg.interfaces)
+      for (const auto& [id, itf] : sessions.interfaces())
         if (itf.opts.managed && itf.opts.enabled)
           fetchDownlinks(itf, std::chrono::milliseconds(cfg.platform->timeoutMs), [] {});
       armPoll();
@@ -202,6 +214,14 @@ struct Daemon::Impl {
   }
 
   void onUplink(const Uplink& u, const std::string& json) {
+    DeviceState& st = deviceStates[u.deviceIdOrSlug];
+    st.lastSeenMs = u.receivedAtMs;
+    st.fcnt = u.fcnt;
+    if (!u.rx.empty()) {
+      st.rssi = u.rx.front().rssi;
+      st.snr = u.rx.front().snr;
+      st.gateway = u.rx.front().gatewayEui.toString();
+    }
     const Session* s = fetcher ? sessions.byInterfaceId(u.interfaceId) : nullptr;
     if (s && s->itf.opts.managed) {
       // The platform may hold a downlink for this device: read its queue first, within a
@@ -215,6 +235,49 @@ struct Daemon::Impl {
     // Already in the outbox (committed with the uplink's counters): hand it over.
     deliver({u.id, u.deviceIdOrSlug, platformPath(cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
     if (u.fcntReset) onEvent(u.deviceIdOrSlug, toFCntResetEventJson(u), u.id + "-reset");
+  }
+
+  // A status event (DevStatusAns) also updates the device's status.
+  void onClassAEvent(const std::string& device, const std::string& id, const std::string& json) {
+    if (json.find("\"type\":\"status\"") != std::string::npos) {
+      auto j = nlohmann::json::parse(json, nullptr, false);
+      DeviceState& st = deviceStates[device];
+      st.battery = j.value("battery", nlohmann::json());
+      st.margin = j.value("margin", nlohmann::json());
+      st.externalPower = j.value("externalPower", nlohmann::json());
+    }
+    onEvent(device, json, id);
+  }
+
+  nlohmann::json deviceStatus(const std::string& device) {
+    auto it = deviceStates.find(device);
+    if (it == deviceStates.end()) {
+      DeviceState st;
+      for (const auto& u : store->recentUplinks(device, 1)) {
+        auto e = nlohmann::json::parse(u.eventJson, nullptr, false);
+        st.lastSeenMs = u.receivedAtMs;
+        if (e.is_object() && e.contains("fCnt") && e["fCnt"].is_number()) st.fcnt = e["fCnt"].get<uint32_t>();
+        if (e.is_object() && e.contains("rx") && e["rx"].is_array() && !e["rx"].empty()) {
+          const auto& rx = e["rx"][0];
+          if (rx.contains("rssi") && rx["rssi"].is_number()) st.rssi = rx["rssi"].get<double>();
+          if (rx.contains("snr") && rx["snr"].is_number()) st.snr = rx["snr"].get<double>();
+          st.gateway = rx.value("gatewayEui", "");
+        }
+      }
+      it = deviceStates.emplace(device, std::move(st)).first;
+    }
+    const DeviceState& st = it->second;
+    auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    const bool seen = st.lastSeenMs > 0;
+    return {{"online", seen && wallClockMs() - st.lastSeenMs <= config::defaults::kOnlineWindowMs},
+            {"lastSeen", seen ? nlohmann::json(formatRfc3339Ms(st.lastSeenMs)) : nlohmann::json()},
+            {"lastRssi", opt(st.rssi)},
+            {"lastSnr", opt(st.snr)},
+            {"lastGateway", st.gateway.empty() ? nlohmann::json() : nlohmann::json(st.gateway)},
+            {"fCntUp", opt(st.fcnt)},
+            {"battery", st.battery},
+            {"externalPower", st.externalPower},
+            {"margin", st.margin}};
   }
 
   // Keeps one timer armed for the earliest open dedup window.
@@ -246,6 +309,8 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   if (!store) return std::unexpected(store.error());
   impl->store = std::move(*store);
   impl->sessions.load(cfg.interfaces, *impl->store);
+  impl->interfaceService = std::make_unique<InterfaceService>(impl->sessions, *impl->store);
+  impl->interfaceService->applyStored();  // what the API changed earlier wins over the files
   if (cfg.platform) impl->platform = std::make_unique<PlatformClient>(*cfg.platform, impl->metrics);
   Impl* p = impl.get();
   impl->pipeline = std::make_unique<UplinkPipeline>(
@@ -320,7 +385,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   cs.extraChannels = cfg.extraChannelsHz.size();
   impl->classA = std::make_unique<ClassA>(
       cs, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
-      [p](const std::string& device, const std::string& id, const std::string& json) { p->onEvent(device, json, id); },
+      [p](const std::string& device, const std::string& id, const std::string& json) { p->onClassAEvent(device, id, json); },
       wallClockMs);
   if (impl->platform && cfg.platform->downlinkQueue.enabled) {
     impl->fetcher = std::make_unique<DownlinkFetcher>(
@@ -341,6 +406,18 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   api.tokens = cfg.apiTokens;
   api.metrics = &impl->metrics;
   api.classA = impl->classA.get();
+  api.ratePerS = cfg.apiRatePerS;
+  api.rateBurst = cfg.apiRateBurst;
+  api.sessions = &impl->sessions;
+  api.interfaces = impl->interfaceService.get();
+  api.store = impl->store.get();
+  api.gateways = &impl->gateways;
+  api.gatewayRegion = [region = cfg.region, gws = cfg.gateways](lorawan::Eui64 eui) {
+    for (const auto& g : gws)
+      if (g.eui == eui) return g.region;
+    return region;
+  };
+  api.deviceStatus = [p](const std::string& device) { return p->deviceStatus(device); };
   api.health = [p] {
     nlohmann::json h{{"store", "ok"}, {"platform", p->platform ? "configured" : "embedded"}};
     bool ok = true;

@@ -2,6 +2,7 @@
 // Sessions of the configured interfaces (ABP from config, OTAA from joins), looked up by DevAddr.
 // Several sessions may share a DevAddr; the MIC tells them apart. OTAA devices are also found by
 // DevEUI for joins.
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,13 @@ class SessionRegistry {
  public:
   // ABP sessions from the interfaces; OTAA sessions from the store's last join.
   void load(const std::vector<config::Interface>& interfaces, Store& store);
+  // Adds or replaces one interface, effective at once: a changed ABP session, a new OTAA
+  // device, a disabled one. Its counters and OTAA session come from the store.
+  void upsert(const config::Interface& itf, Store& store);
+  void remove(const std::string& interfaceId);
+  // Every interface (joined or not), by id.
+  const std::map<std::string, config::Interface>& interfaces() const { return all_; }
+  const config::Interface* interfaceById(const std::string& id) const;
   const std::vector<Session*>& byDevAddr(lorawan::DevAddr a) const;
   Session* byInterfaceId(const std::string& id) const;
   // The interface a device name (id or slug) refers to; nullptr when none.
@@ -50,6 +58,7 @@ class SessionRegistry {
   std::unordered_map<lorawan::DevAddr, std::vector<Session*>> byAddr_;
   std::unordered_map<lorawan::Eui64, config::Interface> otaa_;
   std::unordered_map<std::string, config::Interface> byDevice_;
+  std::map<std::string, config::Interface> all_;  // ordered: API pages continue after an id
   std::vector<Session*> none_;
 };
 

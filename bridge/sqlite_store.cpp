@@ -51,6 +51,7 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "CREATE TABLE IF NOT EXISTS dead_letters(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
       " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, status INTEGER NOT NULL,"
       " response TEXT NOT NULL, at_ms INTEGER NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
+      "CREATE TABLE IF NOT EXISTS api_interfaces(id TEXT PRIMARY KEY, json TEXT NOT NULL, seq INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS otaa_state(dev_eui INTEGER PRIMARY KEY, last_join_nonce INTEGER NOT NULL,"
       " dev_nonces TEXT NOT NULL);";
   if (!s->exec(schema)) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
@@ -267,13 +268,16 @@ void SqliteStore::enqueueDownlink(const QueuedDownlink& d) {
   sqlite3_finalize(st);
 }
 
-std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& interfaceId) {
+std::vector<QueuedDownlink> SqliteStore::selectDownlinks(const char* tail, const std::string& interfaceId,
+                                                         size_t limit) {
   flush();
   std::vector<QueuedDownlink> out;
-  sqlite3_stmt* st = prepare(
-      "SELECT id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms, platform_id FROM downlinks"
-      " WHERE interface_id=? AND status IN ('queued','awaiting_ack') ORDER BY seq");
+  sqlite3_stmt* st = prepare((std::string("SELECT id, interface_id, fport, payload, confirmed, status, attempts,"
+                                          " created_at_ms, platform_id FROM downlinks WHERE interface_id=? ") +
+                              tail + " LIMIT ?")
+                                 .c_str());
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, int64_t(limit));
   while (sqlite3_step(st) == SQLITE_ROW) {
     QueuedDownlink d;
     d.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
@@ -290,6 +294,14 @@ std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& int
   }
   sqlite3_finalize(st);
   return out;
+}
+
+std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& interfaceId) {
+  return selectDownlinks("AND status IN ('queued','awaiting_ack') ORDER BY seq", interfaceId, 1000000);
+}
+
+std::vector<QueuedDownlink> SqliteStore::listDownlinks(const std::string& interfaceId, size_t limit) {
+  return selectDownlinks("ORDER BY seq DESC", interfaceId, limit);
 }
 
 void SqliteStore::updateDownlink(const QueuedDownlink& d) { pendingDownlinkUpdates_[d.id] = d; }
@@ -368,6 +380,27 @@ std::optional<OutboxEntry> SqliteStore::retryDeadLetter(const std::string& id) {
   return found;
 }
 
+void SqliteStore::saveApiInterface(const std::string& id, const std::string& json) {
+  flush();
+  sqlite3_stmt* st = prepare(
+      "INSERT INTO api_interfaces(id, json, seq) VALUES(?, ?, (SELECT IFNULL(MAX(seq),0)+1 FROM api_interfaces))"
+      " ON CONFLICT(id) DO UPDATE SET json=excluded.json");
+  sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, json.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st) != SQLITE_DONE) log::error("store_error", {{"op", "save_interface"}, {"error", sqlite3_errmsg(db_)}});
+  sqlite3_finalize(st);
+}
+
+std::vector<std::pair<std::string, std::string>> SqliteStore::loadApiInterfaces() {
+  std::vector<std::pair<std::string, std::string>> out;
+  sqlite3_stmt* st = prepare("SELECT id, json FROM api_interfaces ORDER BY seq");
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                     reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+  sqlite3_finalize(st);
+  return out;
+}
+
 std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfaceId) {
   sqlite3_stmt* st = prepare(
       "SELECT dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key, app_s_key, join_nonce,"
@@ -436,6 +469,38 @@ void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, co
   sqlite3_finalize(st);
   if (!ok) log::error("store_error", {{"op", "commit_join"}, {"error", sqlite3_errmsg(db_)}});
   exec("COMMIT");
+}
+
+Store::UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs, int64_t endMs, size_t offset,
+                                            size_t limit, bool newestFirst) {
+  flush();
+  UplinkPage page;
+  sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM uplinks WHERE device=? AND received_at_ms BETWEEN ? AND ?");
+  sqlite3_bind_text(count, 1, device.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(count, 2, startMs);
+  sqlite3_bind_int64(count, 3, endMs);
+  if (sqlite3_step(count) == SQLITE_ROW) page.total = size_t(sqlite3_column_int64(count, 0));
+  sqlite3_finalize(count);
+  sqlite3_stmt* st = prepare(newestFirst ? "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks"
+                                           " WHERE device=? AND received_at_ms BETWEEN ? AND ? ORDER BY seq DESC LIMIT ? OFFSET ?"
+                                         : "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks"
+                                           " WHERE device=? AND received_at_ms BETWEEN ? AND ? ORDER BY seq LIMIT ? OFFSET ?");
+  sqlite3_bind_text(st, 1, device.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, startMs);
+  sqlite3_bind_int64(st, 3, endMs);
+  sqlite3_bind_int64(st, 4, int64_t(limit));
+  sqlite3_bind_int64(st, 5, int64_t(offset));
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    StoredUplink u;
+    u.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    u.receivedAtMs = sqlite3_column_int64(st, 1);
+    u.interfaceId = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+    u.deviceIdOrSlug = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+    u.eventJson = reinterpret_cast<const char*>(sqlite3_column_text(st, 4));
+    page.items.push_back(std::move(u));
+  }
+  sqlite3_finalize(st);
+  return page;
 }
 
 std::vector<StoredUplink> SqliteStore::recentUplinks(const std::string& device, size_t limit) {

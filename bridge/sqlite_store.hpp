@@ -31,6 +31,9 @@ class SqliteStore final : public Store {
   void enqueueDownlink(const QueuedDownlink& d) override;
   std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) override;
   void updateDownlink(const QueuedDownlink& d) override;
+  std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId, size_t limit) override;
+  UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs, size_t offset,
+                          size_t limit, bool newestFirst) override;
   bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) override;
   void enqueueOutbox(const OutboxEntry& e) override;
   std::vector<OutboxEntry> loadOutbox() override;
@@ -39,6 +42,8 @@ class SqliteStore final : public Store {
   void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) override;
   std::vector<DeadLetter> deadLetters() override;
   std::optional<OutboxEntry> retryDeadLetter(const std::string& id) override;
+  void saveApiInterface(const std::string& id, const std::string& json) override;
+  std::vector<std::pair<std::string, std::string>> loadApiInterfaces() override;
   std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
   OtaaState loadOtaa(uint64_t devEui) override;
   void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
@@ -48,6 +53,7 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}
   void startCheckpointer(const std::string& path);
   bool exec(const char* sql);
+  std::vector<QueuedDownlink> selectDownlinks(const char* where, const std::string& interfaceId, size_t limit);
   bool addColumnIfMissing(const char* table, const char* column, const char* decl);
   sqlite3_stmt* prepare(const char* sql);
 

@@ -78,12 +78,22 @@ class Store {
   virtual void recordUplink(StoredUplink u) = 0;
   virtual void flush() = 0;
   virtual std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) = 0;
+  // Stored uplinks of a device received in [startMs, endMs], oldest first unless `newestFirst`,
+  // a page of them and how many match in all.
+  struct UplinkPage {
+    std::vector<StoredUplink> items;
+    size_t total = 0;
+  };
+  virtual UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs, size_t offset,
+                                  size_t limit, bool newestFirst) = 0;
 
   // Downlink queue. enqueue commits at once (the API answers 201 only when it is durable).
   virtual void enqueueDownlink(const QueuedDownlink& d) = 0;
   // "queued" and "awaiting_ack" entries, oldest first.
   virtual std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) = 0;
   virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered; durable after flush()
+  // Every downlink of the interface, any status, newest first, at most `limit`.
+  virtual std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId, size_t limit) = 0;
   // Whether the platform's downlink `platformId` was ever queued for this interface (any status).
   virtual bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) = 0;
 
@@ -97,6 +107,11 @@ class Store {
   virtual std::vector<DeadLetter> deadLetters() = 0;
   // Moves a dead letter back into the outbox (committed); nullopt for an unknown id.
   virtual std::optional<OutboxEntry> retryDeadLetter(const std::string& id) = 0;
+
+  // Interfaces created or changed through the management API (full JSON, keys included; "" marks
+  // one deleted there). Committed at once: the API answers only when the change is durable.
+  virtual void saveApiInterface(const std::string& id, const std::string& json) = 0;
+  virtual std::vector<std::pair<std::string, std::string>> loadApiInterfaces() = 0;
 
   virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
   virtual OtaaState loadOtaa(uint64_t devEui) = 0;

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  explicit Reader(std::string file, bool expandEnvironment = true)
+      : file_(std::move(file)), expandEnvironment_(expandEnvironment) {}
 
   void error(const YAML::Node& at, const std::string& path, const std::string& msg) {
     int line = at.IsDefined() ? at.Mark().line : -1;
@@ -63,7 +64,8 @@ class Reader {
       error(n, p, "want a string");
       return std::nullopt;
     }
-    auto v = expandEnv(n.Scalar());
+    // Never for API input: "${ADMIN_TOKEN}" in a request must not read the environment.
+    auto v = expandEnvironment_ ? expandEnv(n.Scalar()) : std::expected<std::string, std::string>(n.Scalar());
     if (!v) {
       error(n, p, v.error());
       return std::nullopt;
@@ -138,6 +140,7 @@ class Reader {
 
  private:
   std::string file_;
+  bool expandEnvironment_;
   std::vector<std::string> errors_;
 };
 
@@ -185,7 +188,7 @@ void readCodec(Reader& r, const YAML::Node& c, const std::string& path, codecs::
 void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
                    std::vector<Interface>& out, const std::string& baseDir) {
   if (!r.isMap(n, path)) return;
-  r.allowOnly(n, path, {"id", "device_id_or_slug", "driver_instance_id", "codec", "opts"});
+  r.allowOnly(n, path, {"id", "device_id_or_slug", "driver_instance_id", "codec", "opts", "tags"});
   Interface itf;
   itf.origin = r.location(n);
   itf.id = r.str(n, "id", path, true).value_or("");
@@ -193,6 +196,14 @@ void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
     r.error(n["id"], path + ".id", "\"" + itf.id + "\" is not a UUID");
   itf.deviceIdOrSlug = r.str(n, "device_id_or_slug", path, true).value_or("");
   itf.driverInstanceId = r.str(n, "driver_instance_id", path).value_or("");
+  if (const YAML::Node t = n["tags"]; t.IsDefined() && !t.IsNull()) {
+    if (!t.IsSequence()) r.error(t, path + ".tags", "want a list of strings");
+    else
+      for (const auto& tag : t) {
+        if (!tag.IsScalar()) r.error(tag, path + ".tags", "want a list of strings");
+        else itf.tags.push_back(tag.Scalar());
+      }
+  }
   if (const YAML::Node c = n["codec"]; c.IsDefined()) readCodec(r, c, path + ".codec", itf.codec, baseDir, true);
   {
     auto set = codecs::CodecSet::build(itf.codec);
@@ -478,7 +489,9 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     c.platform = pc;
   }
   if (const YAML::Node a = root["api"]; a.IsDefined() && r.isMap(a, "api")) {
-    r.allowOnly(a, "api", {"tokens"});
+    r.allowOnly(a, "api", {"tokens", "rate_per_s", "rate_burst"});
+    c.apiRatePerS = r.uint(a, "rate_per_s", "api", 1, 1000000).value_or(c.apiRatePerS);
+    c.apiRateBurst = r.uint(a, "rate_burst", "api", 1, 1000000).value_or(c.apiRateBurst);
     if (const YAML::Node t = a["tokens"]; t.IsDefined()) {
       if (!t.IsSequence()) r.error(t, "api.tokens", "want a list");
       else
@@ -527,6 +540,35 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
   checkDuplicates(c.interfaces, r.errors());
   if (!r.errors().empty()) return std::unexpected(join(r.errors()));
   return c;
+}
+
+std::expected<Interface, std::string> parseInterfaceJson(const std::string& json, const std::string& origin,
+                                                        bool allowCodecFiles) {
+  YAML::Node n;
+  try {
+    n = YAML::Load(json);  // JSON is YAML: one reader, the same checks and messages as the files
+  } catch (const YAML::Exception& e) {
+    return std::unexpected(origin + ": not JSON: " + e.msg);
+  }
+  Reader r("", /*expandEnvironment=*/false);
+  std::vector<Interface> out;
+  if (const YAML::Node c = n.IsMap() ? n["codec"] : YAML::Node(); !allowCodecFiles && c.IsDefined() && c.IsMap()) {
+    // Codecs with a file are for the operator's YAML: an API client must not make us read files.
+    if (c["file"].IsDefined() || c["fports"].IsDefined())
+      r.error(c, "interface.codec", "file-based and per-FPort codecs are configured in YAML, not the API");
+  }
+  readInterface(r, n, "interface", out, ".");
+  if (!r.errors().empty()) {
+    std::string msg;
+    for (auto e : r.errors()) {
+      // The reader's "file:line: " prefix means nothing for a request body; keep the field path.
+      if (auto at = e.find(": "); at != std::string::npos && e.rfind(":", 0) == 0) e = e.substr(at + 2);
+      msg += (msg.empty() ? "" : "; ") + e;
+    }
+    return std::unexpected(msg);
+  }
+  out.front().origin = origin;
+  return out.front();
 }
 
 std::expected<Config, std::string> loadConfigFile(const std::string& path) {

@@ -87,6 +87,9 @@ struct Config {
   std::string storePath;
   std::optional<PlatformConfig> platform;
   std::vector<ApiToken> apiTokens;
+  // Requests per second per token (token bucket); beyond it 429 with Retry-After.
+  uint32_t apiRatePerS = defaults::kApiRatePerS;
+  uint32_t apiRateBurst = defaults::kApiRateBurst;
   std::string interfacesDir;
   std::vector<Interface> interfaces;
 };
@@ -95,5 +98,10 @@ struct Config {
 std::expected<Config, std::string> loadConfigFile(const std::string& path);
 std::expected<Config, std::string> parseConfig(const std::string& yaml, const std::string& fileName,
                                                const std::string& baseDir);
+// One seed-000 interface from a management API body, with the same checks as the YAML files;
+// errors name the field ("interface.opts.device_key: ..."). No ${VAR} expansion, no codec files.
+// `allowCodecFiles`: only for what the bridge itself stored (an interface from YAML, changed).
+std::expected<Interface, std::string> parseInterfaceJson(const std::string& json, const std::string& origin,
+                                                        bool allowCodecFiles = false);
 
 }  // namespace config

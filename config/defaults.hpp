@@ -39,6 +39,14 @@ inline constexpr uint32_t kDownlinkFetchTimeoutMs = 300;
 // with a backlog may deliver minutes late; 60 s covers a forwarder's reconnect).
 inline constexpr uint32_t kLateCopyMemoryMs = 60000;
 
+// Management API rate per token: a dashboard polling a few hundred devices stays well below;
+// a runaway script is told to slow down (429, Retry-After) before it starves the bridge.
+inline constexpr uint32_t kApiRatePerS = 50;
+inline constexpr uint32_t kApiRateBurst = 200;
+// A device is "online" when heard within this: class A sensors typically report every 15-60 min,
+// so two missed hourly reports make it offline.
+inline constexpr int64_t kOnlineWindowMs = 2 * 3600 * 1000;
+
 // RX1 one second after the uplink: the LoRaWAN default, what a device assumes before any
 // RXTimingSetupReq.
 inline constexpr uint8_t kRx1DelaySeconds = 1;

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "codecs/codec.hpp"
 #include "lorawan/types.hpp"
@@ -35,6 +36,7 @@ struct Interface {
   std::string id;  // UUID
   std::string deviceIdOrSlug;
   std::string driverInstanceId;
+  std::vector<std::string> tags;  // our extension: the device's tags (filter with fa:tags=...)
   codecs::CodecSpec codec;
   std::shared_ptr<const codecs::CodecSet> codecs;  // built (and checked) at load
   InterfaceOpts opts;

@@ -246,6 +246,32 @@ TEST_F(ClassATest, PlatformQueuedDownlinksAreFetchedSentOnceAndReportedBack) {
   EXPECT_FALSE(std::get<lorawan::MacPayload>(d3.frame.payload).fhdr.fctrl.fPending);
 }
 
+// Polling: a downlink queued on the platform while the device sleeps is taken before its next
+// uplink, so it goes out even if the platform stops listing it (or is down) by then.
+TEST_F(ClassATest, PlatformQueueIsPolledBetweenUplinks) {
+  std::atomic<int> gets{0};
+  sink.setBodyResponder([&](const RecordedRequest& r) -> std::pair<unsigned, std::string> {
+    if (r.method != "GET") return {200, "{}"};
+    // Listed once (to the poll), then the platform is unreachable for reads.
+    return ++gets == 1 ? std::pair<unsigned, std::string>{200, R"([{"id":"p1","fPort":9,"data":"CQ=="}])"}
+                       : std::pair<unsigned, std::string>{503, "{}"};
+  });
+  tweak = [](config::Config& c) {
+    c.platform->downlinkQueue.enabled = true;
+    c.platform->downlinkQueue.pollIntervalS = 1;
+  };
+  start();
+  ASSERT_TRUE(sink.waitForRequests(1, 5s));  // the poll, no uplink yet
+  EXPECT_EQ(sink.requests()[0].target, "/devices/cellar-sensor/downlinks?status=pending&limit=100&offset=0");
+  EXPECT_FALSE(fwd->pullRespNow().has_value());  // Class A: nothing is sent without an uplink
+  uplink(1, false);
+  auto raw = fwd->pullResp();
+  ASSERT_TRUE(raw.has_value());
+  Downlink d = decode(*raw);
+  EXPECT_EQ(std::get<lorawan::MacPayload>(d.frame.payload).fport, 9);
+  EXPECT_EQ(lorawan::toHex(decryptDown(d)), "09");
+}
+
 TEST_F(ClassATest, TxAckErrorMovesTheFrameToRx2) {
   start();
   uplink(1, true, {}, 5000000);

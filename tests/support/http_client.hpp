@@ -13,6 +13,7 @@ namespace testsupport {
 struct HttpResult {
   unsigned status = 0;
   std::string body;
+  std::string retryAfter;
 };
 
 inline HttpResult httpRequest(uint16_t port, const std::string& method, const std::string& target,
@@ -32,7 +33,7 @@ inline HttpResult httpRequest(uint16_t port, const std::string& method, const st
   beast::flat_buffer buf;
   http::response<http::string_body> res;
   http::read(stream, buf, res);
-  return {res.result_int(), res.body()};
+  return {res.result_int(), res.body(), std::string(res[http::field::retry_after])};
 }
 
 }  // namespace testsupport
