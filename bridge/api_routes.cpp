@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/api_util.hpp"
+#include "bridge/device_name.hpp"
+#include "bridge/uplink_event.hpp"
 
 namespace bridge {
 
@@ -108,6 +110,26 @@ ApiResponse gateways(const ApiContext& ctx) {
 }
 
 }  // namespace
+
+ApiServer::WsAuthorize makeEventsAuthorizer(ApiContext ctx) {
+  return [ctx](const ApiRequest& req) -> std::expected<std::string, ApiResponse> {
+    const api::Query q = api::parseQuery(req.target);
+    if (!ctx.tokens.empty()) {
+      std::string auth = req.authorization;
+      if (const std::string* t = api::param(q, "access_token")) auth = "Bearer " + *t;
+      if (!tokenOf(ctx, auth))
+        return std::unexpected(reply(401, "missing or unknown token (Authorization: Bearer or ?access_token=)"));
+    }
+    const std::string* filter = api::param(q, "device");
+    if (!filter) return "";
+    auto name = parseDeviceName(*filter);
+    if (!name) return std::unexpected(reply(400, "device: " + name.error()));
+    std::optional<std::string> device;
+    ctx.onNetworkThread([&] { device = resolveDevice(*ctx.sessions, *name); });
+    if (!device) return std::unexpected(reply(404, "no device " + *filter));
+    return *device;
+  };
+}
 
 ApiServer::Handler makeApiHandler(ApiContext ctx) {
   auto limiter = std::make_shared<RateLimiter>(ctx.ratePerS, ctx.rateBurst);

@@ -42,6 +42,9 @@ struct ApiContext {
 };
 
 ApiServer::Handler makeApiHandler(ApiContext ctx);
+// Who may open the /events WebSocket (seed 004: token as a bearer header or an `access_token`
+// query parameter; any role reads) and which device it follows (`device`: any device name).
+ApiServer::WsAuthorize makeEventsAuthorizer(ApiContext ctx);
 
 // What the presented token may do.
 struct ApiAccess {

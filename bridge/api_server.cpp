@@ -1,32 +1,99 @@
 #include "bridge/api_server.hpp"
 
+#include <atomic>
+#include <deque>
+#include <list>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 namespace bridge {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
 // Management requests are small; a body beyond this is refused with 413 before it is read.
 constexpr size_t kMaxBody = 64 * 1024;
+// Messages buffered for one slow events client before the oldest are dropped (and counted).
+constexpr size_t kMaxQueuedEvents = 1000;
+
+struct WsClient {
+  WsClient(beast::tcp_stream&& s, std::string filter, asio::io_context& ioc)
+      : ws(std::move(s)), device(std::move(filter)), signal(ioc) {}
+  websocket::stream<beast::tcp_stream> ws;
+  std::string device;  // "" = every device
+  std::deque<std::string> queue;
+  asio::steady_timer signal;
+  bool closed = false;
+};
 
 struct ApiServer::Impl {
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   Handler handler;
+  std::string eventsPath;
+  WsAuthorize authorize;
+  std::function<void()> dropped;
+  std::list<std::shared_ptr<WsClient>> clients;  // io thread only
+  std::atomic<size_t> clientCount{0};
   std::thread thread;
+
+  // Reads (and ignores) what the client sends, so pings and the close handshake are answered;
+  // ends the client when the connection does.
+  asio::awaitable<void> wsReader(std::shared_ptr<WsClient> c) {
+    beast::flat_buffer buf;
+    for (;;) {
+      beast::error_code ec;
+      co_await c->ws.async_read(buf, asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      buf.clear();
+    }
+    c->closed = true;
+    c->signal.cancel();
+  }
+
+  asio::awaitable<void> wsSession(beast::tcp_stream stream, http::request<http::string_body> req,
+                                  std::string device) {
+    stream.expires_never();  // the websocket's own timeouts take over
+    auto c = std::make_shared<WsClient>(std::move(stream), std::move(device), ioc);
+    c->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    c->ws.text(true);
+    beast::error_code ec;
+    // Registered before the handshake answer leaves: a client that has its 101 gets every event
+    // published after it.
+    clients.push_back(c);
+    ++clientCount;
+    co_await c->ws.async_accept(req, asio::redirect_error(use_awaitable, ec));
+    if (!ec) asio::co_spawn(ioc, wsReader(c), asio::detached);
+    while (!ec && !c->closed) {
+      if (c->queue.empty()) {
+        c->signal.expires_at(asio::steady_timer::time_point::max());
+        beast::error_code woken;  // cancelled: a message or the end
+        co_await c->signal.async_wait(asio::redirect_error(use_awaitable, woken));
+        continue;
+      }
+      std::string msg = std::move(c->queue.front());
+      c->queue.pop_front();
+      co_await c->ws.async_write(asio::buffer(msg), asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+    }
+    clients.remove(c);
+    --clientCount;
+  }
 
   asio::awaitable<void> session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
@@ -48,8 +115,20 @@ struct ApiServer::Impl {
         auto& req = parser.get();
         keepAlive = req.keep_alive();
         version = req.version();
-        r = handler({std::string(req.method_string()), std::string(req.target()),
-                     std::string(req[http::field::authorization]), req.body()});
+        ApiRequest ar{std::string(req.method_string()), std::string(req.target()),
+                      std::string(req[http::field::authorization]), req.body()};
+        const std::string path = ar.target.substr(0, ar.target.find('?'));
+        if (authorize && path == eventsPath && websocket::is_upgrade(req)) {
+          auto allowed = authorize(ar);
+          if (allowed) {
+            co_await wsSession(std::move(stream), parser.release(), *allowed);
+            co_return;
+          }
+          r = allowed.error();
+          keepAlive = false;
+        } else {
+          r = handler(ar);
+        }
       }
       http::response<http::string_body> res{http::status(r.status), version};
       res.set(http::field::content_type, r.contentType);
@@ -87,6 +166,29 @@ ApiServer::ApiServer(const std::string& host, uint16_t port, Handler handler) : 
 ApiServer::~ApiServer() { stop(); }
 
 uint16_t ApiServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void ApiServer::enableEvents(const std::string& path, WsAuthorize authorize, std::function<void()> dropped) {
+  impl_->eventsPath = path;
+  impl_->authorize = std::move(authorize);
+  impl_->dropped = std::move(dropped);
+}
+
+void ApiServer::broadcast(const std::string& device, const std::string& text) {
+  if (impl_->clientCount == 0) return;
+  asio::post(impl_->ioc, [impl = impl_.get(), device, text] {
+    for (auto& c : impl->clients) {
+      if (!c->device.empty() && c->device != device) continue;
+      if (c->queue.size() >= kMaxQueuedEvents) {
+        c->queue.pop_front();
+        if (impl->dropped) impl->dropped();
+      }
+      c->queue.push_back(text);
+      c->signal.cancel();
+    }
+  });
+}
+
+size_t ApiServer::eventClients() const { return impl_->clientCount; }
 
 void ApiServer::stop() {
   impl_->ioc.stop();

@@ -1,6 +1,7 @@
 #pragma once
 // The management API's HTTP server (Boost.Beast, its own thread). Routing lives with the daemon;
 // this file only speaks HTTP: body limits, timeouts, keep-alive.
+#include <expected>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,16 @@ class ApiServer {
   ~ApiServer();
   uint16_t port() const;
   void stop();
+
+  // WebSocket upgrades of `path` are accepted when `authorize` returns the client's device filter
+  // ("" for all devices); otherwise its response is sent instead. `dropped` counts messages a
+  // slow client lost (each client buffers at most 1000).
+  using WsAuthorize = std::function<std::expected<std::string, ApiResponse>(const ApiRequest&)>;
+  void enableEvents(const std::string& path, WsAuthorize authorize, std::function<void()> dropped);
+  // Thread-safe and cheap without clients: `text` to every events client whose filter is "" or
+  // `device`.
+  void broadcast(const std::string& device, const std::string& text);
+  size_t eventClients() const;
 
  private:
   struct Impl;

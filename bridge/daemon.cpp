@@ -155,7 +155,17 @@ struct Daemon::Impl {
     });
   }
 
+  // Live events on the API's WebSocket: {"action": ..., "payload": ...} (seed 004 style).
+  void publish(const char* action, const std::string& device, const std::string& payload) {
+    if (!api || api->eventClients() == 0) return;
+    api->broadcast(device, std::string("{\"action\":\"") + action + "\",\"payload\":" + payload + "}");
+  }
+
   void onEvent(const std::string& device, const std::string& json, const std::string& id) {
+    const char* action = json.find("\"type\":\"join\"") != std::string::npos       ? "join"
+                         : json.find("\"type\":\"downlink\"") != std::string::npos ? "downlink"
+                                                                                      : "status";
+    publish(action, device, json);
     if (!platform) return;
     const config::Interface* itf = sessions.interfaceForDevice(device);
     sendDurably({id, device, platformPath(cfg.platform->eventsPath, device, itf ? itf->id : "", id), json});
@@ -231,6 +241,7 @@ struct Daemon::Impl {
     } else {
       classA->afterUplink(u, DownlinkScheduler::Clock::now());
     }
+    publish("data", u.deviceIdOrSlug, json);
     if (!platform) return;  // embedded default: kept in the store, shown in the log
     // Already in the outbox (committed with the uplink's counters): hand it over.
     deliver({u.id, u.deviceIdOrSlug, platformPath(cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
@@ -399,6 +410,19 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     });
     impl->armPoll();
   }
+  impl->pipeline->onRejection([p](const char* reason, const Session* s, uint32_t devAddr, lorawan::Eui64 gw,
+                                   const std::string& detail) {
+    if (!p->api || p->api->eventClients() == 0) return;
+    const std::string device = s ? s->itf.deviceIdOrSlug : "";
+    nlohmann::json e{{"type", "uplink_rejected"},
+                     {"reason", reason},
+                     {"deviceIdOrSlug", s ? nlohmann::json(device) : nlohmann::json()},
+                     {"devAddr", devAddr ? nlohmann::json(lorawan::DevAddr(devAddr).toString()) : nlohmann::json()},
+                     {"gatewayEui", gw.toString()},
+                     {"detail", detail},
+                     {"at", formatRfc3339Ms(wallClockMs())}};
+    p->publish("error", device, e.dump());
+  });
   impl->pipeline->onRetransmission([p](Session& s, lorawan::Eui64 gw, const lorawan::semtech::RxPacket& rx) {
     p->classA->ackAgain(s, gw, rx, DownlinkScheduler::Clock::now());
   });
@@ -448,6 +472,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   };
   try {
     impl->api = std::make_unique<ApiServer>(cfg.apiListen.host, cfg.apiListen.port, makeApiHandler(api));
+    impl->api->enableEvents("/events", makeEventsAuthorizer(api), [p] { p->metrics.inc("api_events_dropped_total"); });
   } catch (const std::exception& e) {
     return std::unexpected("listen.api " + cfg.apiListen.toString() + ": " + e.what());
   }

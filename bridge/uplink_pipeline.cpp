@@ -97,14 +97,22 @@ void UplinkPipeline::reject(Verdict v, const Bytes& phy, Eui64 gw, const std::st
                             const Session* s) {
   metrics_.inc(std::string("uplinks_rejected_total{reason=\"") + toString(v) + "\"}");
   log::Fields f{{"reason", toString(v)}, {"gateway", gw.toString()}};
-  if (auto r = peekRouting(phy); r && r->devAddr) f.emplace_back("dev_addr", r->devAddr->toString());
+  uint32_t devAddr = 0;
+  if (auto r = peekRouting(phy); r && r->devAddr) {
+    f.emplace_back("dev_addr", r->devAddr->toString());
+    devAddr = r->devAddr->value();
+  }
   if (s) {
     f.emplace_back("interface", s->itf.id);
     f.emplace_back("device", s->itf.deviceIdOrSlug);
   }
   if (!detail.empty()) f.emplace_back("detail", detail);
-  if (v == Verdict::Disabled || v == Verdict::Retransmission) log::debug("uplink_rejected", f);
-  else log::info("uplink_rejected", f);
+  if (v == Verdict::Disabled || v == Verdict::Retransmission) {
+    log::debug("uplink_rejected", f);
+    return;
+  }
+  log::info("uplink_rejected", f);
+  if (rejection_) rejection_(toString(v), s, devAddr, gw, detail);
 }
 
 Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& p, Eui64 gw,

@@ -60,6 +60,11 @@ class UplinkPipeline {
   UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
                  Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
   void onRetransmission(Retransmission r) { retransmission_ = std::move(r); }
+  // Every rejected frame (not disabled ones or retransmissions): reason, the device when known
+  // (nullptr otherwise), DevAddr (0 when none), gateway, detail.
+  using Rejection = std::function<void(const char* reason, const Session*, uint32_t devAddr, lorawan::Eui64 gateway,
+                                       const std::string& detail)>;
+  void onRejection(Rejection r) { rejection_ = std::move(r); }
   // Runs codecs when a window closes. Default: inline. The daemon hands them to a worker pool so
   // a slow codec never holds the network thread; `done` must then run on the pipeline's thread.
   using Decoder = std::function<void(Uplink&&, std::function<void(Uplink&&)> done)>;
@@ -107,6 +112,7 @@ class UplinkPipeline {
   Metrics& metrics_;
   Emit emit_;
   Retransmission retransmission_;
+  Rejection rejection_;
   Decoder decoder_;
   BeforeCommit beforeCommit_;
   void finish(std::vector<Uplink> batch);

@@ -3,6 +3,8 @@
 // status, downlinks, gateways, rate limits — with good and bad input, and no secret in a response.
 #include <gtest/gtest.h>
 
+#include <boost/beast/websocket.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include "bridge/daemon.hpp"
@@ -303,6 +305,97 @@ TEST_F(ApiTest, ATokenBeyondItsRateGets429WithRetryAfter) {
   EXPECT_NE(body(r)["error"].get<std::string>().find("too many requests"), std::string::npos);
   EXPECT_EQ(call("GET", "/devices", "", kAdmin).status, 200u);  // per token: the others go on
   EXPECT_GE(daemon->metrics().counter("api_rate_limited_total"), 1u);
+}
+
+}  // namespace
+
+namespace {
+
+// A WebSocket client whose reads give up after 5 s (no test waits forever).
+struct WsClient {
+  boost::asio::io_context ioc;
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws{ioc};
+  unsigned handshakeStatus = 0;
+
+  WsClient(uint16_t port, const std::string& target, const std::string& bearer = "") {
+    ws.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    if (!bearer.empty())
+      ws.set_option(boost::beast::websocket::stream_base::decorator(
+          [bearer](boost::beast::websocket::request_type& r) { r.set("Authorization", "Bearer " + bearer); }));
+    boost::beast::websocket::response_type res;
+    boost::system::error_code ec;
+    ws.handshake(res, "127.0.0.1", target, ec);
+    handshakeStatus = ec ? declinedStatus(port, target, bearer) : res.result_int();
+  }
+  // Beast 1.74 does not hand back a declined handshake's response: ask again over plain HTTP
+  // with the same upgrade headers and read the status.
+  static unsigned declinedStatus(uint16_t port, const std::string& target, const std::string& bearer) {
+    namespace http = boost::beast::http;
+    boost::asio::io_context ioc;
+    boost::beast::tcp_stream s(ioc);
+    s.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::connection, "Upgrade");
+    req.set(http::field::upgrade, "websocket");
+    req.set(http::field::sec_websocket_version, "13");
+    req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
+    http::write(s, req);
+    boost::beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(s, buf, res);
+    return res.result_int();
+  }
+
+  // The next message, or an exception after 5 s without one.
+  json next() {
+    boost::beast::flat_buffer buf;
+    bool done = false;
+    boost::system::error_code error;
+    ws.async_read(buf, [&](boost::system::error_code ec, size_t) {
+      done = true;
+      error = ec;
+    });
+    ioc.restart();
+    ioc.run_for(std::chrono::seconds(5));
+    if (!done) throw std::runtime_error("no event within 5 s");
+    if (error) throw boost::system::system_error(error);
+    return json::parse(boost::beast::buffers_to_string(buf.data()));
+  }
+};
+
+TEST_F(ApiTest, EventsWebSocketStreamsLiveUplinksAndRejections) {
+  start();
+  ASSERT_EQ(call("POST", "/devices/door/interfaces", doorInterface()).status, 200u);
+  WsClient none(daemon->apiPort(), "/events");
+  EXPECT_EQ(none.handshakeStatus, 401u);
+  WsClient bad(daemon->apiPort(), "/events?access_token=nope");
+  EXPECT_EQ(bad.handshakeStatus, 401u);
+  WsClient unknown(daemon->apiPort(), "/events?device=nobody", kNs);
+  EXPECT_EQ(unknown.handshakeStatus, 404u);
+  WsClient all(daemon->apiPort(), std::string("/events?access_token=") + kNs);
+  ASSERT_EQ(all.handshakeStatus, 101u);
+  WsClient door(daemon->apiPort(), "/events?device=DOOR", kAdmin);  // any device name, case-insensitive
+  ASSERT_EQ(door.handshakeStatus, 101u);
+  uplink(kCellar, 1, 1);
+  uplink(kDoor, 1, 2);
+  // The same counter with other bytes: a replay, rejected and reported as an error event.
+  ASSERT_TRUE(fwd->push(testsupport::pushBody(buildUplink(kDoor, 1, 1, {9, 9})), 3));
+  auto e1 = all.next(), e2 = all.next(), e3 = all.next();
+  EXPECT_EQ(e1["action"], "data");
+  EXPECT_EQ(e1["payload"]["deviceIdOrSlug"], "cellar");
+  EXPECT_EQ(e1["payload"]["fCnt"], 1);
+  EXPECT_EQ(e2["action"], "data");
+  EXPECT_EQ(e2["payload"]["deviceIdOrSlug"], "door");
+  EXPECT_EQ(e3["action"], "error");
+  EXPECT_EQ(e3["payload"]["reason"], "replay");
+  EXPECT_EQ(e3["payload"]["deviceIdOrSlug"], "door");
+  // The filtered client saw only door's.
+  auto d1 = door.next(), d2 = door.next();
+  EXPECT_EQ(d1["payload"]["deviceIdOrSlug"], "door");
+  EXPECT_EQ(d1["action"], "data");
+  EXPECT_EQ(d2["action"], "error");
 }
 
 }  // namespace
