@@ -151,6 +151,7 @@ ApiServer::Handler makeApiHandler(ApiContext ctx) {
     }
     if (path.size() == 1 && path[0] == "metrics") {
       if (req.method != "GET") return reply(405, "use GET");
+      if (ctx.refreshGauges) ctx.onNetworkThread(ctx.refreshGauges);
       return {200, "text/plain; version=0.0.4", ctx.metrics->renderPrometheus()};
     }
     if (path.size() == 1 && path[0] == "gateways") {

@@ -32,6 +32,9 @@ struct ApiContext {
   std::function<std::string(lorawan::Eui64)> gatewayRegion;
   // A device's live status (last seen, RSSI/SNR, battery, margin) as JSON; network thread.
   std::function<nlohmann::json(const std::string& device)> deviceStatus;
+  // Sets the gauges (outbox depth, sessions, gateways' last seen) before /metrics renders;
+  // network thread.
+  std::function<void()> refreshGauges;
   // {healthy, JSON details}; runs on the network thread.
   std::function<std::pair<bool, std::string>()> health;
   // Dead letters (null without a platform): list them, and send one again by id.

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <set>
 #include <future>
 
 #include <nlohmann/json.hpp>
@@ -70,6 +72,9 @@ struct Daemon::Impl {
   std::unordered_map<std::string, DeviceState> deviceStates;
   asio::steady_timer windowTimer{ioc};
   asio::steady_timer pollTimer{ioc};
+  asio::steady_timer watchTimer{ioc};
+  std::set<std::string> yamlIds;  // interfaces that came from the files (a reload may drop them)
+  std::string fileSignature;      // the files' names, sizes and mtimes when last read
   std::optional<UplinkPipeline::Clock::time_point> armedFor;
   bool stopped = false;
   bool closed = false;
@@ -83,6 +88,7 @@ struct Daemon::Impl {
     udp->close();
     windowTimer.cancel();
     pollTimer.cancel();
+    watchTimer.cancel();
     pipeline->closeDue(UplinkPipeline::Clock::time_point::max());
     // Decodes still running finish and post their results here; the io_context keeps running
     // until they are delivered (each holds a work guard).
@@ -248,6 +254,60 @@ struct Daemon::Impl {
     if (u.fcntReset) onEvent(u.deviceIdOrSlug, toFCntResetEventJson(u), u.id + "-reset");
   }
 
+  // The config file and every YAML in interfaces_dir: "path size mtime" lines.
+  std::string configFilesSignature() const {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> files{cfg.sourcePath};
+    std::error_code ec;
+    if (!cfg.interfacesDir.empty())
+      for (const auto& e : fs::directory_iterator(cfg.interfacesDir, ec))
+        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::string sig;
+    for (const auto& f : files) {
+      const auto size = fs::file_size(f, ec);
+      const auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
+      sig += f.string() + " " + std::to_string(ec ? 0 : size) + " " + std::to_string(mtime) + "\n";
+    }
+    return sig;
+  }
+
+  // SIGHUP or a changed file: the files' interfaces again; the API's changes still win.
+  void reloadInterfaces(const char* why) {
+    if (cfg.sourcePath.empty()) return;
+    fileSignature = configFilesSignature();
+    auto fresh = config::loadConfigFile(cfg.sourcePath);
+    if (!fresh) {
+      metrics.inc("interface_reloads_total{result=\"failed\"}");
+      log::error("interfaces_reload_failed", {{"trigger", why}, {"error", fresh.error()}, {"kept", std::to_string(sessions.interfaces().size())}});
+      return;
+    }
+    store->flush();
+    std::set<std::string> ids;
+    for (const auto& itf : fresh->interfaces) {
+      ids.insert(itf.id);
+      sessions.upsert(itf, *store);
+    }
+    for (const auto& id : yamlIds)
+      if (!ids.count(id)) sessions.remove(id);
+    yamlIds = std::move(ids);
+    interfaceService->applyStored();
+    cfg.interfaces = fresh->interfaces;
+    metrics.inc("interface_reloads_total{result=\"ok\"}");
+    log::info("interfaces_reloaded", {{"trigger", why}, {"interfaces", std::to_string(sessions.interfaces().size())}});
+  }
+
+  // A changed interface file is noticed within two seconds (a stat per file, no inotify).
+  void armWatch() {
+    if (cfg.sourcePath.empty()) return;
+    watchTimer.expires_after(std::chrono::seconds(2));
+    watchTimer.async_wait([this](boost::system::error_code ec) {
+      if (ec || closed) return;
+      if (configFilesSignature() != fileSignature) reloadInterfaces("file_changed");
+      armWatch();
+    });
+  }
+
   // A status event (DevStatusAns) also updates the device's status.
   void onClassAEvent(const std::string& device, const std::string& id, const std::string& json) {
     if (json.find("\"type\":\"status\"") != std::string::npos) {
@@ -322,6 +382,11 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   impl->sessions.load(cfg.interfaces, *impl->store);
   impl->interfaceService = std::make_unique<InterfaceService>(impl->sessions, *impl->store);
   impl->interfaceService->applyStored();  // what the API changed earlier wins over the files
+  for (const auto& itf : cfg.interfaces) impl->yamlIds.insert(itf.id);
+  if (!cfg.sourcePath.empty()) {
+    impl->fileSignature = impl->configFilesSignature();
+    impl->armWatch();
+  }
   if (cfg.platform) impl->platform = std::make_unique<PlatformClient>(*cfg.platform, impl->metrics);
   Impl* p = impl.get();
   impl->pipeline = std::make_unique<UplinkPipeline>(
@@ -382,7 +447,10 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     auto guard = asio::make_work_guard(p->ioc);
     auto shared = std::make_shared<Uplink>(std::move(u));
     p->codecPool->run(shared->interfaceId, [p, shared, done = std::move(done), guard = std::move(guard)]() mutable {
+      const auto started = std::chrono::steady_clock::now();
       decodePayload(*shared);
+      if (shared->codecName != "raw")
+        p->metrics.observe("codec_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       asio::post(p->ioc, [shared, done = std::move(done), guard = std::move(guard)]() mutable {
         done(std::move(*shared));
       });
@@ -442,10 +510,32 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     return region;
   };
   api.deviceStatus = [p](const std::string& device) { return p->deviceStatus(device); };
+  api.refreshGauges = [p] {
+    auto& m = p->metrics;
+    m.set("sessions", double(p->sessions.size()));
+    m.set("interfaces", double(p->sessions.interfaces().size()));
+    if (p->platform) {
+      auto [rows, bytes] = p->store->outboxSize();
+      m.set("outbox_rows", double(rows));
+      m.set("outbox_bytes", double(bytes));
+      m.set("platform_queued", double(p->platform->queued()));
+    }
+    if (p->api) m.set("api_event_clients", double(p->api->eventClients()));
+    const auto now = std::chrono::system_clock::now();
+    for (const auto& g : p->gateways.all())
+      m.set("gateway_last_seen_seconds{gateway=\"" + g.eui.toString() + "\"}",
+            std::chrono::duration<double>(now - g.lastSeen).count());
+  };
   api.health = [p] {
     nlohmann::json h{{"store", "ok"}, {"platform", p->platform ? "configured" : "embedded"}};
     bool ok = true;
     if (p->platform) {
+      // The outbox keeps everything while the platform is away: reported, not unhealthy.
+      const auto r = p->platform->reachability();
+      h["platformReachable"] = r.reachable;
+      h["platformLastAnswerAgoMs"] = r.lastAnswerAgoMs >= 0 ? nlohmann::json(r.lastAnswerAgoMs) : nlohmann::json();
+      h["platformLastError"] = r.lastError.empty() ? nlohmann::json() : nlohmann::json(r.lastError);
+      h["platformQueued"] = p->platform->queued();
       auto [rows, bytes] = p->store->outboxSize();
       const bool full = p->outboxFull();
       h["outbox"] = {{"rows", rows}, {"bytes", bytes}, {"maxRows", p->cfg.platform->outboxMaxRows},
@@ -492,11 +582,19 @@ Daemon::~Daemon() { stop(); }
 
 void Daemon::run() {
   asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
-  signals.async_wait([p = impl_.get()](boost::system::error_code ec, int sig) {
+  asio::signal_set hangup(impl_->ioc, SIGHUP);
+  signals.async_wait([p = impl_.get(), &hangup](boost::system::error_code ec, int sig) {
     if (ec) return;
     log::info("bridge_stopping", {{"signal", std::to_string(sig)}});
+    hangup.cancel();
     p->close();
   });
+  std::function<void(boost::system::error_code, int)> onHangup = [&](boost::system::error_code ec, int) {
+    if (ec) return;
+    impl_->reloadInterfaces("SIGHUP");
+    hangup.async_wait(onHangup);
+  };
+  hangup.async_wait(onHangup);
   impl_->ioc.run();
   stop();
 }
@@ -522,6 +620,15 @@ void Daemon::stop() {
     impl_->store->flush();
   }
   log::info("bridge_stopped");
+}
+
+void Daemon::reloadInterfaces() {
+  std::promise<void> done;
+  asio::post(impl_->ioc, [&] {
+    impl_->reloadInterfaces("request");
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 uint16_t Daemon::udpPort() const { return impl_->udp->localEndpoint().port(); }

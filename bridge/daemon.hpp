@@ -21,6 +21,9 @@ class Daemon {
   void run();    // blocks until stop(); handles SIGINT/SIGTERM when `handleSignals`
   void start();  // runs on a background thread (tests)
   void stop();   // closes open dedup windows, delivers what it can, returns when stopped
+  // Reads the config file's interfaces again (as SIGHUP and a changed file do); a file with
+  // errors keeps the current interfaces. Thread-safe.
+  void reloadInterfaces();
 
   uint16_t udpPort() const;
   uint16_t apiPort() const;

@@ -4,6 +4,31 @@
 
 namespace bridge {
 
+namespace {
+// Seconds: the platform's answers (ms on loopback, up to the timeout) and codec calls (us).
+constexpr double kBuckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+constexpr size_t kBucketCount = sizeof kBuckets / sizeof kBuckets[0];
+}  // namespace
+
+void Metrics::observe(const std::string& name, double seconds) {
+  std::lock_guard lock(mutex_);
+  Histogram& h = histograms_[name];
+  if (h.buckets.empty()) h.buckets.assign(kBucketCount, 0);
+  for (size_t i = 0; i < kBucketCount; ++i)
+    if (seconds <= kBuckets[i]) {
+      ++h.buckets[i];
+      break;
+    }
+  h.sum += seconds;
+  ++h.count;
+}
+
+uint64_t Metrics::observations(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = histograms_.find(name);
+  return it == histograms_.end() ? 0 : it->second.count;
+}
+
 void Metrics::inc(const std::string& series, uint64_t by) {
   std::lock_guard lock(mutex_);
   counters_[series] += by;
@@ -36,6 +61,20 @@ std::string Metrics::renderPrometheus() const {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%g", v);
     out += "lorawan_bridge_" + k + " " + buf + "\n";
+  }
+  for (const auto& [name, h] : histograms_) {
+    const std::string b = "lorawan_bridge_" + name;
+    out += "# TYPE " + b + " histogram\n";
+    uint64_t cumulative = 0;
+    char buf[64];
+    for (size_t i = 0; i < kBucketCount; ++i) {
+      cumulative += h.buckets[i];
+      std::snprintf(buf, sizeof buf, "%g", kBuckets[i]);
+      out += b + "_bucket{le=\"" + buf + "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += b + "_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    std::snprintf(buf, sizeof buf, "%g", h.sum);
+    out += b + "_sum " + buf + "\n" + b + "_count " + std::to_string(h.count) + "\n";
   }
   return out;
 }

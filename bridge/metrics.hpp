@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace bridge {
 
@@ -13,12 +14,21 @@ class Metrics {
   void inc(const std::string& series, uint64_t by = 1);
   void set(const std::string& series, double value);
   uint64_t counter(const std::string& series) const;
+  // A histogram in seconds with fixed buckets (1 ms .. 10 s), rendered as _bucket/_sum/_count.
+  void observe(const std::string& name, double seconds);
+  uint64_t observations(const std::string& name) const;
   std::string renderPrometheus() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, uint64_t> counters_;
   std::map<std::string, double> gauges_;
+  struct Histogram {
+    std::vector<uint64_t> buckets;  // cumulative counts are computed when rendered
+    double sum = 0;
+    uint64_t count = 0;
+  };
+  std::map<std::string, Histogram> histograms_;
 };
 
 }  // namespace bridge

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -99,7 +100,24 @@ struct PlatformClient::Impl {
   bool tokenFetching = false;
   std::vector<asio::steady_timer*> tokenWaiters;
   std::atomic<size_t> depth{0};
+  mutable std::mutex healthMutex;  // reachability is read by the API thread
+  bool reachable = true;
+  std::optional<Clock::time_point> lastAnswer;
+  std::string lastError;
   std::thread thread;
+
+  void noteReachability(unsigned status, const beast::error_code& ec) {
+    std::lock_guard lock(healthMutex);
+    if (status > 0 && status < 500) {
+      reachable = true;
+      lastAnswer = Clock::now();
+      lastError.clear();
+    } else {
+      reachable = false;
+      if (status) lastAnswer = Clock::now();
+      lastError = status ? "HTTP " + std::to_string(status) : ec ? ec.message() : "no answer";
+    }
+  }
 
   Impl(const config::PlatformConfig& c, Metrics& m) : cfg(c), metrics(m) {
     url = parseHttpUrl(c.baseUrl).value_or(HttpUrl{});
@@ -242,6 +260,7 @@ struct PlatformClient::Impl {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     for (size_t i = 0; i < keys.size(); ++i) {
       if (i < answers.size()) {
+        metrics.observe("platform_request_seconds", std::chrono::duration<double>(answers[i].elapsed).count());
         lanes[keys[i]].solo = answers[i].elapsed > kSlowAnswer || answers[i].status >= 500;
         finish(keys[i], answers[i], {}, answers[i].elapsed.count());
       } else if (ec && i == answers.size()) {
@@ -261,6 +280,7 @@ struct PlatformClient::Impl {
   }
 
   void finish(const std::string& key, const HttpResponse& res, beast::error_code ec, int64_t ms) {
+    noteReachability(res.status, ec);
     Lane& lane = lanes[key];
     Job& job = lane.jobs.front();
     ++job.attempts;
@@ -391,5 +411,15 @@ void PlatformClient::stop(std::chrono::milliseconds timeout) {
 }
 
 size_t PlatformClient::queued() const { return impl_->depth; }
+
+PlatformClient::Reachability PlatformClient::reachability() const {
+  std::lock_guard lock(impl_->healthMutex);
+  Reachability r;
+  r.reachable = impl_->reachable;
+  r.lastError = impl_->lastError;
+  if (impl_->lastAnswer)
+    r.lastAnswerAgoMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *impl_->lastAnswer).count();
+  return r;
+}
 
 }  // namespace bridge

@@ -51,6 +51,14 @@ class PlatformClient {
   void stop(std::chrono::milliseconds timeout);
   size_t queued() const;
 
+  // For /healthz: whether the platform answered lately. Thread-safe.
+  struct Reachability {
+    bool reachable = true;         // false after a transport error or 5xx, until the next answer < 500
+    int64_t lastAnswerAgoMs = -1;  // -1: never answered
+    std::string lastError;
+  };
+  Reachability reachability() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -574,7 +574,9 @@ std::expected<Interface, std::string> parseInterfaceJson(const std::string& json
 std::expected<Config, std::string> loadConfigFile(const std::string& path) {
   auto text = readFile(path);
   if (!text) return std::unexpected(text.error());
-  return parseConfig(*text, path, fs::path(path).parent_path().string());
+  auto c = parseConfig(*text, path, fs::path(path).parent_path().string());
+  if (c) c->sourcePath = path;
+  return c;
 }
 
 }  // namespace config

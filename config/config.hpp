@@ -91,6 +91,7 @@ struct Config {
   uint32_t apiRatePerS = defaults::kApiRatePerS;
   uint32_t apiRateBurst = defaults::kApiRateBurst;
   std::string interfacesDir;
+  std::string sourcePath;  // the file it came from (reloads read it again); "" when built in code
   std::vector<Interface> interfaces;
 };
 

@@ -57,6 +57,30 @@ class BridgeProcess {
     return std::nullopt;
   }
 
+  // Waits (poll on its stderr, with a deadline) until its log contains `needle`.
+  bool waitForLog(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (log_.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{stderr_, POLLIN, 0};
+      int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+      if (poll(&p, 1, std::max(left, 0)) <= 0) break;
+      char buf[4096];
+      ssize_t n = read(stderr_, buf, sizeof buf);
+      if (n <= 0) break;
+      log_.append(buf, size_t(n));
+    }
+    return log_.find(needle) != std::string::npos;
+  }
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+  // The management API's port from the start line.
+  std::optional<uint16_t> apiPort() const {
+    auto at = log_.find(" api=127.0.0.1:");
+    if (at == std::string::npos) return std::nullopt;
+    return uint16_t(std::stoi(log_.substr(at + 15)));
+  }
+
   void kill9() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
