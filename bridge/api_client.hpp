@@ -11,6 +11,7 @@ struct ApiCallResult {
 };
 
 std::expected<ApiCallResult, std::string> callApi(const std::string& hostPort, const std::string& method,
-                                                  const std::string& target, const std::string& token);
+                                                  const std::string& target, const std::string& token,
+                                                  const std::string& body = "");
 
 }  // namespace bridge

@@ -376,7 +376,7 @@ static PipelineSettings pipelineSettings(const config::Config& cfg) {
 std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config::Config& cfg) {
   auto impl = std::make_unique<Impl>();
   impl->cfg = cfg;
-  auto store = SqliteStore::open(cfg.storePath);
+  auto store = SqliteStore::open(cfg.storePath, cfg.keepUplinks);
   if (!store) return std::unexpected(store.error());
   impl->store = std::move(*store);
   impl->sessions.load(cfg.interfaces, *impl->store);

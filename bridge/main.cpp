@@ -27,6 +27,7 @@ const char* kUsage =
     "       lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n"
     "       lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"
     "       lorawan-bridge deadletters (list | retry ID) [--api HOST:PORT] [--token T]\n"
+    "       lorawan-bridge api METHOD PATH [BODY] [--api HOST:PORT] [--token T]\n"
     "       lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style tts|chirpstack]\n"
     "                                 | --layout FILE.yaml) --fport N --hex BYTES\n"
     "\n"
@@ -36,7 +37,9 @@ const char* kUsage =
     "  sink            a platform double: prints every request it receives, answers CODE\n"
     "  codec run       decode a payload offline and print {data, errors, warnings} as JSON\n"
     "  codec test      run the examples of a TTN device-repository codec definition\n"
-    "  deadletters     list or retry events the platform rejected (via the management API)\n";
+    "  deadletters     list or retry events the platform rejected (via the management API)\n"
+    "  api             one management API request, its JSON answer printed (token also from\n"
+    "                  LORAWAN_BRIDGE_TOKEN); exit 0 on 2xx\n";
 
 int checkConfig(const std::vector<std::string>& args) {
   if (args.size() != 1 || args[0] == "--help") {
@@ -182,6 +185,30 @@ int deadLetters(const std::vector<std::string>& args) {
   return r->status < 300 ? 0 : 1;
 }
 
+int apiCall(const std::vector<std::string>& args) {
+  std::string api = "127.0.0.1:8080", token;
+  std::vector<std::string> positional;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--api" && i + 1 < args.size()) api = args[++i];
+    else if (args[i] == "--token" && i + 1 < args.size()) token = args[++i];
+    else positional.push_back(args[i]);
+  }
+  if (positional.size() < 2 || positional.size() > 3 || positional[1].empty() || positional[1][0] != '/') {
+    std::cerr << "usage: lorawan-bridge api METHOD PATH [BODY] [--api HOST:PORT] [--token T]\n"
+                 "  e.g. lorawan-bridge api GET '/devices/cellar-sensor/data?perPage=5&sort=-ts'\n";
+    return 2;
+  }
+  if (const char* env = std::getenv("LORAWAN_BRIDGE_TOKEN"); token.empty() && env) token = env;
+  auto r = bridge::callApi(api, positional[0], positional[1], token, positional.size() == 3 ? positional[2] : "");
+  if (!r) {
+    std::cerr << "api: " << r.error() << "\n";
+    return 1;
+  }
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  std::cout << (j.is_discarded() ? r->body : j.dump(2)) << "\n";
+  return r->status < 300 ? 0 : 1;
+}
+
 int daemon(const std::vector<std::string>& args) {
   std::string configPath;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -230,5 +257,6 @@ int main(int argc, char** argv) {
   if (cmd == "sink") return sink(rest);
   if (cmd == "codec") return codecRun(rest);
   if (cmd == "deadletters") return deadLetters(rest);
+  if (cmd == "api") return apiCall(rest);
   return daemon(args);
 }

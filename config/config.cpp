@@ -423,8 +423,9 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
       }
   }
   if (const YAML::Node s = root["store"]; s.IsDefined() && r.isMap(s, "store")) {
-    r.allowOnly(s, "store", {"path"});
+    r.allowOnly(s, "store", {"path", "keep_uplinks"});
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
+    c.keepUplinks = r.uint(s, "keep_uplinks", "store", 100, 100000000).value_or(c.keepUplinks);
   }
   if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
     r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths", "connections", "max_backoff_ms", "pipeline", "downlink_queue",

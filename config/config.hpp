@@ -85,6 +85,7 @@ struct Config {
   uint32_t lateCopyMemoryMs = defaults::kLateCopyMemoryMs;
   std::vector<GatewayConfig> gateways;
   std::string storePath;
+  uint32_t keepUplinks = defaults::kKeepUplinks;  // the embedded platform's retention (rows)
   std::optional<PlatformConfig> platform;
   std::vector<ApiToken> apiTokens;
   // Requests per second per token (token bucket); beyond it 429 with Retry-After.

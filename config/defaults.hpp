@@ -15,6 +15,9 @@ inline constexpr const char* kRegion = "EU868";
 // NetID 000000: experimental/private networks (LoRa Alliance NetID type 0, NwkID 0).
 inline constexpr uint32_t kNetId = 0;
 inline constexpr const char* kStorePath = "state/bridge.db";
+// Uplinks the embedded platform keeps for /devices/{d}/data (oldest trimmed first): at ~1 KiB an
+// event that is ~100 MB of disk, a day of 1000 devices reporting every 15 minutes.
+inline constexpr uint32_t kKeepUplinks = 100000;
 // A platform slower than this per request is treated as failing; retried.
 inline constexpr uint32_t kPlatformTimeoutMs = 5000;
 // 0: retry until delivered; the event waits in the durable outbox meanwhile (at-least-once).

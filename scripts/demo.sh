@@ -15,7 +15,12 @@ trap 'kill $bridge 2>/dev/null || true' EXIT
 sleep 0.5  # let it bind 127.0.0.1:1700 (demo only; tests never sleep)
 build/lorawan-bridge replay --to 127.0.0.1:1700 fixtures/captures/demo.jsonl
 sleep 0.5  # the last dedup window closes after 200 ms
+# The embedded platform: the same data through the management API (also live on ws://.../events).
+echo "--- GET /devices"
+build/lorawan-bridge api GET /devices --api 127.0.0.1:8080
+echo "--- GET /devices/cellar-sensor/data?perPage=2&sort=-ts"
+build/lorawan-bridge api GET '/devices/cellar-sensor/data?perPage=2&sort=-ts' --api 127.0.0.1:8080
 kill -TERM $bridge
 wait $bridge || true
 trap - EXIT
-echo "demo done: uplinks above (event=uplink_accepted); state in state/bridge.db"
+echo "demo done: uplinks above (event=uplink_accepted, and through the API); state in state/bridge.db"

@@ -3,6 +3,8 @@
 // status, downlinks, gateways, rate limits — with good and bad input, and no secret in a response.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <boost/beast/websocket.hpp>
 
 #include <nlohmann/json.hpp>
@@ -294,6 +296,18 @@ TEST_F(ApiTest, DataStatusDownlinksAndGateways) {
   EXPECT_EQ(gws[0]["gatewayEui"], "aa555a0000000001");
   EXPECT_EQ(gws[0]["region"], "EU868");
   EXPECT_EQ(gws[0]["pushCount"], 3);
+}
+
+TEST_F(ApiTest, ApiCommandLine) {
+  start();
+  const std::string bin = std::string(LB_BINARY) + " api";
+  const std::string at = " --api 127.0.0.1:" + std::to_string(daemon->apiPort());
+  EXPECT_EQ(std::system((bin + " GET /devices" + at + " --token " + kNs + " | grep -q '\"id\": \"cellar\"'").c_str()), 0);
+  EXPECT_NE(std::system((bin + " GET /devices" + at + " --token wrong >/dev/null").c_str()), 0);  // 401: exit 1
+  EXPECT_EQ(std::system((bin + " POST /devices/cellar/downlinks '{\"fPort\":2,\"data\":\"AQ==\"}'" + at + " --token " +
+                         kDevAdmin + " >/dev/null").c_str()),
+            0);
+  EXPECT_EQ(WEXITSTATUS(std::system((bin + " GET devices >/dev/null 2>&1").c_str())), 2);  // usage
 }
 
 TEST_F(ApiTest, ATokenBeyondItsRateGets429WithRetryAfter) {
