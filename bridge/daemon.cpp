@@ -308,6 +308,16 @@ struct Daemon::Impl {
     });
   }
 
+  // Logged once signals are handled (a SIGHUP before that would end the process).
+  void announce() {
+    log::info("bridge_started", {{"udp", udp->localEndpoint().address().to_string() + ":" +
+                                             std::to_string(udp->localEndpoint().port())},
+                                 {"api", cfg.apiListen.host + ":" + std::to_string(api->port())},
+                                 {"sessions", std::to_string(sessions.size())},
+                                 {"store", cfg.storePath},
+                                 {"platform", cfg.platform ? cfg.platform->baseUrl : "embedded"}});
+  }
+
   // A status event (DevStatusAns) also updates the device's status.
   void onClassAEvent(const std::string& device, const std::string& id, const std::string& json) {
     if (json.find("\"type\":\"status\"") != std::string::npos) {
@@ -567,12 +577,6 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     return std::unexpected("listen.api " + cfg.apiListen.toString() + ": " + e.what());
   }
   impl->udp->start();
-  log::info("bridge_started", {{"udp", impl->udp->localEndpoint().address().to_string() + ":" +
-                                           std::to_string(impl->udp->localEndpoint().port())},
-                               {"api", cfg.apiListen.host + ":" + std::to_string(impl->api->port())},
-                               {"sessions", std::to_string(impl->sessions.size())},
-                               {"store", cfg.storePath},
-                               {"platform", cfg.platform ? cfg.platform->baseUrl : "embedded"}});
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 
@@ -595,11 +599,13 @@ void Daemon::run() {
     hangup.async_wait(onHangup);
   };
   hangup.async_wait(onHangup);
+  impl_->announce();
   impl_->ioc.run();
   stop();
 }
 
 void Daemon::start() {
+  impl_->announce();
   thread_ = std::thread([this] { impl_->ioc.run(); });
 }
 
