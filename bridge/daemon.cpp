@@ -60,16 +60,7 @@ struct Daemon::Impl {
   std::unique_ptr<CodecPool> codecPool;
   std::unique_ptr<DownlinkFetcher> fetcher;  // the platform's downlink queue, when enabled
   std::unique_ptr<InterfaceService> interfaceService;
-  // What the bridge saw of each device (seed 003 status): filled by uplinks and DevStatusAns;
-  // after a restart from the device's last stored uplink, when first asked.
-  struct DeviceState {
-    int64_t lastSeenMs = 0;
-    std::optional<double> rssi, snr;
-    std::optional<uint32_t> fcnt;
-    std::string gateway;
-    nlohmann::json battery, margin, externalPower;
-  };
-  std::unordered_map<std::string, DeviceState> deviceStates;
+
   asio::steady_timer windowTimer{ioc};
   asio::steady_timer pollTimer{ioc};
   asio::steady_timer watchTimer{ioc};
@@ -230,13 +221,13 @@ struct Daemon::Impl {
   }
 
   void onUplink(const Uplink& u, const std::string& json) {
-    DeviceState& st = deviceStates[u.deviceIdOrSlug];
-    st.lastSeenMs = u.receivedAtMs;
-    st.fcnt = u.fcnt;
-    if (!u.rx.empty()) {
-      st.rssi = u.rx.front().rssi;
-      st.snr = u.rx.front().snr;
-      st.gateway = u.rx.front().gatewayEui.toString();
+    if (Session* s = sessions.byInterfaceId(u.interfaceId); s && !u.rx.empty()) {
+      s->seen.atMs = u.receivedAtMs;
+      s->seen.loaded = true;
+      s->seen.rssi = float(u.rx.front().rssi);
+      s->seen.hasSnr = u.rx.front().snr.has_value();
+      s->seen.snr = float(u.rx.front().snr.value_or(0));
+      s->seen.gateway = u.rx.front().gatewayEui.value();
     }
     const Session* s = fetcher ? sessions.byInterfaceId(u.interfaceId) : nullptr;
     if (s && s->itf.opts.managed) {
@@ -322,43 +313,49 @@ struct Daemon::Impl {
   void onClassAEvent(const std::string& device, const std::string& id, const std::string& json) {
     if (json.find("\"type\":\"status\"") != std::string::npos) {
       auto j = nlohmann::json::parse(json, nullptr, false);
-      DeviceState& st = deviceStates[device];
-      st.battery = j.value("battery", nlohmann::json());
-      st.margin = j.value("margin", nlohmann::json());
-      st.externalPower = j.value("externalPower", nlohmann::json());
+      const config::Interface* itf = sessions.interfaceForDevice(device);
+      if (Session* s = itf ? sessions.byInterfaceId(itf->id) : nullptr; s && j.is_object()) {
+        s->seen.battery = int16_t(j["battery"].is_number() ? j["battery"].get<int>() : 255);
+        s->seen.margin = int8_t(j.value("margin", 0));
+      }
     }
     onEvent(device, json, id);
   }
 
   nlohmann::json deviceStatus(const std::string& device) {
-    auto it = deviceStates.find(device);
-    if (it == deviceStates.end()) {
-      DeviceState st;
+    const config::Interface* itf = sessions.interfaceForDevice(device);
+    Session* s = itf ? sessions.byInterfaceId(itf->id) : nullptr;
+    Session::Seen seen = s ? s->seen : Session::Seen{};
+    if (!seen.loaded) {
+      // After a start: from the device's last stored uplink, once.
       for (const auto& u : store->recentUplinks(device, 1)) {
         auto e = nlohmann::json::parse(u.eventJson, nullptr, false);
-        st.lastSeenMs = u.receivedAtMs;
-        if (e.is_object() && e.contains("fCnt") && e["fCnt"].is_number()) st.fcnt = e["fCnt"].get<uint32_t>();
-        if (e.is_object() && e.contains("rx") && e["rx"].is_array() && !e["rx"].empty()) {
+        seen.atMs = u.receivedAtMs;
+        if (e.is_object() && e.contains("rx") && e["rx"].is_array() && !e["rx"].empty() && e["rx"][0].is_object()) {
           const auto& rx = e["rx"][0];
-          if (rx.contains("rssi") && rx["rssi"].is_number()) st.rssi = rx["rssi"].get<double>();
-          if (rx.contains("snr") && rx["snr"].is_number()) st.snr = rx["snr"].get<double>();
-          st.gateway = rx.value("gatewayEui", "");
+          if (rx.contains("rssi") && rx["rssi"].is_number()) seen.rssi = rx["rssi"].get<float>();
+          if (rx.contains("snr") && rx["snr"].is_number()) {
+            seen.snr = rx["snr"].get<float>();
+            seen.hasSnr = true;
+          }
+          if (auto g = lorawan::Eui64::parse(rx.value("gatewayEui", ""))) seen.gateway = g->value();
         }
       }
-      it = deviceStates.emplace(device, std::move(st)).first;
+      seen.loaded = true;
+      if (s) s->seen = seen;
     }
-    const DeviceState& st = it->second;
-    auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
-    const bool seen = st.lastSeenMs > 0;
-    return {{"online", seen && wallClockMs() - st.lastSeenMs <= config::defaults::kOnlineWindowMs},
-            {"lastSeen", seen ? nlohmann::json(formatRfc3339Ms(st.lastSeenMs)) : nlohmann::json()},
-            {"lastRssi", opt(st.rssi)},
-            {"lastSnr", opt(st.snr)},
-            {"lastGateway", st.gateway.empty() ? nlohmann::json() : nlohmann::json(st.gateway)},
-            {"fCntUp", opt(st.fcnt)},
-            {"battery", st.battery},
-            {"externalPower", st.externalPower},
-            {"margin", st.margin}};
+    const bool heard = seen.atMs > 0;
+    auto known = [&](auto v) { return heard ? nlohmann::json(v) : nlohmann::json(); };
+    nlohmann::json out{{"online", heard && wallClockMs() - seen.atMs <= config::defaults::kOnlineWindowMs},
+                       {"lastSeen", heard ? nlohmann::json(formatRfc3339Ms(seen.atMs)) : nlohmann::json()},
+                       {"lastRssi", known(double(seen.rssi))},
+                       {"lastSnr", heard && seen.hasSnr ? nlohmann::json(double(seen.snr)) : nlohmann::json()},
+                       {"lastGateway", seen.gateway ? nlohmann::json(lorawan::Eui64(seen.gateway).toString()) : nlohmann::json()},
+                       {"fCntUp", s && s->fcnt ? nlohmann::json(s->fcnt->lastFCnt) : nlohmann::json()},
+                       {"battery", seen.battery >= 0 && seen.battery != 255 ? nlohmann::json(seen.battery) : nlohmann::json()},
+                       {"externalPower", seen.battery >= 0 ? nlohmann::json(seen.battery == 0) : nlohmann::json()},
+                       {"margin", seen.battery >= 0 ? nlohmann::json(seen.margin) : nlohmann::json()}};
+    return out;
   }
 
   // Keeps one timer armed for the earliest open dedup window.

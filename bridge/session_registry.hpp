@@ -30,6 +30,17 @@ struct Session {
   uint8_t txPowerIndex = 0;
   std::optional<uint8_t> pendingTxPowerIndex;  // sent in LinkADRReq, applied on LinkADRAns
   std::shared_ptr<const codecs::CodecSet> codecs;
+  // What the bridge saw of the device (API status, seed 003); kept here, not in a map of its
+  // own, so a million devices cost a few bytes each. 0 / NaN: not known.
+  struct Seen {
+    int64_t atMs = 0;
+    float rssi = 0, snr = 0;
+    bool hasSnr = false;
+    uint64_t gateway = 0;
+    int16_t battery = -1;  // DevStatusAns: 0 external power, 1..254 level, 255 unknown; -1 none yet
+    int8_t margin = 0;
+    bool loaded = false;   // restored from the last stored uplink after a start
+  } seen;
 };
 
 class SessionRegistry {

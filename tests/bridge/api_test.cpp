@@ -266,14 +266,27 @@ TEST_F(ApiTest, DataStatusDownlinksAndGateways) {
   EXPECT_EQ(status["fCntUp"], 3);
   EXPECT_EQ(status["lastRssi"], -60.0);
   EXPECT_EQ(status["lastGateway"], "aa555a0000000001");
+  // DevStatusAns in FOpts (battery 200 of 254, margin 10 dB) shows in the status.
+  {
+    const uint64_t before = daemon->metrics().counter("uplinks_accepted_total");
+    ASSERT_TRUE(fwd->push(testsupport::pushBody(buildUplink(kCellar, 4, 1, {4}, false, {0x06, 200, 10})), 4));
+    for (auto until = std::chrono::steady_clock::now() + 5s;
+         daemon->metrics().counter("uplinks_accepted_total") == before && std::chrono::steady_clock::now() < until;)
+      fwd->pull(1);
+    auto st = body(call("GET", "/devices/cellar/status"))["body"];
+    EXPECT_EQ(st["battery"], 200);
+    EXPECT_EQ(st["margin"], 10);
+    EXPECT_EQ(st["externalPower"], false);
+    EXPECT_EQ(st["fCntUp"], 4);
+  }
   // Data: seed 004 shape, pages from 1, newest first on request.
   auto data = body(call("GET", "/devices/cellar/data?perPage=2&page=1&sort=-ts"));
-  EXPECT_EQ(data["totalItems"], 3);
+  EXPECT_EQ(data["totalItems"], 4);
   ASSERT_EQ(data["data"].size(), 2u);
-  EXPECT_EQ(data["data"][0]["data"]["fCnt"], 3);
+  EXPECT_EQ(data["data"][0]["data"]["fCnt"], 4);
   EXPECT_EQ(data["data"][0]["deviceId"], "cellar");
   auto page2 = body(call("GET", "/devices/cellar/data?perPage=2&page=2"));
-  ASSERT_EQ(page2["data"].size(), 1u);
+  ASSERT_EQ(page2["data"].size(), 2u);
   EXPECT_EQ(page2["data"][0]["data"]["fCnt"], 3);  // oldest first by default
   EXPECT_EQ(body(call("GET", "/devices/cellar/data?end=1"))["totalItems"], 0);
   for (const char* bad : {"?perPage=0", "?perPage=101", "?page=0", "?start=x", "?sort=rssi", "?start=10&end=5"})
@@ -295,7 +308,7 @@ TEST_F(ApiTest, DataStatusDownlinksAndGateways) {
   ASSERT_EQ(gws.size(), 1u);
   EXPECT_EQ(gws[0]["gatewayEui"], "aa555a0000000001");
   EXPECT_EQ(gws[0]["region"], "EU868");
-  EXPECT_EQ(gws[0]["pushCount"], 3);
+  EXPECT_EQ(gws[0]["pushCount"], 4);
 }
 
 TEST_F(ApiTest, ApiCommandLine) {
