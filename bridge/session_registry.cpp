@@ -15,13 +15,13 @@ void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Sto
 
 void SessionRegistry::upsert(const config::Interface& itf, Store& store) {
   remove(itf.id);
-  all_[itf.id] = itf;
-  byDevice_[itf.deviceIdOrSlug] = itf;
+  const config::Interface& stored = all_[itf.id] = itf;
+  byDevice_[itf.deviceIdOrSlug] = &stored;
   const auto& o = itf.opts;
   auto s = std::make_unique<Session>();
   s->itf = itf;
   if (o.deviceType == config::DeviceType::Otaa) {
-    if (o.deviceEui) otaa_[*o.deviceEui] = itf;
+    if (o.deviceEui) otaa_[*o.deviceEui] = &stored;
     auto rec = store.loadSession(itf.id);
     if (!rec) return;  // not joined yet
     auto k = [](const std::string& h) { return lorawan::Aes128Key::parse(h).value_or(lorawan::Aes128Key()); };
@@ -46,9 +46,17 @@ void SessionRegistry::remove(const std::string& id) {
   auto it = all_.find(id);
   if (it == all_.end()) return;
   const config::Interface& old = it->second;
-  if (auto d = byDevice_.find(old.deviceIdOrSlug); d != byDevice_.end() && d->second.id == id) byDevice_.erase(d);
+  if (auto d = byDevice_.find(old.deviceIdOrSlug); d != byDevice_.end() && d->second == &old) {
+    byDevice_.erase(d);
+    // Another interface of the same device keeps it reachable by name.
+    for (const auto& [otherId, other] : all_)
+      if (otherId != id && other.deviceIdOrSlug == old.deviceIdOrSlug) {
+        byDevice_[other.deviceIdOrSlug] = &other;
+        break;
+      }
+  }
   if (old.opts.deviceEui)
-    if (auto e = otaa_.find(*old.opts.deviceEui); e != otaa_.end() && e->second.id == id) otaa_.erase(e);
+    if (auto e = otaa_.find(*old.opts.deviceEui); e != otaa_.end() && e->second == &old) otaa_.erase(e);
   if (auto sit = sessions_.find(id); sit != sessions_.end()) {
     auto& list = byAddr_[sit->second->devAddr];
     list.erase(std::remove(list.begin(), list.end(), sit->second.get()), list.end());
@@ -88,12 +96,12 @@ Session* SessionRegistry::byInterfaceId(const std::string& id) const {
 
 const config::Interface* SessionRegistry::interfaceForDevice(const std::string& device) const {
   auto it = byDevice_.find(device);
-  return it == byDevice_.end() ? nullptr : &it->second;
+  return it == byDevice_.end() ? nullptr : it->second;
 }
 
 const config::Interface* SessionRegistry::otaaByDevEui(lorawan::Eui64 devEui) const {
   auto it = otaa_.find(devEui);
-  return it == otaa_.end() ? nullptr : &it->second;
+  return it == otaa_.end() ? nullptr : it->second;
 }
 
 }  // namespace bridge

@@ -67,9 +67,10 @@ class SessionRegistry {
  private:
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by interface id
   std::unordered_map<lorawan::DevAddr, std::vector<Session*>> byAddr_;
-  std::unordered_map<lorawan::Eui64, config::Interface> otaa_;
-  std::unordered_map<std::string, config::Interface> byDevice_;
+  // The interfaces themselves live in all_ (map nodes do not move); the indexes point there.
   std::map<std::string, config::Interface> all_;  // ordered: API pages continue after an id
+  std::unordered_map<lorawan::Eui64, const config::Interface*> otaa_;
+  std::unordered_map<std::string, const config::Interface*> byDevice_;
   std::vector<Session*> none_;
 };
 
