@@ -18,6 +18,7 @@
 #include "bridge/api_server.hpp"
 #include "bridge/class_a.hpp"
 #include "bridge/codec_pool.hpp"
+#include "bridge/device_status.hpp"
 #include "bridge/downlink_scheduler.hpp"
 #include "bridge/gateway_registry.hpp"
 #include "bridge/interface_service.hpp"
@@ -221,16 +222,9 @@ struct Daemon::Impl {
   }
 
   void onUplink(const Uplink& u, const std::string& json) {
-    if (Session* s = sessions.byInterfaceId(u.interfaceId); s && !u.rx.empty()) {
-      s->seen.atMs = u.receivedAtMs;
-      s->seen.loaded = true;
-      s->seen.rssi = float(u.rx.front().rssi);
-      s->seen.hasSnr = u.rx.front().snr.has_value();
-      s->seen.snr = float(u.rx.front().snr.value_or(0));
-      s->seen.gateway = u.rx.front().gatewayEui.value();
-    }
-    const Session* s = fetcher ? sessions.byInterfaceId(u.interfaceId) : nullptr;
-    if (s && s->itf.opts.managed) {
+    Session* s = sessions.byInterfaceId(u.interfaceId);
+    if (s) noteUplink(*s, u);
+    if (fetcher && s && s->itf.opts.managed) {
       // The platform may hold a downlink for this device: read its queue first, within a
       // deadline that keeps RX1 reachable, then answer (with or without it).
       fetchDownlinks(s->itf, std::chrono::milliseconds(cfg.platform->downlinkQueue.fetchTimeoutMs),
@@ -311,51 +305,14 @@ struct Daemon::Impl {
 
   // A status event (DevStatusAns) also updates the device's status.
   void onClassAEvent(const std::string& device, const std::string& id, const std::string& json) {
-    if (json.find("\"type\":\"status\"") != std::string::npos) {
-      auto j = nlohmann::json::parse(json, nullptr, false);
-      const config::Interface* itf = sessions.interfaceForDevice(device);
-      if (Session* s = itf ? sessions.byInterfaceId(itf->id) : nullptr; s && j.is_object()) {
-        s->seen.battery = int16_t(j["battery"].is_number() ? j["battery"].get<int>() : 255);
-        s->seen.margin = int8_t(j.value("margin", 0));
-      }
-    }
+    if (json.find("\"type\":\"status\"") != std::string::npos)
+      if (Session* s = sessionOf(device)) noteDevStatus(*s, nlohmann::json::parse(json, nullptr, false));
     onEvent(device, json, id);
   }
 
-  nlohmann::json deviceStatus(const std::string& device) {
+  Session* sessionOf(const std::string& device) {
     const config::Interface* itf = sessions.interfaceForDevice(device);
-    Session* s = itf ? sessions.byInterfaceId(itf->id) : nullptr;
-    Session::Seen seen = s ? s->seen : Session::Seen{};
-    if (!seen.loaded) {
-      // After a start: from the device's last stored uplink, once.
-      for (const auto& u : store->recentUplinks(device, 1)) {
-        auto e = nlohmann::json::parse(u.eventJson, nullptr, false);
-        seen.atMs = u.receivedAtMs;
-        if (e.is_object() && e.contains("rx") && e["rx"].is_array() && !e["rx"].empty() && e["rx"][0].is_object()) {
-          const auto& rx = e["rx"][0];
-          if (rx.contains("rssi") && rx["rssi"].is_number()) seen.rssi = rx["rssi"].get<float>();
-          if (rx.contains("snr") && rx["snr"].is_number()) {
-            seen.snr = rx["snr"].get<float>();
-            seen.hasSnr = true;
-          }
-          if (auto g = lorawan::Eui64::parse(rx.value("gatewayEui", ""))) seen.gateway = g->value();
-        }
-      }
-      seen.loaded = true;
-      if (s) s->seen = seen;
-    }
-    const bool heard = seen.atMs > 0;
-    auto known = [&](auto v) { return heard ? nlohmann::json(v) : nlohmann::json(); };
-    nlohmann::json out{{"online", heard && wallClockMs() - seen.atMs <= config::defaults::kOnlineWindowMs},
-                       {"lastSeen", heard ? nlohmann::json(formatRfc3339Ms(seen.atMs)) : nlohmann::json()},
-                       {"lastRssi", known(double(seen.rssi))},
-                       {"lastSnr", heard && seen.hasSnr ? nlohmann::json(double(seen.snr)) : nlohmann::json()},
-                       {"lastGateway", seen.gateway ? nlohmann::json(lorawan::Eui64(seen.gateway).toString()) : nlohmann::json()},
-                       {"fCntUp", s && s->fcnt ? nlohmann::json(s->fcnt->lastFCnt) : nlohmann::json()},
-                       {"battery", seen.battery >= 0 && seen.battery != 255 ? nlohmann::json(seen.battery) : nlohmann::json()},
-                       {"externalPower", seen.battery >= 0 ? nlohmann::json(seen.battery == 0) : nlohmann::json()},
-                       {"margin", seen.battery >= 0 ? nlohmann::json(seen.margin) : nlohmann::json()}};
-    return out;
+    return itf ? sessions.byInterfaceId(itf->id) : nullptr;
   }
 
   // Keeps one timer armed for the earliest open dedup window.
@@ -516,7 +473,9 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
       if (g.eui == eui) return g.region;
     return region;
   };
-  api.deviceStatus = [p](const std::string& device) { return p->deviceStatus(device); };
+  api.deviceStatus = [p](const std::string& device) {
+    return deviceStatusJson(p->sessionOf(device), *p->store, device, wallClockMs());
+  };
   api.refreshGauges = [p] {
     auto& m = p->metrics;
     m.set("sessions", double(p->sessions.size()));
