@@ -423,6 +423,22 @@ TEST_F(ApiTest, EventsWebSocketStreamsLiveUplinksAndRejections) {
   EXPECT_EQ(d1["payload"]["deviceIdOrSlug"], "door");
   EXPECT_EQ(d1["action"], "data");
   EXPECT_EQ(d2["action"], "error");
+  // An OTAA device created through the API joins at once; the join is an event too.
+  ASSERT_EQ(call("POST", "/devices/tracker/interfaces",
+                 R"({"interface":{"opts":{"device_type":"otaa","device_eui":"00AFEE7CF5ED6F1E",)"
+                 R"("eui":"70B3D57ED00000DC","device_key":"B6B53F4A168A7A88BDF7EA135CE9CFCA"}}})")
+                .status,
+            200u);
+  ASSERT_TRUE(fwd->pull(9));
+  const auto appKey = lorawan::Aes128Key::parse("B6B53F4A168A7A88BDF7EA135CE9CFCA").value();
+  ASSERT_TRUE(fwd->push(testsupport::pushBody(testsupport::buildJoinRequest(appKey, lorawan::Eui64(0x70B3D57ED00000DC),
+                                                                            lorawan::Eui64(0x00AFEE7CF5ED6F1E), 7)),
+                        10));
+  auto j = all.next();
+  EXPECT_EQ(j["action"], "join");
+  EXPECT_EQ(j["payload"]["deviceIdOrSlug"], "tracker");
+  EXPECT_TRUE(fwd->pullResp().has_value());  // the JoinAccept went out
+  EXPECT_EQ(body(call("GET", "/devices/tracker"))["body"]["devAddr"].is_string(), true);
 }
 
 }  // namespace
