@@ -442,6 +442,19 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     });
     impl->armPoll();
   }
+  impl->joins->onRejection([p](const char* reason, lorawan::Eui64 devEui, lorawan::Eui64 gw, const std::string& detail) {
+    if (!p->api || p->api->eventClients() == 0) return;
+    const config::Interface* itf = p->sessions.otaaByDevEui(devEui);
+    const std::string device = itf ? itf->deviceIdOrSlug : "";
+    nlohmann::json e{{"type", "join_rejected"},
+                     {"reason", reason},
+                     {"deviceIdOrSlug", itf ? nlohmann::json(device) : nlohmann::json()},
+                     {"devEui", devEui.toString()},
+                     {"gatewayEui", gw.toString()},
+                     {"detail", detail},
+                     {"at", formatRfc3339Ms(wallClockMs())}};
+    p->publish("error", device, e.dump());
+  });
   impl->pipeline->onRejection([p](const char* reason, const Session* s, uint32_t devAddr, lorawan::Eui64 gw,
                                    const std::string& detail) {
     if (!p->api || p->api->eventClients() == 0) return;

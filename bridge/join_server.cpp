@@ -49,6 +49,7 @@ JoinVerdict JoinServer::reject(JoinVerdict v, Eui64 devEui, Eui64 gw, const std:
   log::Fields f{{"reason", toString(v)}, {"dev_eui", devEui.toString()}, {"gateway", gw.toString()}};
   if (!detail.empty()) f.emplace_back("detail", detail);
   log::info("join_rejected", f);
+  if (rejection_) rejection_(toString(v), devEui, gw, detail);
   return v;
 }
 

@@ -52,6 +52,10 @@ class JoinServer {
   using Clock = std::chrono::steady_clock;
   // A join event for the platform: device slug, event id and the event JSON.
   using Emit = std::function<void(const std::string& device, const std::string& id, const std::string& eventJson)>;
+  // Every rejected JoinRequest: reason, DevEUI, gateway, detail (for live error events).
+  using Rejection = std::function<void(const char* reason, lorawan::Eui64 devEui, lorawan::Eui64 gateway,
+                                       const std::string& detail)>;
+  void onRejection(Rejection r) { rejection_ = std::move(r); }
 
   JoinServer(JoinSettings settings, SessionRegistry& sessions, Store& store, DownlinkScheduler& downlinks,
              Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs, uint64_t seed);
@@ -76,6 +80,7 @@ class JoinServer {
   DownlinkScheduler& downlinks_;
   Metrics& metrics_;
   Emit emit_;
+  Rejection rejection_;
   std::function<int64_t()> wallClockMs_;
   std::mt19937_64 rng_;
   UuidGenerator uuids_;

@@ -439,6 +439,16 @@ TEST_F(ApiTest, EventsWebSocketStreamsLiveUplinksAndRejections) {
   EXPECT_EQ(j["payload"]["deviceIdOrSlug"], "tracker");
   EXPECT_TRUE(fwd->pullResp().has_value());  // the JoinAccept went out
   EXPECT_EQ(body(call("GET", "/devices/tracker"))["body"]["devAddr"].is_string(), true);
+  // A JoinRequest signed with the wrong key is rejected, and that is an error event.
+  const auto wrongKey = lorawan::Aes128Key::parse("00000000000000000000000000000001").value();
+  ASSERT_TRUE(fwd->push(testsupport::pushBody(testsupport::buildJoinRequest(wrongKey, lorawan::Eui64(0x70B3D57ED00000DC),
+                                                                            lorawan::Eui64(0x00AFEE7CF5ED6F1E), 8)),
+                        11));
+  auto rejected = all.next();
+  EXPECT_EQ(rejected["action"], "error");
+  EXPECT_EQ(rejected["payload"]["type"], "join_rejected");
+  EXPECT_EQ(rejected["payload"]["reason"], "bad_mic");
+  EXPECT_EQ(rejected["payload"]["deviceIdOrSlug"], "tracker");
 }
 
 }  // namespace
