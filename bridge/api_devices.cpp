@@ -15,17 +15,19 @@
 
 namespace bridge {
 
-using nlohmann::json;
 using api::reply;
+using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kDeviceFields{"id", "devEui", "devAddr", "deviceType", "enabled", "managed",
-                                             "macVersion", "driverInstanceId", "online", "lastSeen"};
+const std::vector<std::string> kDeviceFields{"id",      "devEui",  "devAddr",    "deviceType",
+                                             "enabled", "managed", "macVersion", "driverInstanceId",
+                                             "online",  "lastSeen"};
 const std::vector<std::string> kDeviceArrays{"tags", "interfaces"};
 
 // A device is its interfaces (seed 000): what they say, plus what the bridge saw of it.
-json deviceJson(const ApiContext& ctx, const std::string& device, const std::vector<const config::Interface*>& itfs) {
+json deviceJson(const ApiContext& ctx, const std::string& device,
+                const std::vector<const config::Interface*>& itfs) {
   const config::Interface& first = *itfs.front();
   const Session* s = ctx.sessions->byInterfaceId(first.id);
   json tags = json::array(), ids = json::array();
@@ -49,7 +51,8 @@ json deviceJson(const ApiContext& ctx, const std::string& device, const std::vec
           {"lastSeen", status.value("lastSeen", json())}};
 }
 
-std::map<std::string, std::vector<const config::Interface*>> devicesOf(const SessionRegistry& sessions) {
+std::map<std::string, std::vector<const config::Interface*>> devicesOf(
+    const SessionRegistry& sessions) {
   std::map<std::string, std::vector<const config::Interface*>> out;
   for (const auto& [id, itf] : sessions.interfaces()) out[itf.deviceIdOrSlug].push_back(&itf);
   return out;
@@ -70,9 +73,11 @@ ApiResponse listDevices(const ApiContext& ctx, const api::Query& q) {
     }
   });
   if (const std::string* sort = api::param(q, "sort"))
-    if (auto sorted = sortItems(items, *sort, kDeviceFields); !sorted) return reply(400, sorted.error());
+    if (auto sorted = sortItems(items, *sort, kDeviceFields); !sorted)
+      return reply(400, sorted.error());
   json page = json::array();
-  for (size_t i = size_t(*offset); i < items.size() && page.size() < size_t(*limit); ++i) page.push_back(items[i]);
+  for (size_t i = size_t(*offset); i < items.size() && page.size() < size_t(*limit); ++i)
+    page.push_back(items[i]);
   ApiResponse r = reply(200, page);
   // Seed 001: keep reading while a page is full; the total helps a client size it.
   json env = json::parse(r.body);
@@ -93,13 +98,15 @@ ApiResponse deviceData(const ApiContext& ctx, const std::string& device, const a
   if (!perPage) return reply(400, perPage.error());
   bool newestFirst = false;
   if (const std::string* sort = api::param(q, "sort")) {
-    if (*sort == "-ts") newestFirst = true;
-    else if (*sort != "ts" && *sort != "+ts") return reply(400, "sort: \"" + *sort + "\", want ts or -ts");
+    if (*sort == "-ts")
+      newestFirst = true;
+    else if (*sort != "ts" && *sort != "+ts")
+      return reply(400, "sort: \"" + *sort + "\", want ts or -ts");
   }
   Store::UplinkPage found;
   ctx.onNetworkThread([&] {
-    found = ctx.store->queryUplinks(device, *start, *end, size_t(*page - 1) * size_t(*perPage), size_t(*perPage),
-                                    newestFirst);
+    found = ctx.store->queryUplinks(device, *start, *end, size_t(*page - 1) * size_t(*perPage),
+                                    size_t(*perPage), newestFirst);
   });
   json data = json::array();
   for (const auto& u : found.items)
@@ -130,16 +137,20 @@ ApiResponse downlinks(const ApiContext& ctx, const ApiRequest& req, const std::s
     if (!limit) return reply(400, limit.error());
     json list = json::array();
     ctx.onNetworkThread([&] {
-      for (const auto& d : ctx.store->listDownlinks(interfaceId, size_t(*limit))) list.push_back(downlinkJson(d));
+      for (const auto& d : ctx.store->listDownlinks(interfaceId, size_t(*limit)))
+        list.push_back(downlinkJson(d));
     });
     return reply(200, list);
   }
   if (req.method != "POST" && req.method != "DELETE") return reply(405, "use GET, POST or DELETE");
-  if (!access.writeDevices) return reply(403, "this token's roles may not write downlinks; needs device-admin or org-admin");
+  if (!access.writeDevices)
+    return reply(403,
+                 "this token's roles may not write downlinks; needs device-admin or org-admin");
   if (req.method == "DELETE") {
     json list = json::array();
     ctx.onNetworkThread([&] {
-      for (const auto& d : ctx.classA->cancelQueued(device, interfaceId)) list.push_back(downlinkJson(d));
+      for (const auto& d : ctx.classA->cancelQueued(device, interfaceId))
+        list.push_back(downlinkJson(d));
     });
     return reply(200, list);
   }
@@ -148,8 +159,11 @@ ApiResponse downlinks(const ApiContext& ctx, const ApiRequest& req, const std::s
   std::expected<QueuedReply, EnqueueError> result;
   ctx.onNetworkThread([&] { result = enqueueFromJson(*ctx.classA, device, j); });
   if (!result) return reply(unsigned(result.error().status), result.error().message);
-  return reply(201, {{"id", result->id}, {"fPort", result->fport}, {"confirmed", result->confirmed},
-                     {"status", "queued"}, {"data", lorawan::base64Encode(result->bytes)}});
+  return reply(201, {{"id", result->id},
+                     {"fPort", result->fport},
+                     {"confirmed", result->confirmed},
+                     {"status", "queued"},
+                     {"data", lorawan::base64Encode(result->bytes)}});
 }
 
 ApiResponse fromService(const std::expected<json, ApiError>& r) {
@@ -176,7 +190,8 @@ ApiResponse interfaces(const ApiContext& ctx, const ApiRequest& req, const std::
     if (!limit) return reply(400, limit.error());
     const std::string* after = api::param(q, "retrieve_after_id");
     InterfaceService::Page page;
-    ctx.onNetworkThread([&] { page = ctx.interfaces->list(device, after ? *after : "", size_t(*limit)); });
+    ctx.onNetworkThread(
+        [&] { page = ctx.interfaces->list(device, after ? *after : "", size_t(*limit)); });
     return {200, "application/json",
             json{{"status", 200},
                  {"ok", true},
@@ -184,19 +199,24 @@ ApiResponse interfaces(const ApiContext& ctx, const ApiRequest& req, const std::
                  {"body", page.items}}
                 .dump()};
   }
-  if (!one && req.method == "POST") ctx.onNetworkThread([&] { result = ctx.interfaces->create(device, wrapped["interface"]); });
-  else if (one && req.method == "GET") ctx.onNetworkThread([&] { result = ctx.interfaces->show(device, path[3]); });
+  if (!one && req.method == "POST")
+    ctx.onNetworkThread([&] { result = ctx.interfaces->create(device, wrapped["interface"]); });
+  else if (one && req.method == "GET")
+    ctx.onNetworkThread([&] { result = ctx.interfaces->show(device, path[3]); });
   else if (one && (req.method == "PUT" || req.method == "PATCH"))
-    ctx.onNetworkThread([&] { result = ctx.interfaces->edit(device, path[3], wrapped["interface"]); });
-  else if (one && req.method == "DELETE") ctx.onNetworkThread([&] { result = ctx.interfaces->remove(device, path[3]); });
-  else return reply(405, one ? "use GET, PUT, PATCH or DELETE" : "use GET or POST");
+    ctx.onNetworkThread(
+        [&] { result = ctx.interfaces->edit(device, path[3], wrapped["interface"]); });
+  else if (one && req.method == "DELETE")
+    ctx.onNetworkThread([&] { result = ctx.interfaces->remove(device, path[3]); });
+  else
+    return reply(405, one ? "use GET, PUT, PATCH or DELETE" : "use GET or POST");
   return fromService(result);
 }
 
 }  // namespace
 
-ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req, const std::vector<std::string>& path,
-                         const ApiAccess& access) {
+ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req,
+                         const std::vector<std::string>& path, const ApiAccess& access) {
   if (path.size() == 1) {
     if (req.method != "GET") return reply(405, "use GET to list devices");
     return listDevices(ctx, api::parseQuery(req.target));
@@ -208,7 +228,8 @@ ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req, const std
   ctx.onNetworkThread([&] {
     device = resolveDevice(*ctx.sessions, *name);
     if (device)
-      if (const config::Interface* itf = ctx.sessions->interfaceForDevice(*device)) interfaceId = itf->id;
+      if (const config::Interface* itf = ctx.sessions->interfaceForDevice(*device))
+        interfaceId = itf->id;
   });
   const std::string sub = path.size() > 2 ? path[2] : "";
   // The first interface of a new device names it: creating one needs no existing device.
@@ -223,7 +244,9 @@ ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req, const std
     ctx.onNetworkThread([&] { d = deviceJson(ctx, *device, devicesOf(*ctx.sessions)[*device]); });
     return reply(200, d);
   }
-  if (path.size() != 3) return reply(404, "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
+  if (path.size() != 3)
+    return reply(404,
+                 "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
   if (sub == "downlinks") return downlinks(ctx, req, *device, interfaceId, access);
   if (req.method != "GET") return reply(405, "use GET");
   if (sub == "status") {
@@ -233,7 +256,8 @@ ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req, const std
     return reply(200, s);
   }
   if (sub == "data") return deviceData(ctx, *device, api::parseQuery(req.target));
-  return reply(404, "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
+  return reply(404,
+               "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
 }
 
 }  // namespace bridge

@@ -43,7 +43,8 @@ Query parseQuery(const std::string& target) {
       if (c == '+') c = ' ';
     if (!kv.empty()) {
       const size_t eq = kv.find('=');
-      q.emplace_back(percentDecode(kv.substr(0, eq)), eq == std::string::npos ? "" : percentDecode(kv.substr(eq + 1)));
+      q.emplace_back(percentDecode(kv.substr(0, eq)),
+                     eq == std::string::npos ? "" : percentDecode(kv.substr(eq + 1)));
     }
     i = j + 1;
   }
@@ -56,8 +57,8 @@ const std::string* param(const Query& q, const std::string& name) {
   return nullptr;
 }
 
-std::expected<int64_t, std::string> intParam(const Query& q, const std::string& name, int64_t fallback, int64_t lo,
-                                             int64_t hi) {
+std::expected<int64_t, std::string> intParam(const Query& q, const std::string& name,
+                                             int64_t fallback, int64_t lo, int64_t hi) {
   const std::string* v = param(q, name);
   if (!v) return fallback;
   int64_t n = 0;
@@ -65,7 +66,8 @@ std::expected<int64_t, std::string> intParam(const Query& q, const std::string& 
   if (ec != std::errc() || end != v->data() + v->size())
     return std::unexpected(name + ": \"" + *v + "\" is not an integer");
   if (n < lo || n > hi)
-    return std::unexpected(name + ": " + *v + " out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+    return std::unexpected(name + ": " + *v + " out of range " + std::to_string(lo) + ".." +
+                           std::to_string(hi));
   return n;
 }
 

@@ -15,8 +15,10 @@ namespace bridge::api {
 // {"status", "ok", "body"} (errors: "error" with what was wrong).
 inline ApiResponse reply(unsigned status, nlohmann::json body) {
   nlohmann::json env{{"status", status}, {"ok", status < 300}};
-  if (status < 300) env["body"] = std::move(body);
-  else env["error"] = std::move(body);
+  if (status < 300)
+    env["body"] = std::move(body);
+  else
+    env["error"] = std::move(body);
   return {status, "application/json", env.dump()};
 }
 
@@ -31,7 +33,7 @@ Query parseQuery(const std::string& target);
 const std::string* param(const Query& q, const std::string& name);
 
 // An integer parameter in [lo, hi], `fallback` when absent; the error names it and the range.
-std::expected<int64_t, std::string> intParam(const Query& q, const std::string& name, int64_t fallback, int64_t lo,
-                                             int64_t hi);
+std::expected<int64_t, std::string> intParam(const Query& q, const std::string& name,
+                                             int64_t fallback, int64_t lo, int64_t hi);
 
 }  // namespace bridge::api

@@ -44,12 +44,15 @@ int compare(const json& v, const std::string& value) {
 
 bool sqlLike(const std::string& text, const std::string& pattern, bool caseless) {
   auto eq = [&](char a, char b) {
-    return caseless ? std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)) : a == b;
+    return caseless ? std::tolower(static_cast<unsigned char>(a)) ==
+                          std::tolower(static_cast<unsigned char>(b))
+                    : a == b;
   };
   // Iterative wildcard match with backtracking to the last %.
   size_t t = 0, p = 0, star = std::string::npos, mark = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '_' || (pattern[p] != '%' && eq(pattern[p], text[t])))) {
+    if (p < pattern.size() &&
+        (pattern[p] == '_' || (pattern[p] != '%' && eq(pattern[p], text[t])))) {
       ++t;
       ++p;
     } else if (p < pattern.size() && pattern[p] == '%') {
@@ -66,9 +69,9 @@ bool sqlLike(const std::string& text, const std::string& pattern, bool caseless)
   return p == pattern.size();
 }
 
-std::expected<std::vector<ListFilter>, std::string> parseListFilters(const api::Query& q,
-                                                                    const std::vector<std::string>& fields,
-                                                                    const std::vector<std::string>& arrays) {
+std::expected<std::vector<ListFilter>, std::string> parseListFilters(
+    const api::Query& q, const std::vector<std::string>& fields,
+    const std::vector<std::string>& arrays) {
   static const std::vector<std::string> fieldOps{"eq", "gt", "lt", "gte", "lte", "like", "ilike"};
   static const std::vector<std::string> arrayOps{"contains", "containedby", "overlap"};
   std::vector<ListFilter> out;
@@ -79,8 +82,8 @@ std::expected<std::vector<ListFilter>, std::string> parseListFilters(const api::
     f.array = isArray;
     f.field = name.substr(isArray ? 3 : 2);
     if (!known(isArray ? arrays : fields, f.field))
-      return std::unexpected(name + ": unknown " + (isArray ? "array" : "field") + " \"" + f.field + "\", want one of " +
-                             list(isArray ? arrays : fields));
+      return std::unexpected(name + ": unknown " + (isArray ? "array" : "field") + " \"" + f.field +
+                             "\", want one of " + list(isArray ? arrays : fields));
     const auto& ops = isArray ? arrayOps : fieldOps;
     const size_t colon = value.find(':');
     const std::string prefix = colon == std::string::npos ? "" : value.substr(0, colon);
@@ -88,8 +91,9 @@ std::expected<std::vector<ListFilter>, std::string> parseListFilters(const api::
       f.op = prefix;
       f.value = value.substr(colon + 1);
     } else if (known(isArray ? fieldOps : arrayOps, prefix)) {
-      return std::unexpected(name + ": operator " + prefix + " is for " + (isArray ? "fields (f:)" : "arrays (fa:)") +
-                             ", want one of " + list(ops));
+      return std::unexpected(name + ": operator " + prefix + " is for " +
+                             (isArray ? "fields (f:)" : "arrays (fa:)") + ", want one of " +
+                             list(ops));
     } else {
       f.op = isArray ? "contains" : "eq";  // seed 001: no operator given
       f.value = value;
@@ -117,17 +121,27 @@ bool matchesAll(const json& item, const std::vector<ListFilter>& filters) {
         return std::find(set.begin(), set.end(), x) != set.end();
       };
       bool ok = false;
-      if (f.op == "contains") ok = std::all_of(f.values.begin(), f.values.end(), [&](const auto& x) { return in(have, x); });
-      else if (f.op == "containedby") ok = std::all_of(have.begin(), have.end(), [&](const auto& x) { return in(f.values, x); });
-      else ok = std::any_of(f.values.begin(), f.values.end(), [&](const auto& x) { return in(have, x); });
+      if (f.op == "contains")
+        ok = std::all_of(f.values.begin(), f.values.end(),
+                         [&](const auto& x) { return in(have, x); });
+      else if (f.op == "containedby")
+        ok = std::all_of(have.begin(), have.end(), [&](const auto& x) { return in(f.values, x); });
+      else
+        ok = std::any_of(f.values.begin(), f.values.end(),
+                         [&](const auto& x) { return in(have, x); });
       if (!ok) return false;
       continue;
     }
     bool ok = false;
-    if (f.op == "like" || f.op == "ilike") ok = sqlLike(asText(v), f.value, f.op == "ilike");
+    if (f.op == "like" || f.op == "ilike")
+      ok = sqlLike(asText(v), f.value, f.op == "ilike");
     else {
       const int c = compare(v, f.value);
-      ok = f.op == "eq" ? c == 0 : f.op == "gt" ? c > 0 : f.op == "lt" ? c < 0 : f.op == "gte" ? c >= 0 : c <= 0;
+      ok = f.op == "eq"    ? c == 0
+           : f.op == "gt"  ? c > 0
+           : f.op == "lt"  ? c < 0
+           : f.op == "gte" ? c >= 0
+                           : c <= 0;
     }
     if (!ok) return false;
   }
@@ -139,11 +153,14 @@ std::expected<void, std::string> sortItems(std::vector<json>& items, const std::
   if (spec.empty()) return {};
   const bool desc = spec[0] == '-';
   const std::string field = spec[0] == '-' || spec[0] == '+' ? spec.substr(1) : spec;
-  if (!known(fields, field)) return std::unexpected("sort: unknown field \"" + field + "\", want one of " + list(fields));
+  if (!known(fields, field))
+    return std::unexpected("sort: unknown field \"" + field + "\", want one of " + list(fields));
   std::stable_sort(items.begin(), items.end(), [&](const json& a, const json& b) {
     const json va = a.value(field, json()), vb = b.value(field, json());
-    const bool less = va.is_number() && vb.is_number() ? va.get<double>() < vb.get<double>() : asText(va) < asText(vb);
-    const bool greater = va.is_number() && vb.is_number() ? va.get<double>() > vb.get<double>() : asText(va) > asText(vb);
+    const bool less = va.is_number() && vb.is_number() ? va.get<double>() < vb.get<double>()
+                                                       : asText(va) < asText(vb);
+    const bool greater = va.is_number() && vb.is_number() ? va.get<double>() > vb.get<double>()
+                                                          : asText(va) > asText(vb);
     return desc ? greater : less;
   });
   return {};

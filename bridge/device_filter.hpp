@@ -21,16 +21,17 @@ struct ListFilter {
 };
 
 // `fields` and `arrays`: the names a filter may use; errors name the parameter and what is wrong.
-std::expected<std::vector<ListFilter>, std::string> parseListFilters(const api::Query& q,
-                                                                    const std::vector<std::string>& fields,
-                                                                    const std::vector<std::string>& arrays);
+std::expected<std::vector<ListFilter>, std::string> parseListFilters(
+    const api::Query& q, const std::vector<std::string>& fields,
+    const std::vector<std::string>& arrays);
 bool matchesAll(const nlohmann::json& item, const std::vector<ListFilter>& filters);
 
 // SQL LIKE: % any run, _ one character; `caseless` for ILIKE.
 bool sqlLike(const std::string& text, const std::string& pattern, bool caseless);
 
 // Sorts by `field` ("-field": descending); an unknown field is an error naming it.
-std::expected<void, std::string> sortItems(std::vector<nlohmann::json>& items, const std::string& spec,
+std::expected<void, std::string> sortItems(std::vector<nlohmann::json>& items,
+                                           const std::string& spec,
                                            const std::vector<std::string>& fields);
 
 }  // namespace bridge

@@ -12,7 +12,7 @@
 namespace bridge {
 
 struct DeviceName {
-  std::string idOrSlug;                 // as written, when not a DevEUI form
+  std::string idOrSlug;                  // as written, when not a DevEUI form
   std::optional<lorawan::Eui64> devEui;  // the deveui: forms
 };
 

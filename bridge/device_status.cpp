@@ -20,7 +20,8 @@ void noteUplink(Session& s, const Uplink& u) {
 
 void noteDevStatus(Session& s, const json& e) {
   if (!e.is_object()) return;
-  s.seen.battery = int16_t(e.contains("battery") && e["battery"].is_number() ? e["battery"].get<int>() : 255);
+  s.seen.battery =
+      int16_t(e.contains("battery") && e["battery"].is_number() ? e["battery"].get<int>() : 255);
   s.seen.margin = int8_t(e.value("margin", 0));
 }
 
@@ -30,7 +31,8 @@ Session::Seen fromLastStoredUplink(Store& store, const std::string& device) {
   for (const auto& u : store.recentUplinks(device, 1)) {
     seen.atMs = u.receivedAtMs;
     auto e = json::parse(u.eventJson, nullptr, false);
-    if (!e.is_object() || !e.contains("rx") || !e["rx"].is_array() || e["rx"].empty() || !e["rx"][0].is_object())
+    if (!e.is_object() || !e.contains("rx") || !e["rx"].is_array() || e["rx"].empty() ||
+        !e["rx"][0].is_object())
       continue;
     const auto& rx = e["rx"][0];
     if (rx.contains("rssi") && rx["rssi"].is_number()) seen.rssi = rx["rssi"].get<float>();
@@ -59,7 +61,8 @@ json deviceStatusJson(Session* s, Store& store, const std::string& device, int64
           {"lastSnr", heard && seen.hasSnr ? json(double(seen.snr)) : json()},
           {"lastGateway", seen.gateway ? json(lorawan::Eui64(seen.gateway).toString()) : json()},
           {"fCntUp", s && s->fcnt ? json(s->fcnt->lastFCnt) : json()},
-          {"battery", status && seen.battery != 255 ? json(seen.battery) : json()},  // 0: external power
+          {"battery",
+           status && seen.battery != 255 ? json(seen.battery) : json()},  // 0: external power
           {"externalPower", status ? json(seen.battery == 0) : json()},
           {"margin", status ? json(seen.margin) : json()}};
 }

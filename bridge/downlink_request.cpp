@@ -7,11 +7,13 @@
 namespace bridge {
 
 std::expected<QueuedReply, EnqueueError> enqueueFromJson(ClassA& classA, const std::string& device,
-                                                         const nlohmann::json& j, const std::string& platformId) {
+                                                         const nlohmann::json& j,
+                                                         const std::string& platformId) {
   auto bad = [](std::string m) { return std::unexpected(EnqueueError{400, std::move(m)}); };
   if (!j.is_object()) return bad("body: not a JSON object");
   auto fport = j.find("fPort");
-  if (fport == j.end() || !fport->is_number_integer()) return bad("fPort: missing or not an integer");
+  if (fport == j.end() || !fport->is_number_integer())
+    return bad("fPort: missing or not an integer");
   auto data = j.find("data");
   if (data == j.end() || (!data->is_string() && !data->is_object()))
     return bad("data: missing; want base64 bytes or an object for the device's codec");

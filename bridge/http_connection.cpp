@@ -17,7 +17,8 @@ namespace http = beast::http;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
-HttpConnection::HttpConnection(asio::io_context& ioc, asio::ssl::context& ssl, HttpUrl url, size_t bodyLimit)
+HttpConnection::HttpConnection(asio::io_context& ioc, asio::ssl::context& ssl, HttpUrl url,
+                               size_t bodyLimit)
     : ioc_(ioc), ssl_(ssl), url_(std::move(url)), bodyLimit_(bodyLimit) {}
 
 void HttpConnection::close() {
@@ -29,9 +30,11 @@ void HttpConnection::close() {
   in_.clear();
 }
 
-asio::awaitable<void> HttpConnection::connect(std::chrono::milliseconds timeout, beast::error_code& ec) {
+asio::awaitable<void> HttpConnection::connect(std::chrono::milliseconds timeout,
+                                              beast::error_code& ec) {
   tcp::resolver resolver(ioc_);
-  auto results = co_await resolver.async_resolve(url_.host, url_.port, asio::redirect_error(use_awaitable, ec));
+  auto results = co_await resolver.async_resolve(url_.host, url_.port,
+                                                 asio::redirect_error(use_awaitable, ec));
   if (ec) co_return;
   if (!url_.tls) {
     plain_.emplace(ioc_);
@@ -52,12 +55,14 @@ asio::awaitable<void> HttpConnection::connect(std::chrono::milliseconds timeout,
   if (ec) co_return;
   lowest.socket().set_option(tcp::no_delay(true), ec);
   lowest.expires_after(timeout);
-  co_await secure_->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
+  co_await secure_->async_handshake(asio::ssl::stream_base::client,
+                                    asio::redirect_error(use_awaitable, ec));
 }
 
 template <typename Stream>
 asio::awaitable<void> HttpConnection::exchange(Stream& stream, const std::vector<Request*>& reqs,
-                                               std::chrono::milliseconds timeout, std::vector<HttpResponse>& out,
+                                               std::chrono::milliseconds timeout,
+                                               std::vector<HttpResponse>& out,
                                                beast::error_code& ec) {
   auto& lowest = beast::get_lowest_layer(stream);
   beast::flat_buffer wire;
@@ -74,8 +79,10 @@ asio::awaitable<void> HttpConnection::exchange(Stream& stream, const std::vector
     if (ec) co_return;
     auto& res = parser.get();
     const bool keepAlive = res.keep_alive();
-    out.push_back({res.result_int(), std::string(res[http::field::retry_after]), std::move(res.body()),
-                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)});
+    out.push_back({res.result_int(), std::string(res[http::field::retry_after]),
+                   std::move(res.body()),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - started)});
     if (!keepAlive) {
       close();
       co_return;
@@ -83,9 +90,8 @@ asio::awaitable<void> HttpConnection::exchange(Stream& stream, const std::vector
   }
 }
 
-asio::awaitable<std::vector<HttpResponse>> HttpConnection::requestBatch(const std::vector<Request*>& reqs,
-                                                                        std::chrono::milliseconds timeout,
-                                                                        beast::error_code& ec) {
+asio::awaitable<std::vector<HttpResponse>> HttpConnection::requestBatch(
+    const std::vector<Request*>& reqs, std::chrono::milliseconds timeout, beast::error_code& ec) {
   std::vector<HttpResponse> out;
   const bool reused = plain_ || secure_;
   if (!reused) {
@@ -100,8 +106,10 @@ asio::awaitable<std::vector<HttpResponse>> HttpConnection::requestBatch(const st
     req->keep_alive(true);
     req->prepare_payload();
   }
-  if (secure_) co_await exchange(*secure_, reqs, timeout, out, ec);
-  else co_await exchange(*plain_, reqs, timeout, out, ec);
+  if (secure_)
+    co_await exchange(*secure_, reqs, timeout, out, ec);
+  else
+    co_await exchange(*plain_, reqs, timeout, out, ec);
   if (ec) close();
   // A kept-alive connection the server closed while idle fails at once: that is not the
   // platform failing, so try once more on a fresh connection.
@@ -112,7 +120,8 @@ asio::awaitable<std::vector<HttpResponse>> HttpConnection::requestBatch(const st
   co_return out;
 }
 
-asio::awaitable<HttpResponse> HttpConnection::request(Request& req, std::chrono::milliseconds timeout,
+asio::awaitable<HttpResponse> HttpConnection::request(Request& req,
+                                                      std::chrono::milliseconds timeout,
                                                       beast::error_code& ec) {
   std::vector<Request*> one(1, &req);
   auto out = co_await requestBatch(one, timeout, ec);

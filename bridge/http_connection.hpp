@@ -32,7 +32,8 @@ class HttpConnection {
  public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  HttpConnection(boost::asio::io_context& ioc, boost::asio::ssl::context& ssl, HttpUrl url, size_t bodyLimit);
+  HttpConnection(boost::asio::io_context& ioc, boost::asio::ssl::context& ssl, HttpUrl url,
+                 size_t bodyLimit);
   ~HttpConnection() { close(); }
 
   // Sends `req` (Host is set here) and reads the answer, connecting first when needed. Each of
@@ -49,10 +50,12 @@ class HttpConnection {
   void close();
 
  private:
-  boost::asio::awaitable<void> connect(std::chrono::milliseconds timeout, boost::beast::error_code& ec);
+  boost::asio::awaitable<void> connect(std::chrono::milliseconds timeout,
+                                       boost::beast::error_code& ec);
   template <typename Stream>
   boost::asio::awaitable<void> exchange(Stream& stream, const std::vector<Request*>& reqs,
-                                        std::chrono::milliseconds timeout, std::vector<HttpResponse>& out,
+                                        std::chrono::milliseconds timeout,
+                                        std::vector<HttpResponse>& out,
                                         boost::beast::error_code& ec);
 
   boost::asio::io_context& ioc_;

@@ -12,6 +12,7 @@ namespace bridge {
 enum class Secrets { Redacted, Full };
 
 // `session`: an OTAA interface's current session shows its DevAddr (read-only there).
-nlohmann::json interfaceToJson(const config::Interface& itf, Secrets secrets, const Session* session = nullptr);
+nlohmann::json interfaceToJson(const config::Interface& itf, Secrets secrets,
+                               const Session* session = nullptr);
 
 }  // namespace bridge

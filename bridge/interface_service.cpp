@@ -12,7 +12,8 @@ namespace bridge {
 using nlohmann::json;
 
 namespace {
-const char* const kKeyFields[] = {"device_key", "network_key", "network_session_key", "app_session_key"};
+const char* const kKeyFields[] = {"device_key", "network_key", "network_session_key",
+                                  "app_session_key"};
 }  // namespace
 
 void InterfaceService::applyStored() {
@@ -34,7 +35,8 @@ json InterfaceService::view(const config::Interface& itf) const {
   return interfaceToJson(itf, Secrets::Redacted, sessions_.byInterfaceId(itf.id));
 }
 
-const config::Interface* InterfaceService::find(const std::string& device, const std::string& id) const {
+const config::Interface* InterfaceService::find(const std::string& device,
+                                                const std::string& id) const {
   const config::Interface* itf = sessions_.interfaceById(id);
   return itf && itf->deviceIdOrSlug == device ? itf : nullptr;
 }
@@ -54,26 +56,30 @@ InterfaceService::Page InterfaceService::list(const std::string& device, const s
   return page;
 }
 
-std::expected<json, ApiError> InterfaceService::show(const std::string& device, const std::string& id) const {
+std::expected<json, ApiError> InterfaceService::show(const std::string& device,
+                                                     const std::string& id) const {
   const config::Interface* itf = find(device, id);
   if (!itf) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
   return view(*itf);
 }
 
-std::expected<json, ApiError> InterfaceService::create(const std::string& device, const json& body) {
+std::expected<json, ApiError> InterfaceService::create(const std::string& device,
+                                                       const json& body) {
   if (!body.is_object()) return std::unexpected(ApiError{400, "interface: want an object"});
   json full = body;
   if (auto d = full.find("device_id_or_slug"); d != full.end() && (!d->is_string() || *d != device))
-    return std::unexpected(ApiError{400, "interface.device_id_or_slug: must be the device in the URL (" + device + ")"});
+    return std::unexpected(ApiError{
+        400, "interface.device_id_or_slug: must be the device in the URL (" + device + ")"});
   full["device_id_or_slug"] = device;
   if (!full.contains("id")) full["id"] = UuidGenerator().next();
   if (full["id"].is_string() && sessions_.interfaceById(full["id"].get<std::string>()))
-    return std::unexpected(ApiError{409, "interface.id: " + full["id"].get<std::string>() + " already exists"});
+    return std::unexpected(
+        ApiError{409, "interface.id: " + full["id"].get<std::string>() + " already exists"});
   return commit(full, nullptr, "api");
 }
 
-std::expected<json, ApiError> InterfaceService::edit(const std::string& device, const std::string& id,
-                                                     const json& changes) {
+std::expected<json, ApiError> InterfaceService::edit(const std::string& device,
+                                                     const std::string& id, const json& changes) {
   const config::Interface* old = find(device, id);
   if (!old) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
   if (!changes.is_object()) return std::unexpected(ApiError{400, "interface: want an object"});
@@ -81,15 +87,18 @@ std::expected<json, ApiError> InterfaceService::edit(const std::string& device, 
   const json current = view(*old);
   for (const auto& [k, v] : changes.items()) {
     if ((k == "id" || k == "device_id_or_slug") && v != full[k])
-      return std::unexpected(ApiError{400, "interface." + k + ": cannot be changed (delete and create instead)"});
+      return std::unexpected(
+          ApiError{400, "interface." + k + ": cannot be changed (delete and create instead)"});
     if (k != "opts" || !v.is_object()) {
       full[k] = v;
       continue;
     }
     for (const auto& [ok, ov] : v.items()) {
       // A key sent back as it was shown ("2b7e…(redacted)") means: keep the key.
-      const bool isKey = std::find(std::begin(kKeyFields), std::end(kKeyFields), ok) != std::end(kKeyFields);
-      if (isKey && ov.is_string() && current["opts"].value(ok, "") == ov && ov.get<std::string>().find("(redacted)") != std::string::npos)
+      const bool isKey =
+          std::find(std::begin(kKeyFields), std::end(kKeyFields), ok) != std::end(kKeyFields);
+      if (isKey && ov.is_string() && current["opts"].value(ok, "") == ov &&
+          ov.get<std::string>().find("(redacted)") != std::string::npos)
         continue;
       full["opts"][ok] = ov;
     }
@@ -97,7 +106,8 @@ std::expected<json, ApiError> InterfaceService::edit(const std::string& device, 
   return commit(full, old, old->origin);
 }
 
-std::expected<json, ApiError> InterfaceService::remove(const std::string& device, const std::string& id) {
+std::expected<json, ApiError> InterfaceService::remove(const std::string& device,
+                                                       const std::string& id) {
   const config::Interface* itf = find(device, id);
   if (!itf) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
   json shown = view(*itf);
@@ -107,14 +117,17 @@ std::expected<json, ApiError> InterfaceService::remove(const std::string& device
   return shown;
 }
 
-std::expected<json, ApiError> InterfaceService::commit(const json& full, const config::Interface* old,
+std::expected<json, ApiError> InterfaceService::commit(const json& full,
+                                                       const config::Interface* old,
                                                        const std::string& origin) {
   // The codec of a YAML interface (it may name a file) stays as it was unless the change sets one.
-  const bool keepCodec = old && full.contains("codec") && full["codec"] == interfaceToJson(*old, Secrets::Full)["codec"];
+  const bool keepCodec = old && full.contains("codec") &&
+                         full["codec"] == interfaceToJson(*old, Secrets::Full)["codec"];
   json toParse = full;
   if (keepCodec) toParse.erase("codec");
   // An OTAA interface's DevAddr comes from its joins; it is shown, never set.
-  if (toParse.contains("opts") && toParse["opts"].is_object() && toParse["opts"].value("device_type", "") == "otaa")
+  if (toParse.contains("opts") && toParse["opts"].is_object() &&
+      toParse["opts"].value("device_type", "") == "otaa")
     toParse["opts"]["device_address"] = "";
   auto itf = config::parseInterfaceJson(toParse.dump(), origin);
   if (!itf) return std::unexpected(ApiError{400, itf.error()});
@@ -127,11 +140,12 @@ std::expected<json, ApiError> InterfaceService::commit(const json& full, const c
     if (id == itf->id) continue;
     if (o.deviceAddress && other.opts.deviceAddress == o.deviceAddress && o.networkSessionKey &&
         other.opts.networkSessionKey == o.networkSessionKey)
-      return std::unexpected(ApiError{409, "interface.opts.device_address: " + o.deviceAddress->toString() +
-                                               " with the same network_session_key as interface " + id +
-                                               "; their frames could not be told apart"});
-    if (o.deviceType == config::DeviceType::Otaa && o.deviceEui && other.opts.deviceType == config::DeviceType::Otaa &&
-        other.opts.deviceEui == o.deviceEui)
+      return std::unexpected(
+          ApiError{409, "interface.opts.device_address: " + o.deviceAddress->toString() +
+                            " with the same network_session_key as interface " + id +
+                            "; their frames could not be told apart"});
+    if (o.deviceType == config::DeviceType::Otaa && o.deviceEui &&
+        other.opts.deviceType == config::DeviceType::Otaa && other.opts.deviceEui == o.deviceEui)
       return std::unexpected(ApiError{409, "interface.opts.device_eui: " + o.deviceEui->toString() +
                                                " already belongs to interface " + id});
   }
@@ -140,7 +154,8 @@ std::expected<json, ApiError> InterfaceService::commit(const json& full, const c
   if (keepCodec) stored["codec"] = full["codec"];
   store_.saveApiInterface(itf->id, stored.dump());
   sessions_.upsert(*itf, store_);
-  log::info(old ? "interface_changed" : "interface_created", {{"interface", itf->id}, {"device", itf->deviceIdOrSlug}});
+  log::info(old ? "interface_changed" : "interface_created",
+            {{"interface", itf->id}, {"device", itf->deviceIdOrSlug}});
   return view(*sessions_.interfaceById(itf->id));
 }
 

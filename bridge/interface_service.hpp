@@ -31,15 +31,19 @@ class InterfaceService {
   };
   // `device`: a device_id_or_slug already resolved. Sorted by id, after `afterId`.
   Page list(const std::string& device, const std::string& afterId, size_t limit) const;
-  std::expected<nlohmann::json, ApiError> show(const std::string& device, const std::string& id) const;
-  std::expected<nlohmann::json, ApiError> create(const std::string& device, const nlohmann::json& itf);
-  // PUT and PATCH (seed 000 gives both the same meaning): the given fields change, "opts" key by key.
+  std::expected<nlohmann::json, ApiError> show(const std::string& device,
+                                               const std::string& id) const;
+  std::expected<nlohmann::json, ApiError> create(const std::string& device,
+                                                 const nlohmann::json& itf);
+  // PUT and PATCH (seed 000 gives both the same meaning): the given fields change, "opts" key by
+  // key.
   std::expected<nlohmann::json, ApiError> edit(const std::string& device, const std::string& id,
-                                              const nlohmann::json& changes);
+                                               const nlohmann::json& changes);
   std::expected<nlohmann::json, ApiError> remove(const std::string& device, const std::string& id);
 
  private:
-  std::expected<nlohmann::json, ApiError> commit(const nlohmann::json& full, const config::Interface* old,
+  std::expected<nlohmann::json, ApiError> commit(const nlohmann::json& full,
+                                                 const config::Interface* old,
                                                  const std::string& origin);
   const config::Interface* find(const std::string& device, const std::string& id) const;
   nlohmann::json view(const config::Interface& itf) const;

@@ -37,7 +37,8 @@ constexpr std::chrono::milliseconds kSlowAnswer{500};
 
 std::optional<uint64_t> retryAfterMs(const std::string& v, std::time_t now) {
   if (v.empty()) return std::nullopt;
-  if (std::all_of(v.begin(), v.end(), ::isdigit) && v.size() < 10) return uint64_t(std::stoul(v)) * 1000;
+  if (std::all_of(v.begin(), v.end(), ::isdigit) && v.size() < 10)
+    return uint64_t(std::stoul(v)) * 1000;
   std::tm tm{};
   if (!strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return std::nullopt;
   std::time_t at = timegm(&tm);
@@ -125,11 +126,13 @@ struct PlatformClient::Impl {
     if (!cfg.caFile.empty()) {
       beast::error_code ec;
       ssl.load_verify_file(cfg.caFile, ec);
-      if (ec) log::error("platform_ca_file_invalid", {{"file", cfg.caFile}, {"error", ec.message()}});
+      if (ec)
+        log::error("platform_ca_file_invalid", {{"file", cfg.caFile}, {"error", ec.message()}});
     }
     ssl.set_verify_mode(asio::ssl::verify_peer);
     pipeline = std::max<uint32_t>(1, cfg.pipeline);
-    for (uint32_t i = 0; i < std::max<uint32_t>(1, cfg.connections); ++i) asio::co_spawn(ioc, worker(), asio::detached);
+    for (uint32_t i = 0; i < std::max<uint32_t>(1, cfg.connections); ++i)
+      asio::co_spawn(ioc, worker(), asio::detached);
     thread = std::thread([this] { ioc.run(); });
   }
 
@@ -159,8 +162,10 @@ struct PlatformClient::Impl {
       if (!lane.solo) lanes.erase(key);  // a slow device's next event still goes alone
       return;
     }
-    if (front) ready.push_front(key);
-    else ready.push_back(key);
+    if (front)
+      ready.push_front(key);
+    else
+      ready.push_back(key);
     wakeOne();
   }
 
@@ -174,18 +179,26 @@ struct PlatformClient::Impl {
       HttpConnection conn(ioc, ssl, *tu, 64 * 1024);
       HttpConnection::Request req{http::verb::post, tu->basePath.empty() ? "/" : tu->basePath, 11};
       req.set(http::field::content_type, "application/json");
-      req.body() = nlohmann::json{{"clientId", oa.clientId}, {"clientSecret", oa.clientSecret}}.dump();
+      req.body() =
+          nlohmann::json{{"clientId", oa.clientId}, {"clientSecret", oa.clientSecret}}.dump();
       res = co_await conn.request(req, timeout(), ec);
     }
     auto j = nlohmann::json::parse(res.body, nullptr, false);
-    if (ec || res.status != 200 || !j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
+    if (ec || res.status != 200 || !j.is_object() || !j.contains("access_token") ||
+        !j["access_token"].is_string()) {
       metrics.inc("platform_oauth_failures_total");
-      log::warn("platform_oauth_failed", {{"token_url", oa.tokenUrl}, {"status", std::to_string(res.status)},
-                                          {"error", ec ? ec.message() : res.status == 200 ? "no access_token in the answer" : ""}});
+      log::warn("platform_oauth_failed",
+                {{"token_url", oa.tokenUrl},
+                 {"status", std::to_string(res.status)},
+                 {"error", ec                  ? ec.message()
+                           : res.status == 200 ? "no access_token in the answer"
+                                               : ""}});
       co_return;
     }
     accessToken = j["access_token"].get<std::string>();
-    const int64_t life = j.contains("expires_in") && j["expires_in"].is_number() ? j["expires_in"].get<int64_t>() : 3600;
+    const int64_t life = j.contains("expires_in") && j["expires_in"].is_number()
+                             ? j["expires_in"].get<int64_t>()
+                             : 3600;
     refreshAt = Clock::now() + std::chrono::seconds(life * 8 / 10);
     log::info("platform_oauth_token", {{"expires_in_s", std::to_string(life)}});
   }
@@ -209,8 +222,8 @@ struct PlatformClient::Impl {
     }
   }
 
-  HttpConnection::Request makeRequest(http::verb method, const std::string& path, const std::string* body,
-                                      const std::string* key) {
+  HttpConnection::Request makeRequest(http::verb method, const std::string& path,
+                                      const std::string* body, const std::string* key) {
     HttpConnection::Request req{method, url.basePath + path, 11};
     req.set(http::field::user_agent, "lorawan-bridge/0.1");
     const std::string& token = cfg.oauth ? accessToken : cfg.token;
@@ -224,7 +237,8 @@ struct PlatformClient::Impl {
   }
 
   asio::awaitable<void> runFetch(HttpConnection& conn, Fetch f) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(f.deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(f.deadline - Clock::now());
     if (left.count() <= 0) {
       metrics.inc("platform_fetches_total{result=\"deadline\"}");
       f.done(0, "");
@@ -237,7 +251,8 @@ struct PlatformClient::Impl {
     metrics.inc(r.status >= 200 && r.status < 300 ? "platform_fetches_total{result=\"ok\"}"
                                                   : "platform_fetches_total{result=\"failed\"}");
     if (r.status < 200 || r.status >= 300)
-      log::warn("platform_fetch_failed", {{"path", f.path}, {"status", std::to_string(r.status)},
+      log::warn("platform_fetch_failed", {{"path", f.path},
+                                          {"status", std::to_string(r.status)},
                                           {"error", ec ? ec.message() : r.body.substr(0, 200)}});
     f.done(r.status, std::move(r.body));
   }
@@ -257,10 +272,12 @@ struct PlatformClient::Impl {
     beast::error_code ec;
     const auto started = Clock::now();
     std::vector<HttpResponse> answers = co_await conn.requestBatch(ptrs, timeout(), ec);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     for (size_t i = 0; i < keys.size(); ++i) {
       if (i < answers.size()) {
-        metrics.observe("platform_request_seconds", std::chrono::duration<double>(answers[i].elapsed).count());
+        metrics.observe("platform_request_seconds",
+                        std::chrono::duration<double>(answers[i].elapsed).count());
         lanes[keys[i]].solo = answers[i].elapsed > kSlowAnswer || answers[i].status >= 500;
         finish(keys[i], answers[i], {}, answers[i].elapsed.count());
       } else if (ec && i == answers.size()) {
@@ -272,7 +289,8 @@ struct PlatformClient::Impl {
         if (!ec && pipeline > 1 && i > 0) {
           // A platform that closes pipelined connections early gets one request at a time.
           pipeline = 1;
-          log::warn("platform_pipelining_off", {{"reason", "the platform closed a pipelined connection early"}});
+          log::warn("platform_pipelining_off",
+                    {{"reason", "the platform closed a pipelined connection early"}});
         }
         release(keys[i], /*front=*/true);
       }
@@ -297,26 +315,34 @@ struct PlatformClient::Impl {
     const bool retryable = !ok && (status == 0 || status == 408 || status == 429 || status >= 500);
     if (ok) {
       metrics.inc("platform_requests_total{result=\"ok\"}");
-      log::debug("platform_delivered", {{"path", job.req.path}, {"status", std::to_string(status)},
-                                        {"ms", std::to_string(ms)}});
+      log::debug(
+          "platform_delivered",
+          {{"path", job.req.path}, {"status", std::to_string(status)}, {"ms", std::to_string(ms)}});
     } else {
       metrics.inc(status ? "platform_requests_total{result=\"http_" + std::to_string(status) + "\"}"
                          : std::string("platform_requests_total{result=\"transport_error\"}"));
-      log::warn("platform_request_failed",
-                {{"path", job.req.path}, {"status", std::to_string(status)}, {"error", ec ? ec.message() : ""},
-                 {"attempt", std::to_string(job.attempts)}, {"id", job.req.idempotencyKey}});
+      log::warn("platform_request_failed", {{"path", job.req.path},
+                                            {"status", std::to_string(status)},
+                                            {"error", ec ? ec.message() : ""},
+                                            {"attempt", std::to_string(job.attempts)},
+                                            {"id", job.req.idempotencyKey}});
     }
     const bool gaveUp = retryable && cfg.maxAttempts > 0 && job.attempts >= cfg.maxAttempts;
     if (!retryable || gaveUp) {
-      Outcome o{ok ? Outcome::Delivered : gaveUp ? Outcome::GaveUp : Outcome::Rejected, status,
-                res.body.substr(0, 512)};
+      Outcome o{ok       ? Outcome::Delivered
+                : gaveUp ? Outcome::GaveUp
+                         : Outcome::Rejected,
+                status, res.body.substr(0, 512)};
       if (o.kind == Outcome::Rejected) {
         metrics.inc("platform_events_dead_lettered_total");
-        log::error("platform_event_rejected", {{"path", job.req.path}, {"id", job.req.idempotencyKey},
-                                               {"status", std::to_string(status)}, {"response", o.responseExcerpt}});
+        log::error("platform_event_rejected", {{"path", job.req.path},
+                                               {"id", job.req.idempotencyKey},
+                                               {"status", std::to_string(status)},
+                                               {"response", o.responseExcerpt}});
       } else if (gaveUp) {
         // Still in the outbox: the next start tries again.
-        log::warn("platform_event_deferred", {{"path", job.req.path}, {"id", job.req.idempotencyKey},
+        log::warn("platform_event_deferred", {{"path", job.req.path},
+                                              {"id", job.req.idempotencyKey},
                                               {"attempts", std::to_string(job.attempts)}});
       }
       if (job.done) job.done(o);
@@ -327,7 +353,8 @@ struct PlatformClient::Impl {
     }
     // Exponential backoff with jitter: 100 ms, 200 ms, 400 ms ... capped; a Retry-After from
     // the platform wins (capped at 5 min) and holds every request, not just this device's.
-    const uint64_t base = std::min<uint64_t>(cfg.maxBackoffMs, 100ull << std::min<uint32_t>(job.attempts - 1, 16));
+    const uint64_t base =
+        std::min<uint64_t>(cfg.maxBackoffMs, 100ull << std::min<uint32_t>(job.attempts - 1, 16));
     uint64_t waitMs = std::uniform_int_distribution<uint64_t>(base / 2, base)(rng);
     if (auto ra = retryAfterMs(res.retryAfter, std::time(nullptr))) {
       waitMs = std::min<uint64_t>(*ra, 300000);
@@ -383,17 +410,22 @@ struct PlatformClient::Impl {
 PlatformClient::PlatformClient(const config::PlatformConfig& cfg, Metrics& metrics)
     : impl_(std::make_unique<Impl>(cfg, metrics)) {}
 
-PlatformClient::~PlatformClient() { stop(std::chrono::milliseconds(0)); }
+PlatformClient::~PlatformClient() {
+  stop(std::chrono::milliseconds(0));
+}
 
 void PlatformClient::submit(Request req, Done done) {
   ++impl_->depth;
-  asio::post(impl_->ioc, [impl = impl_.get(), job = Impl::Job{std::move(req), std::move(done)}]() mutable {
-    impl->enqueue(std::move(job));
-  });
+  asio::post(impl_->ioc,
+             [impl = impl_.get(), job = Impl::Job{std::move(req), std::move(done)}]() mutable {
+               impl->enqueue(std::move(job));
+             });
 }
 
-void PlatformClient::fetch(std::string path, std::chrono::steady_clock::time_point deadline, FetchDone done) {
-  asio::post(impl_->ioc, [impl = impl_.get(), f = Impl::Fetch{std::move(path), deadline, std::move(done)}]() mutable {
+void PlatformClient::fetch(std::string path, std::chrono::steady_clock::time_point deadline,
+                           FetchDone done) {
+  asio::post(impl_->ioc, [impl = impl_.get(),
+                          f = Impl::Fetch{std::move(path), deadline, std::move(done)}]() mutable {
     impl->fetches.push_back(std::move(f));
     impl->wakeOne();
   });
@@ -410,7 +442,9 @@ void PlatformClient::stop(std::chrono::milliseconds timeout) {
   impl_->thread.join();
 }
 
-size_t PlatformClient::queued() const { return impl_->depth; }
+size_t PlatformClient::queued() const {
+  return impl_->depth;
+}
 
 PlatformClient::Reachability PlatformClient::reachability() const {
   std::lock_guard lock(impl_->healthMutex);
@@ -418,7 +452,9 @@ PlatformClient::Reachability PlatformClient::reachability() const {
   r.reachable = impl_->reachable;
   r.lastError = impl_->lastError;
   if (impl_->lastAnswer)
-    r.lastAnswerAgoMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *impl_->lastAnswer).count();
+    r.lastAnswerAgoMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *impl_->lastAnswer)
+            .count();
   return r;
 }
 

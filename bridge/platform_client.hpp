@@ -53,7 +53,7 @@ class PlatformClient {
 
   // For /healthz: whether the platform answered lately. Thread-safe.
   struct Reachability {
-    bool reachable = true;         // false after a transport error or 5xx, until the next answer < 500
+    bool reachable = true;  // false after a transport error or 5xx, until the next answer < 500
     int64_t lastAnswerAgoMs = -1;  // -1: never answered
     std::string lastError;
   };

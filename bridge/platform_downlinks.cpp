@@ -22,7 +22,8 @@ std::expected<PendingPage, std::string> parsePendingDownlinks(std::string_view b
         list = &*it;
         break;
       }
-  if (!list->is_array()) return std::unexpected("want an array of downlinks (or {\"data\": [...]})");
+  if (!list->is_array())
+    return std::unexpected("want an array of downlinks (or {\"data\": [...]})");
   PendingPage page;
   page.entries = list->size();
   for (size_t i = 0; i < list->size(); ++i) {
@@ -33,19 +34,22 @@ std::expected<PendingPage, std::string> parsePendingDownlinks(std::string_view b
       page.problems.push_back("entry " + std::to_string(i) + ": no id (string or integer)");
       continue;
     }
-    page.items.emplace_back(id->is_string() ? id->get<std::string>() : std::to_string(id->get<int64_t>()), e);
+    page.items.emplace_back(
+        id->is_string() ? id->get<std::string>() : std::to_string(id->get<int64_t>()), e);
   }
   return page;
 }
 
 std::string pagePath(const std::string& path, uint32_t limit, uint32_t offset) {
-  return path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=" + std::to_string(limit) +
-         "&offset=" + std::to_string(offset);
+  return path + (path.find('?') == std::string::npos ? "?" : "&") +
+         "limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
 }
 
-DownlinkFetcher::DownlinkFetcher(const config::PlatformConfig::DownlinkQueue& cfg, PlatformClient& platform,
-                                 ClassA& classA, Store& store, Metrics& metrics,
-                                 std::function<void(std::function<void()>)> onNetworkThread, Report report)
+DownlinkFetcher::DownlinkFetcher(const config::PlatformConfig::DownlinkQueue& cfg,
+                                 PlatformClient& platform, ClassA& classA, Store& store,
+                                 Metrics& metrics,
+                                 std::function<void(std::function<void()>)> onNetworkThread,
+                                 Report report)
     : cfg_(cfg),
       platform_(platform),
       classA_(classA),
@@ -54,32 +58,37 @@ DownlinkFetcher::DownlinkFetcher(const config::PlatformConfig::DownlinkQueue& cf
       onNetworkThread_(std::move(onNetworkThread)),
       report_(std::move(report)) {}
 
-void DownlinkFetcher::fetch(const std::string& device, const std::string& interfaceId, const std::string& path,
-                            Clock::time_point deadline, std::function<void()> done) {
+void DownlinkFetcher::fetch(const std::string& device, const std::string& interfaceId,
+                            const std::string& path, Clock::time_point deadline,
+                            std::function<void()> done) {
   page(device, interfaceId, path, 0, 0, deadline, std::move(done));
 }
 
-void DownlinkFetcher::page(const std::string& device, const std::string& interfaceId, const std::string& path,
-                           uint32_t offset, uint32_t pages, Clock::time_point deadline, std::function<void()> done) {
-  platform_.fetch(pagePath(path, cfg_.pageSize, offset), deadline,
-                  [=, this, done = std::move(done)](unsigned status, std::string body) mutable {
-                    onNetworkThread_([=, this, body = std::move(body), done = std::move(done)]() mutable {
-                      if (status < 200 || status >= 300) return done();  // logged and counted by the client
-                      auto parsed = parsePendingDownlinks(body);
-                      if (!parsed) {
-                        metrics_.inc("platform_downlink_pages_invalid_total");
-                        log::warn("platform_downlinks_invalid", {{"device", device}, {"path", path},
-                                                                 {"error", parsed.error()}});
-                        return done();
-                      }
-                      take(device, interfaceId, *parsed);
-                      if (parsed->entries < cfg_.pageSize || pages + 1 >= kMaxPages) return done();
-                      page(device, interfaceId, path, offset + cfg_.pageSize, pages + 1, deadline, std::move(done));
-                    });
-                  });
+void DownlinkFetcher::page(const std::string& device, const std::string& interfaceId,
+                           const std::string& path, uint32_t offset, uint32_t pages,
+                           Clock::time_point deadline, std::function<void()> done) {
+  platform_.fetch(
+      pagePath(path, cfg_.pageSize, offset), deadline,
+      [=, this, done = std::move(done)](unsigned status, std::string body) mutable {
+        onNetworkThread_([=, this, body = std::move(body), done = std::move(done)]() mutable {
+          if (status < 200 || status >= 300) return done();  // logged and counted by the client
+          auto parsed = parsePendingDownlinks(body);
+          if (!parsed) {
+            metrics_.inc("platform_downlink_pages_invalid_total");
+            log::warn("platform_downlinks_invalid",
+                      {{"device", device}, {"path", path}, {"error", parsed.error()}});
+            return done();
+          }
+          take(device, interfaceId, *parsed);
+          if (parsed->entries < cfg_.pageSize || pages + 1 >= kMaxPages) return done();
+          page(device, interfaceId, path, offset + cfg_.pageSize, pages + 1, deadline,
+               std::move(done));
+        });
+      });
 }
 
-void DownlinkFetcher::take(const std::string& device, const std::string& interfaceId, const PendingPage& page) {
+void DownlinkFetcher::take(const std::string& device, const std::string& interfaceId,
+                           const PendingPage& page) {
   for (const auto& p : page.problems) {
     metrics_.inc("platform_downlinks_total{result=\"invalid\"}");
     log::warn("platform_downlink_invalid", {{"device", device}, {"error", p}});
@@ -93,7 +102,8 @@ void DownlinkFetcher::take(const std::string& device, const std::string& interfa
     }
     // Taken but unusable: the platform hears why, and it is not fetched again as new.
     metrics_.inc("platform_downlinks_total{result=\"invalid\"}");
-    log::warn("platform_downlink_invalid", {{"device", device}, {"platform_id", id}, {"error", queued.error().message}});
+    log::warn("platform_downlink_invalid",
+              {{"device", device}, {"platform_id", id}, {"error", queued.error().message}});
     QueuedDownlink failed;
     failed.id = "platform:" + interfaceId + ":" + id;
     failed.interfaceId = interfaceId;

@@ -34,11 +34,12 @@ class DownlinkFetcher {
  public:
   using Clock = std::chrono::steady_clock;
   // (device, platform id, status, detail) for downlinks that could not be taken.
-  using Report = std::function<void(const std::string&, const std::string&, const std::string&, const std::string&)>;
+  using Report = std::function<void(const std::string&, const std::string&, const std::string&,
+                                    const std::string&)>;
 
-  DownlinkFetcher(const config::PlatformConfig::DownlinkQueue& cfg, PlatformClient& platform, ClassA& classA,
-                  Store& store, Metrics& metrics, std::function<void(std::function<void()>)> onNetworkThread,
-                  Report report);
+  DownlinkFetcher(const config::PlatformConfig::DownlinkQueue& cfg, PlatformClient& platform,
+                  ClassA& classA, Store& store, Metrics& metrics,
+                  std::function<void(std::function<void()>)> onNetworkThread, Report report);
 
   // Reads every page of the device's pending downlinks (`path`: its filled template) until
   // `deadline`, queues the new ones, then calls `done` on the network thread, also when the
@@ -47,8 +48,9 @@ class DownlinkFetcher {
              Clock::time_point deadline, std::function<void()> done);
 
  private:
-  void page(const std::string& device, const std::string& interfaceId, const std::string& path, uint32_t offset,
-            uint32_t pages, Clock::time_point deadline, std::function<void()> done);
+  void page(const std::string& device, const std::string& interfaceId, const std::string& path,
+            uint32_t offset, uint32_t pages, Clock::time_point deadline,
+            std::function<void()> done);
   void take(const std::string& device, const std::string& interfaceId, const PendingPage& page);
 
   config::PlatformConfig::DownlinkQueue cfg_;

@@ -41,10 +41,12 @@ class ApiTest : public ::testing::Test {
     c.apiListen = {"127.0.0.1", 0};
     c.dedupWindowMs = 20;
     c.storePath = dir.file("bridge.db");
-    c.apiTokens = {{kAdmin, {"org-admin"}}, {kDevAdmin, {"device-admin"}}, {kNs, {"network-server"}}};
+    c.apiTokens = {
+        {kAdmin, {"org-admin"}}, {kDevAdmin, {"device-admin"}}, {kNs, {"network-server"}}};
     c.apiRatePerS = ratePerS;
     c.apiRateBurst = burst;
-    auto cellar = testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar);
+    auto cellar =
+        testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar);
     cellar.tags = {"basement", "temperature"};
     cellar.opts.deviceEui = lorawan::Eui64(0x70B3D57ED0000001);
     c.interfaces = {cellar};
@@ -54,12 +56,14 @@ class ApiTest : public ::testing::Test {
     daemon->start();
     fwd = std::make_unique<testsupport::FakeForwarder>(daemon->udpPort(), kGw);
   }
-  testsupport::HttpResult call(const std::string& method, const std::string& target, const std::string& body = "",
-                               const std::string& token = kAdmin) {
+  testsupport::HttpResult call(const std::string& method, const std::string& target,
+                               const std::string& body = "", const std::string& token = kAdmin) {
     auto r = testsupport::httpRequest(daemon->apiPort(), method, target, body, token);
     // Nothing the API says may carry a full key or token.
-    for (const char* secret : {kDoorNwkSKey, kDoorAppSKey, "2B7E151628AED2A6ABF7158809CF4F3C", kAdmin, kDevAdmin, kNs})
-      EXPECT_EQ(r.body.find(secret), std::string::npos) << method << " " << target << " shows a secret";
+    for (const char* secret :
+         {kDoorNwkSKey, kDoorAppSKey, "2B7E151628AED2A6ABF7158809CF4F3C", kAdmin, kDevAdmin, kNs})
+      EXPECT_EQ(r.body.find(secret), std::string::npos)
+          << method << " " << target << " shows a secret";
     std::string lower = r.body;
     for (auto& ch : lower) ch = char(std::tolower(static_cast<unsigned char>(ch)));
     EXPECT_EQ(lower.find("2b7e151628aed2a6abf7158809cf4f3c"), std::string::npos);
@@ -72,14 +76,16 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(fwd->push(testsupport::pushBody(buildUplink(d, fcnt, 1, {uint8_t(fcnt)})), token));
     // Each PULL round trip passes through the network thread; no sleeping.
     for (auto until = std::chrono::steady_clock::now() + 5s;
-         daemon->metrics().counter("uplinks_accepted_total") == before && std::chrono::steady_clock::now() < until;)
+         daemon->metrics().counter("uplinks_accepted_total") == before &&
+         std::chrono::steady_clock::now() < until;)
       fwd->pull(1);
     ASSERT_GT(daemon->metrics().counter("uplinks_accepted_total"), before);
   }
   std::string doorInterface(const std::string& extraOpts = "") {
-    return std::string(R"({"interface":{"driver_instance_id":"9cf80c6a-1669-4cbf-96d0-9eefb707d294","tags":["door"],)") +
-           R"("opts":{"device_type":"abp","device_address":"26011BDB","network_session_key":")" + kDoorNwkSKey +
-           R"(","app_session_key":")" + kDoorAppSKey + "\"" + extraOpts + "}}}";
+    return std::string(
+               R"({"interface":{"driver_instance_id":"9cf80c6a-1669-4cbf-96d0-9eefb707d294","tags":["door"],)") +
+           R"("opts":{"device_type":"abp","device_address":"26011BDB","network_session_key":")" +
+           kDoorNwkSKey + R"(","app_session_key":")" + kDoorAppSKey + "\"" + extraOpts + "}}}";
   }
 
   testsupport::TempDir dir;
@@ -94,13 +100,15 @@ TEST_F(ApiTest, AuthMatrix) {
   EXPECT_EQ(wrong.status, 401u);
   EXPECT_NE(body(wrong)["error"].get<std::string>().find("bearer token"), std::string::npos);
   EXPECT_EQ(call("GET", "/healthz", "", "").status, 200u);  // liveness needs no token
-  for (const char* t : {kAdmin, kDevAdmin, kNs}) EXPECT_EQ(call("GET", "/devices", "", t).status, 200u) << t;
+  for (const char* t : {kAdmin, kDevAdmin, kNs})
+    EXPECT_EQ(call("GET", "/devices", "", t).status, 200u) << t;
   const std::string dl = R"({"fPort":2,"data":"AQ=="})";
   auto ns = call("POST", "/devices/cellar/downlinks", dl, kNs);
   EXPECT_EQ(ns.status, 403u);
   EXPECT_NE(body(ns)["error"].get<std::string>().find("device-admin"), std::string::npos);
   EXPECT_EQ(call("POST", "/devices/cellar/downlinks", dl, kDevAdmin).status, 201u);
-  EXPECT_EQ(call("POST", "/devices/door/interfaces", doorInterface(), kDevAdmin).status, 403u);  // org-admin only
+  EXPECT_EQ(call("POST", "/devices/door/interfaces", doorInterface(), kDevAdmin).status,
+            403u);  // org-admin only
   EXPECT_EQ(call("POST", "/devices/door/interfaces", doorInterface(), kNs).status, 403u);
   EXPECT_EQ(call("POST", "/devices/door/interfaces", doorInterface(), kAdmin).status, 200u);
   EXPECT_EQ(call("GET", "/devices/door/interfaces", "", kNs).status, 200u);
@@ -120,34 +128,43 @@ TEST_F(ApiTest, InterfacesCrudInSeed000ShapeTakesEffectAtOnceAndPersists) {
   EXPECT_EQ(itf["opts"]["network_session_key"], "0001…(redacted)");
   uplink(kDoor, 1, 1);
   // List (paginated by retrieve_after_id) and show.
-  ASSERT_EQ(call("POST", "/devices/door/interfaces",
-                 R"({"interface":{"id":"ffffffff-0000-4000-8000-000000000001","opts":{"device_type":"otaa",)"
-                 R"("device_eui":"00AFEE7CF5ED6F1E","eui":"70B3D57ED00000DC","device_key":"B6B53F4A168A7A88BDF7EA135CE9CFCA"}}})")
-                .status,
-            200u);
+  ASSERT_EQ(
+      call(
+          "POST", "/devices/door/interfaces",
+          R"({"interface":{"id":"ffffffff-0000-4000-8000-000000000001","opts":{"device_type":"otaa",)"
+          R"("device_eui":"00AFEE7CF5ED6F1E","eui":"70B3D57ED00000DC","device_key":"B6B53F4A168A7A88BDF7EA135CE9CFCA"}}})")
+          .status,
+      200u);
   auto page1 = body(call("GET", "/devices/door/interfaces?limit=1"));
   ASSERT_EQ(page1["body"].size(), 1u);
   ASSERT_TRUE(page1["retrieve_after_id"].is_string());
-  auto page2 = body(call("GET", "/devices/door/interfaces?limit=1&retrieve_after_id=" + page1["retrieve_after_id"].get<std::string>()));
+  auto page2 = body(call("GET", "/devices/door/interfaces?limit=1&retrieve_after_id=" +
+                                    page1["retrieve_after_id"].get<std::string>()));
   ASSERT_EQ(page2["body"].size(), 1u);
   EXPECT_NE(page2["body"][0]["id"], page1["body"][0]["id"]);
   EXPECT_TRUE(page2["retrieve_after_id"].is_null());
   EXPECT_EQ(body(call("GET", "/devices/door/interfaces/" + id))["body"]["id"], id);
   EXPECT_EQ(call("GET", "/devices/cellar/interfaces/" + id).status, 404u);  // not that device's
   // Edit: disable it (PATCH); the redacted keys sent back as shown keep the real keys.
-  json edit{{"interface", {{"opts", {{"enabled", false}, {"network_session_key", "0001…(redacted)"}}}}}};
+  json edit{
+      {"interface", {{"opts", {{"enabled", false}, {"network_session_key", "0001…(redacted)"}}}}}};
   auto patched = call("PATCH", "/devices/door/interfaces/" + id, edit.dump());
   ASSERT_EQ(patched.status, 200u) << patched.body;
   EXPECT_EQ(body(patched)["body"]["opts"]["enabled"], false);
-  const uint64_t disabledBefore = daemon->metrics().counter("uplinks_rejected_total{reason=\"disabled\"}");
+  const uint64_t disabledBefore =
+      daemon->metrics().counter("uplinks_rejected_total{reason=\"disabled\"}");
   ASSERT_TRUE(fwd->push(testsupport::pushBody(buildUplink(kDoor, 2, 1, {2})), 2));
   for (auto until = std::chrono::steady_clock::now() + 5s;
        daemon->metrics().counter("uplinks_rejected_total{reason=\"disabled\"}") == disabledBefore &&
        std::chrono::steady_clock::now() < until;)
     fwd->pull(1);
-  EXPECT_GT(daemon->metrics().counter("uplinks_rejected_total{reason=\"disabled\"}"), disabledBefore);
+  EXPECT_GT(daemon->metrics().counter("uplinks_rejected_total{reason=\"disabled\"}"),
+            disabledBefore);
   // PUT back on, and the keys still work (the counter continues).
-  ASSERT_EQ(call("PUT", "/devices/door/interfaces/" + id, R"({"interface":{"opts":{"enabled":true}}})").status, 200u);
+  ASSERT_EQ(
+      call("PUT", "/devices/door/interfaces/" + id, R"({"interface":{"opts":{"enabled":true}}})")
+          .status,
+      200u);
   uplink(kDoor, 3, 3);
   // Restart: the API's changes are in the store.
   daemon->stop();
@@ -169,8 +186,11 @@ TEST_F(ApiTest, InterfacesCrudInSeed000ShapeTakesEffectAtOnceAndPersists) {
             200u);
   daemon->stop();
   start();
-  EXPECT_EQ(body(call("GET", "/devices/cellar/interfaces/68e8e794-1abe-45d6-a63e-158ed5d611ef"))["body"]["opts"]["managed"],
-            false);
+  EXPECT_EQ(
+      body(call("GET",
+                "/devices/cellar/interfaces/68e8e794-1abe-45d6-a63e-158ed5d611ef"))["body"]["opts"]
+                                                                                   ["managed"],
+      false);
 }
 
 TEST_F(ApiTest, InterfaceValidationNamesTheField) {
@@ -186,16 +206,21 @@ TEST_F(ApiTest, InterfaceValidationNamesTheField) {
       {"no wrapper", R"({"opts":{}})", 400, "want {"},
       {"short key", doorInterface().replace(doorInterface().find(kDoorNwkSKey), 32, "0011"), 400,
        "interface.opts.network_session_key"},
-      {"unknown opt", doorInterface(R"(,"colour":"red")"), 400, "interface.opts.colour: unknown key"},
+      {"unknown opt", doorInterface(R"(,"colour":"red")"), 400,
+       "interface.opts.colour: unknown key"},
       {"wrong type", doorInterface(R"(,"enabled":"maybe")"), 400, "interface.opts.enabled"},
-      {"env var not read", doorInterface().replace(doorInterface().find(kDoorAppSKey), 32, "${LB_TEST_SECRET}"), 400,
+      {"env var not read",
+       doorInterface().replace(doorInterface().find(kDoorAppSKey), 32, "${LB_TEST_SECRET}"), 400,
        "interface.opts.app_session_key"},
-      {"codec file", R"({"interface":{"codec":{"type":"js","file":"/etc/passwd"},"opts":{"device_type":"abp"}}})", 400,
-       "interface.codec"},
-      {"other device in body", R"({"interface":{"device_id_or_slug":"cellar","opts":{}}})", 400, "device_id_or_slug"},
-      {"same address and key", std::string(R"({"interface":{"opts":{"device_type":"abp","device_address":"26011BDA",)") +
-                                   R"("network_session_key":"2B7E151628AED2A6ABF7158809CF4F3C","app_session_key":")" +
-                                   kDoorAppSKey + "\"}}}",
+      {"codec file",
+       R"({"interface":{"codec":{"type":"js","file":"/etc/passwd"},"opts":{"device_type":"abp"}}})",
+       400, "interface.codec"},
+      {"other device in body", R"({"interface":{"device_id_or_slug":"cellar","opts":{}}})", 400,
+       "device_id_or_slug"},
+      {"same address and key",
+       std::string(R"({"interface":{"opts":{"device_type":"abp","device_address":"26011BDA",)") +
+           R"("network_session_key":"2B7E151628AED2A6ABF7158809CF4F3C","app_session_key":")" +
+           kDoorAppSKey + "\"}}}",
        409, "could not be told apart"},
   };
   for (const auto& c : cases) {
@@ -208,8 +233,9 @@ TEST_F(ApiTest, InterfaceValidationNamesTheField) {
   EXPECT_EQ(call("GET", "/devices/door/interfaces").status, 404u);  // nothing was created
   // A duplicate id is a conflict.
   ASSERT_EQ(call("POST", "/devices/door/interfaces", doorInterface()).status, 200u);
-  auto dup = call("POST", "/devices/other/interfaces",
-                  R"({"interface":{"id":"68e8e794-1abe-45d6-a63e-158ed5d611ef","opts":{"device_type":"abp"}}})");
+  auto dup = call(
+      "POST", "/devices/other/interfaces",
+      R"({"interface":{"id":"68e8e794-1abe-45d6-a63e-158ed5d611ef","opts":{"device_type":"abp"}}})");
   EXPECT_EQ(dup.status, 409u) << dup.body;
   EXPECT_EQ(call("PATCH", "/devices/cellar/interfaces/68e8e794-1abe-45d6-a63e-158ed5d611ef",
                  R"({"interface":{"id":"00000000-0000-4000-8000-000000000000"}})")
@@ -269,9 +295,11 @@ TEST_F(ApiTest, DataStatusDownlinksAndGateways) {
   // DevStatusAns in FOpts (battery 200 of 254, margin 10 dB) shows in the status.
   {
     const uint64_t before = daemon->metrics().counter("uplinks_accepted_total");
-    ASSERT_TRUE(fwd->push(testsupport::pushBody(buildUplink(kCellar, 4, 1, {4}, false, {0x06, 200, 10})), 4));
+    ASSERT_TRUE(fwd->push(
+        testsupport::pushBody(buildUplink(kCellar, 4, 1, {4}, false, {0x06, 200, 10})), 4));
     for (auto until = std::chrono::steady_clock::now() + 5s;
-         daemon->metrics().counter("uplinks_accepted_total") == before && std::chrono::steady_clock::now() < until;)
+         daemon->metrics().counter("uplinks_accepted_total") == before &&
+         std::chrono::steady_clock::now() < until;)
       fwd->pull(1);
     auto st = body(call("GET", "/devices/cellar/status"))["body"];
     EXPECT_EQ(st["battery"], 200);
@@ -289,11 +317,15 @@ TEST_F(ApiTest, DataStatusDownlinksAndGateways) {
   ASSERT_EQ(page2["data"].size(), 2u);
   EXPECT_EQ(page2["data"][0]["data"]["fCnt"], 3);  // oldest first by default
   EXPECT_EQ(body(call("GET", "/devices/cellar/data?end=1"))["totalItems"], 0);
-  for (const char* bad : {"?perPage=0", "?perPage=101", "?page=0", "?start=x", "?sort=rssi", "?start=10&end=5"})
+  for (const char* bad :
+       {"?perPage=0", "?perPage=101", "?page=0", "?start=x", "?sort=rssi", "?start=10&end=5"})
     EXPECT_EQ(call("GET", std::string("/devices/cellar/data") + bad).status, 400u) << bad;
   // Downlinks: queue two, list them, cancel the queue.
   ASSERT_EQ(call("POST", "/devices/cellar/downlinks", R"({"fPort":2,"data":"AQ=="})").status, 201u);
-  ASSERT_EQ(call("POST", "/devices/cellar/downlinks", R"({"fPort":3,"data":"Ag==","confirmed":true})").status, 201u);
+  ASSERT_EQ(
+      call("POST", "/devices/cellar/downlinks", R"({"fPort":3,"data":"Ag==","confirmed":true})")
+          .status,
+      201u);
   auto list = body(call("GET", "/devices/cellar/downlinks"))["body"];
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0]["fPort"], 3);  // newest first
@@ -315,10 +347,15 @@ TEST_F(ApiTest, ApiCommandLine) {
   start();
   const std::string bin = std::string(LB_BINARY) + " api";
   const std::string at = " --api 127.0.0.1:" + std::to_string(daemon->apiPort());
-  EXPECT_EQ(std::system((bin + " GET /devices" + at + " --token " + kNs + " | grep -q '\"id\": \"cellar\"'").c_str()), 0);
-  EXPECT_NE(std::system((bin + " GET /devices" + at + " --token wrong >/dev/null").c_str()), 0);  // 401: exit 1
-  EXPECT_EQ(std::system((bin + " POST /devices/cellar/downlinks '{\"fPort\":2,\"data\":\"AQ==\"}'" + at + " --token " +
-                         kDevAdmin + " >/dev/null").c_str()),
+  EXPECT_EQ(std::system(
+                (bin + " GET /devices" + at + " --token " + kNs + " | grep -q '\"id\": \"cellar\"'")
+                    .c_str()),
+            0);
+  EXPECT_NE(std::system((bin + " GET /devices" + at + " --token wrong >/dev/null").c_str()),
+            0);  // 401: exit 1
+  EXPECT_EQ(std::system((bin + " POST /devices/cellar/downlinks '{\"fPort\":2,\"data\":\"AQ==\"}'" +
+                         at + " --token " + kDevAdmin + " >/dev/null")
+                            .c_str()),
             0);
   EXPECT_EQ(WEXITSTATUS(std::system((bin + " GET devices >/dev/null 2>&1").c_str())), 2);  // usage
 }
@@ -348,7 +385,9 @@ struct WsClient {
     ws.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port});
     if (!bearer.empty())
       ws.set_option(boost::beast::websocket::stream_base::decorator(
-          [bearer](boost::beast::websocket::request_type& r) { r.set("Authorization", "Bearer " + bearer); }));
+          [bearer](boost::beast::websocket::request_type& r) {
+            r.set("Authorization", "Bearer " + bearer);
+          }));
     boost::beast::websocket::response_type res;
     boost::system::error_code ec;
     ws.handshake(res, "127.0.0.1", target, ec);
@@ -356,7 +395,8 @@ struct WsClient {
   }
   // Beast 1.74 does not hand back a declined handshake's response: ask again over plain HTTP
   // with the same upgrade headers and read the status.
-  static unsigned declinedStatus(uint16_t port, const std::string& target, const std::string& bearer) {
+  static unsigned declinedStatus(uint16_t port, const std::string& target,
+                                 const std::string& bearer) {
     namespace http = boost::beast::http;
     boost::asio::io_context ioc;
     boost::beast::tcp_stream s(ioc);
@@ -403,7 +443,8 @@ TEST_F(ApiTest, EventsWebSocketStreamsLiveUplinksAndRejections) {
   EXPECT_EQ(unknown.handshakeStatus, 404u);
   WsClient all(daemon->apiPort(), std::string("/events?access_token=") + kNs);
   ASSERT_EQ(all.handshakeStatus, 101u);
-  WsClient door(daemon->apiPort(), "/events?device=DOOR", kAdmin);  // any device name, case-insensitive
+  WsClient door(daemon->apiPort(), "/events?device=DOOR",
+                kAdmin);  // any device name, case-insensitive
   ASSERT_EQ(door.handshakeStatus, 101u);
   uplink(kCellar, 1, 1);
   uplink(kDoor, 1, 2);
@@ -431,9 +472,10 @@ TEST_F(ApiTest, EventsWebSocketStreamsLiveUplinksAndRejections) {
             200u);
   ASSERT_TRUE(fwd->pull(9));
   const auto appKey = lorawan::Aes128Key::parse("B6B53F4A168A7A88BDF7EA135CE9CFCA").value();
-  ASSERT_TRUE(fwd->push(testsupport::pushBody(testsupport::buildJoinRequest(appKey, lorawan::Eui64(0x70B3D57ED00000DC),
-                                                                            lorawan::Eui64(0x00AFEE7CF5ED6F1E), 7)),
-                        10));
+  ASSERT_TRUE(fwd->push(
+      testsupport::pushBody(testsupport::buildJoinRequest(
+          appKey, lorawan::Eui64(0x70B3D57ED00000DC), lorawan::Eui64(0x00AFEE7CF5ED6F1E), 7)),
+      10));
   auto j = all.next();
   EXPECT_EQ(j["action"], "join");
   EXPECT_EQ(j["payload"]["deviceIdOrSlug"], "tracker");
@@ -441,9 +483,10 @@ TEST_F(ApiTest, EventsWebSocketStreamsLiveUplinksAndRejections) {
   EXPECT_EQ(body(call("GET", "/devices/tracker"))["body"]["devAddr"].is_string(), true);
   // A JoinRequest signed with the wrong key is rejected, and that is an error event.
   const auto wrongKey = lorawan::Aes128Key::parse("00000000000000000000000000000001").value();
-  ASSERT_TRUE(fwd->push(testsupport::pushBody(testsupport::buildJoinRequest(wrongKey, lorawan::Eui64(0x70B3D57ED00000DC),
-                                                                            lorawan::Eui64(0x00AFEE7CF5ED6F1E), 8)),
-                        11));
+  ASSERT_TRUE(fwd->push(
+      testsupport::pushBody(testsupport::buildJoinRequest(
+          wrongKey, lorawan::Eui64(0x70B3D57ED00000DC), lorawan::Eui64(0x00AFEE7CF5ED6F1E), 8)),
+      11));
   auto rejected = all.next();
   EXPECT_EQ(rejected["action"], "error");
   EXPECT_EQ(rejected["payload"]["type"], "join_rejected");

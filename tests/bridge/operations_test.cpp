@@ -50,7 +50,8 @@ TEST(Operations, AChangedInterfaceFileIsReloadedAndABrokenOneKeepsTheOld) {
   std::ofstream(dir.file("interfaces/cellar.yaml")) << kCellarItf;
   std::ofstream(dir.file("bridge.yaml")) << R"(
 listen: { udp: "127.0.0.1:0", api: "127.0.0.1:0" }
-store: { path: ")" << dir.file("bridge.db") << R"(" }
+store: { path: ")" << dir.file("bridge.db")
+                                         << R"(" }
 interfaces_dir: "interfaces"
 )";
   auto cfg = config::loadConfigFile(dir.file("bridge.yaml"));
@@ -63,7 +64,8 @@ interfaces_dir: "interfaces"
   // A new file appears: noticed by the file watch, no signal needed.
   std::ofstream(dir.file("interfaces/door.yaml")) << kDoorItf;
   std::vector<std::string> ids;
-  for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until;) {
     ids = deviceIds(api);  // each a real round trip through the API and network threads
     if (ids.size() == 2) break;
   }
@@ -84,19 +86,24 @@ TEST(Operations, SighupReloadsAndTheLogNeverShowsAKeyOrToken) {
   testsupport::TempDir dir;
   setenv("LB_OPS_ADMIN_TOKEN", "ops-admin-token-5f1e0c2d9a", 1);
   auto writeConfig = [&](bool withDoor) {
-    std::ofstream(dir.file("bridge.yaml")) << R"(
+    std::ofstream(dir.file("bridge.yaml"))
+        << R"(
 listen: { udp: "127.0.0.1:0", api: "127.0.0.1:0" }
-store: { path: ")" << dir.file("bridge.db") << R"(" }
+store: { path: ")"
+        << dir.file("bridge.db") << R"(" }
 api: { tokens: [ { token: "${LB_OPS_ADMIN_TOKEN}", roles: [org-admin] } ] }
 interfaces:
-)" << R"(  - { id: "68e8e794-1abe-45d6-a63e-158ed5d611ef", device_id_or_slug: "cellar",
+)"
+        << R"(  - { id: "68e8e794-1abe-45d6-a63e-158ed5d611ef", device_id_or_slug: "cellar",
       opts: { device_type: abp, device_address: "26011BDA", network_session_key: "2B7E151628AED2A6ABF7158809CF4F3C",
               app_session_key: "3C4FCF098815F7ABA6D2AE2816157E2B" } }
-)" << (withDoor ? R"(  - { id: "0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", device_id_or_slug: "door",
+)"
+        << (withDoor
+                ? R"(  - { id: "0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", device_id_or_slug: "door",
       opts: { device_type: abp, device_address: "26011BDB", network_session_key: "000102030405060708090A0B0C0D0E0F",
               app_session_key: "0F0E0D0C0B0A09080706050403020100" } }
 )"
-                    : "");
+                : "");
   };
   writeConfig(false);
   testsupport::BridgeProcess bridge(dir.file("bridge.yaml"));
@@ -115,19 +122,22 @@ interfaces:
       token);
   EXPECT_EQ(created.status, 200u) << created.body;
   EXPECT_EQ(testsupport::httpRequest(api, "GET", "/devices", "", "wrong-token-123").status, 401u);
-  EXPECT_EQ(testsupport::httpRequest(api, "POST", "/devices/garage/interfaces",
-                                     R"({"interface":{"opts":{"device_type":"abp","device_address":"26011BDC",)"
-                                     R"("network_session_key":"A1B2C3D4E5F60718293A4B5C6D7E8F9","app_session_key":"x"}}})",
-                                     token)
-                .status,
-            400u);
+  EXPECT_EQ(
+      testsupport::httpRequest(
+          api, "POST", "/devices/garage/interfaces",
+          R"({"interface":{"opts":{"device_type":"abp","device_address":"26011BDC",)"
+          R"("network_session_key":"A1B2C3D4E5F60718293A4B5C6D7E8F9","app_session_key":"x"}}})",
+          token)
+          .status,
+      400u);
   bridge.signal(SIGTERM);
   bridge.waitForLog("event=bridge_stopped");
   const std::string& log = bridge.log();
-  for (const char* secret : {"2B7E151628AED2A6ABF7158809CF4F3C", "2b7e151628aed2a6abf7158809cf4f3c",
-                             "000102030405060708090A0B0C0D0E0F", "000102030405060708090a0b0c0d0e0f",
-                             "A1B2C3D4E5F60718293A4B5C6D7E8F90", "a1b2c3d4e5f60718293a4b5c6d7e8f90",
-                             "A1B2C3D4E5F60718293A4B5C6D7E8F9", "ops-admin-token-5f1e0c2d9a", "wrong-token-123"})
+  for (const char* secret :
+       {"2B7E151628AED2A6ABF7158809CF4F3C", "2b7e151628aed2a6abf7158809cf4f3c",
+        "000102030405060708090A0B0C0D0E0F", "000102030405060708090a0b0c0d0e0f",
+        "A1B2C3D4E5F60718293A4B5C6D7E8F90", "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        "A1B2C3D4E5F60718293A4B5C6D7E8F9", "ops-admin-token-5f1e0c2d9a", "wrong-token-123"})
     EXPECT_EQ(log.find(secret), std::string::npos) << "the log shows " << secret;
   EXPECT_NE(log.find("event=interface_created"), std::string::npos);
 }
@@ -144,8 +154,10 @@ TEST(Operations, MetricsHistogramsGaugesAndHealthz) {
   c.apiListen = {"127.0.0.1", 0};
   c.dedupWindowMs = 20;
   c.storePath = dir.file("bridge.db");
-  c.platform = config::PlatformConfig{"http://127.0.0.1:" + std::to_string(downPort), "t", 500, 0, "", std::nullopt};
-  auto itf = testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", testsupport::kCellar);
+  c.platform = config::PlatformConfig{
+      "http://127.0.0.1:" + std::to_string(downPort), "t", 500, 0, "", std::nullopt};
+  auto itf = testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar",
+                                       testsupport::kCellar);
   itf.codec.type = "cayenne_lpp";
   itf.codecs = codecs::CodecSet::build(itf.codec).value();
   c.interfaces = {itf};
@@ -154,38 +166,49 @@ TEST(Operations, MetricsHistogramsGaugesAndHealthz) {
   (*d)->start();
   const uint16_t api = (*d)->apiPort();
   testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(0xAA555A0000000001));
-  ASSERT_TRUE(fwd.push(testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, 1, 1, {0x03, 0x67, 0x01, 0x10})), 1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, 1, 1,
+                                                                      {0x03, 0x67, 0x01, 0x10})),
+                       1));
   // The platform is down: healthz stays 200 (the outbox keeps everything) and says so.
   json health;
-  for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until;) {
     health = json::parse(testsupport::httpRequest(api, "GET", "/healthz").body);
     if (health["body"]["platformReachable"] == false) break;
   }
   EXPECT_EQ(health["status"], 200);
   EXPECT_EQ(health["body"]["platformReachable"], false);
-  EXPECT_NE(health["body"]["platformLastError"].get<std::string>().find("refused"), std::string::npos) << health.dump();
+  EXPECT_NE(health["body"]["platformLastError"].get<std::string>().find("refused"),
+            std::string::npos)
+      << health.dump();
   EXPECT_EQ(health["body"]["outbox"]["rows"], 1);
   const std::string m = testsupport::httpRequest(api, "GET", "/metrics").body;
-  for (const char* want : {"# TYPE lorawan_bridge_codec_seconds histogram", "lorawan_bridge_codec_seconds_count 1",
-                           "lorawan_bridge_codec_seconds_bucket{le=\"+Inf\"} 1", "lorawan_bridge_outbox_rows 1",
-                           "lorawan_bridge_gateway_last_seen_seconds{gateway=\"aa555a0000000001\"}",
-                           "lorawan_bridge_sessions 1", "lorawan_bridge_uplinks_accepted_total 1"})
+  for (const char* want :
+       {"# TYPE lorawan_bridge_codec_seconds histogram", "lorawan_bridge_codec_seconds_count 1",
+        "lorawan_bridge_codec_seconds_bucket{le=\"+Inf\"} 1", "lorawan_bridge_outbox_rows 1",
+        "lorawan_bridge_gateway_last_seen_seconds{gateway=\"aa555a0000000001\"}",
+        "lorawan_bridge_sessions 1", "lorawan_bridge_uplinks_accepted_total 1"})
     EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
   // The platform comes back: reachable again, and its answer times are a histogram.
   PlatformSink sink("127.0.0.1", downPort);
   ASSERT_TRUE(sink.waitForRequests(1, 10s));
-  for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until;) {
     health = json::parse(testsupport::httpRequest(api, "GET", "/healthz").body);
     if (health["body"]["platformReachable"] == true && health["body"]["outbox"]["rows"] == 0) break;
   }
   EXPECT_EQ(health["body"]["platformReachable"], true);
-  EXPECT_NE(testsupport::httpRequest(api, "GET", "/metrics").body.find("lorawan_bridge_platform_request_seconds_count 1"),
+  EXPECT_NE(testsupport::httpRequest(api, "GET", "/metrics")
+                .body.find("lorawan_bridge_platform_request_seconds_count 1"),
             std::string::npos);
   // Oversized and malformed requests get clear errors.
-  auto huge = testsupport::httpRequest(api, "POST", "/devices/cellar/downlinks", std::string(70000, 'x'));
+  auto huge =
+      testsupport::httpRequest(api, "POST", "/devices/cellar/downlinks", std::string(70000, 'x'));
   EXPECT_EQ(huge.status, 413u);
   EXPECT_NE(huge.body.find("65536"), std::string::npos);
-  EXPECT_EQ(testsupport::httpRequest(api, "POST", "/devices/cellar/downlinks", "{\"fPort\":").status, 400u);
+  EXPECT_EQ(
+      testsupport::httpRequest(api, "POST", "/devices/cellar/downlinks", "{\"fPort\":").status,
+      400u);
   EXPECT_EQ(testsupport::httpRequest(api, "GET", "/nothing/here").status, 404u);
 }
 

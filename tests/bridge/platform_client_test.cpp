@@ -67,29 +67,34 @@ TEST(PlatformClient, AHungDeviceDoesNotHoldUpTheOthers) {
   // 1. A request hangs; everything submitted meanwhile for other devices is delivered.
   client.submit(event("slow", 0), done.track("slow-0"));
   ASSERT_TRUE(sink.waitForRequests(1, 5s));
-  for (int n = 0; n < 60; ++n) client.submit(event("dev" + std::to_string(n % 6), n), done.track(std::to_string(n)));
+  for (int n = 0; n < 60; ++n)
+    client.submit(event("dev" + std::to_string(n % 6), n), done.track(std::to_string(n)));
   ASSERT_TRUE(done.waitFor(60, 5s));
   {
     std::lock_guard lock(done.m);
-    EXPECT_EQ(done.byId.count("slow-0"), 0u) << "delivered after the slow one's timeout, not before";
+    EXPECT_EQ(done.byId.count("slow-0"), 0u)
+        << "delivered after the slow one's timeout, not before";
   }
   ASSERT_TRUE(done.waitFor(61, 5s));
   EXPECT_EQ(done.byId["slow-0"], PlatformClient::Outcome::GaveUp);
   // 2. Submitted together with the others now: the slow device goes alone (never pipelined
   //    with them), so again all of theirs arrive while its request hangs.
   client.submit(event("slow", 1), done.track("slow-1"));
-  for (int n = 60; n < 120; ++n) client.submit(event("dev" + std::to_string(n % 6), n), done.track(std::to_string(n)));
+  for (int n = 60; n < 120; ++n)
+    client.submit(event("dev" + std::to_string(n % 6), n), done.track(std::to_string(n)));
   ASSERT_TRUE(done.waitFor(121, 5s));
   std::lock_guard lock(done.m);
   EXPECT_EQ(done.byId.count("slow-1"), 0u);
-  for (int n = 0; n < 120; ++n) EXPECT_EQ(done.byId[std::to_string(n)], PlatformClient::Outcome::Delivered);
+  for (int n = 0; n < 120; ++n)
+    EXPECT_EQ(done.byId[std::to_string(n)], PlatformClient::Outcome::Delivered);
 }
 
 TEST(PlatformClient, OrderPerDeviceSurvives503sAndEveryEventArrives) {
   PlatformSink sink("127.0.0.1", 0);
   std::atomic<int> calls{0};
   // 503 on every third request for the first 150 requests: retries interleave with new events.
-  sink.setResponder([&](const RecordedRequest&) { return ++calls <= 150 && calls % 3 == 0 ? 503u : 200u; });
+  sink.setResponder(
+      [&](const RecordedRequest&) { return ++calls <= 150 && calls % 3 == 0 ? 503u : 200u; });
   Metrics metrics;
   PlatformClient client(configFor(sink), metrics);
   Completions done;
@@ -108,7 +113,8 @@ TEST(PlatformClient, OrderPerDeviceSurvives503sAndEveryEventArrives) {
     const std::string device = r.target.substr(std::string("/api/devices/").size(), 2);
     const int n = std::stoi(r.idempotencyKey.substr(3));
     int& expected = next[device];
-    ASSERT_TRUE(n == expected || n == expected - 1) << device << " sent " << n << " after " << expected - 1;
+    ASSERT_TRUE(n == expected || n == expected - 1)
+        << device << " sent " << n << " after " << expected - 1;
     if (n == expected) ++expected;
   }
   for (int d = 0; d < kDevices; ++d) EXPECT_EQ(next["d" + std::to_string(d)], kEach);
@@ -132,7 +138,8 @@ TEST(PlatformClient, APlatformThatClosesPipelinedConnectionsStillGetsEverythingO
   std::map<std::string, int> seen;
   for (const auto& r : reqs) ++seen[r.idempotencyKey];
   EXPECT_EQ(seen.size(), 40u);
-  for (const auto& [id, times] : seen) EXPECT_EQ(times, 1) << id;  // the unanswered ones were never processed
+  for (const auto& [id, times] : seen)
+    EXPECT_EQ(times, 1) << id;  // the unanswered ones were never processed
   EXPECT_EQ(metrics.counter("platform_requests_total{result=\"transport_error\"}"), 0u);
 }
 
@@ -145,7 +152,9 @@ TEST(PlatformClient, FetchReturnsTheBodyAndGivesUpAtItsDeadline) {
   PlatformClient client(configFor(sink), metrics);
   std::promise<std::pair<unsigned, std::string>> got;
   client.fetch("/devices/x/downlinks?status=pending", std::chrono::steady_clock::now() + 2s,
-               [&](unsigned status, std::string body) { got.set_value({status, body}); });
+               [&](unsigned status, std::string body) {
+                 got.set_value({status, body});
+               });
   auto [status, body] = got.get_future().get();
   EXPECT_EQ(status, 200u);
   EXPECT_EQ(body, "{\"target\":\"/api/devices/x/downlinks?status=pending\"}");
@@ -155,7 +164,8 @@ TEST(PlatformClient, FetchReturnsTheBodyAndGivesUpAtItsDeadline) {
   sink.misbehave(PlatformSink::Misbehaviour::Hang, 1);
   std::promise<unsigned> late;
   const auto started = std::chrono::steady_clock::now();
-  client.fetch("/devices/x/downlinks", started + 150ms, [&](unsigned s, std::string) { late.set_value(s); });
+  client.fetch("/devices/x/downlinks", started + 150ms,
+               [&](unsigned s, std::string) { late.set_value(s); });
   EXPECT_EQ(late.get_future().get(), 0u);  // gave up at the deadline, not at the 2 s timeout
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
 }

@@ -25,12 +25,14 @@ TEST(PlatformDownlinks, PagesInEveryShapeAndTheirProblems) {
     EXPECT_EQ(p->items.size(), c.items);
     EXPECT_EQ(p->problems.size(), c.problems);
   }
-  EXPECT_EQ(parsePendingDownlinks(R"({"data":[{"id":7}]})")->items[0].first, "7");  // numeric ids as text
+  EXPECT_EQ(parsePendingDownlinks(R"({"data":[{"id":7}]})")->items[0].first,
+            "7");  // numeric ids as text
   EXPECT_EQ(parsePendingDownlinks("<html>").error(), "not JSON");
   EXPECT_FALSE(parsePendingDownlinks(R"({"total":3})").has_value());
 }
 
 TEST(PlatformDownlinks, PagePathAppendsLimitAndOffset) {
-  EXPECT_EQ(pagePath("/d/x/downlinks?status=pending", 100, 200), "/d/x/downlinks?status=pending&limit=100&offset=200");
+  EXPECT_EQ(pagePath("/d/x/downlinks?status=pending", 100, 200),
+            "/d/x/downlinks?status=pending&limit=100&offset=200");
   EXPECT_EQ(pagePath("/d/x/downlinks", 10, 0), "/d/x/downlinks?limit=10&offset=0");
 }
