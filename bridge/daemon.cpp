@@ -343,6 +343,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   auto store = SqliteStore::open(cfg.storePath, cfg.keepUplinks);
   if (!store) return std::unexpected(store.error());
   impl->store = std::move(*store);
+  if (cfg.storeMaxMb) impl->store->setMaxSizeMb(cfg.storeMaxMb);
   impl->sessions.load(cfg.interfaces, *impl->store);
   impl->interfaceService = std::make_unique<InterfaceService>(impl->sessions, *impl->store);
   impl->interfaceService->applyStored();  // what the API changed earlier wins over the files
@@ -506,8 +507,10 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
             std::chrono::duration<double>(now - g.lastSeen).count());
   };
   api.health = [p] {
-    nlohmann::json h{{"store", "ok"}, {"platform", p->platform ? "configured" : "embedded"}};
-    bool ok = true;
+    const std::string storeProblem = p->store->problem();
+    nlohmann::json h{{"store", storeProblem.empty() ? "ok" : storeProblem},
+                     {"platform", p->platform ? "configured" : "embedded"}};
+    bool ok = storeProblem.empty();  // writes failing (disk full): accepted data waits in memory
     if (p->platform) {
       // The outbox keeps everything while the platform is away: reported, not unhealthy.
       const auto r = p->platform->reachability();
@@ -519,7 +522,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
       const bool full = p->outboxFull();
       h["outbox"] = {{"rows", rows}, {"bytes", bytes}, {"maxRows", p->cfg.platform->outboxMaxRows},
                      {"maxBytes", size_t(p->cfg.platform->outboxMaxMb) << 20}, {"full", full}};
-      ok = !full;
+      ok = ok && !full;
     }
     return std::make_pair(ok, h.dump());
   };

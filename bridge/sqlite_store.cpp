@@ -121,6 +121,16 @@ SqliteStore::~SqliteStore() {
   sqlite3_close(db_);
 }
 
+void SqliteStore::setMaxSizeMb(uint32_t mb) {
+  sqlite3_stmt* st = prepare("PRAGMA page_size");
+  int64_t pageSize = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 4096;
+  sqlite3_finalize(st);
+  const std::string sql = "PRAGMA max_page_count=" + std::to_string(int64_t(mb) * 1024 * 1024 / pageSize);
+  st = prepare(sql.c_str());
+  sqlite3_step(st);
+  sqlite3_finalize(st);
+}
+
 bool SqliteStore::addColumnIfMissing(const char* table, const char* column, const char* decl) {
   sqlite3_stmt* st = prepare((std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name=?").c_str());
   if (!st) return false;
@@ -175,6 +185,16 @@ void SqliteStore::flush() {
   if (pendingFCnt_.empty() && pendingUplinks_.empty() && pendingDownlinkUpdates_.empty() && pendingOutbox_.empty() &&
       completedOutbox_.empty() && pendingDeadLetters_.empty())
     return;
+  // All or nothing: a failed write (disk full) rolls back and keeps every buffer, so accepted
+  // data is retried at the next flush instead of dropped; problem() says why meanwhile.
+  std::string failed;
+  // After a failure nothing more runs: SQLite may have rolled the transaction back already, and
+  // further statements would commit one by one.
+  auto step = [&](sqlite3_stmt* st, const char* op) {
+    if (!failed.empty()) return;
+    const int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) failed = std::string(op) + ": " + sqlite3_errmsg(db_);
+  };
   exec("BEGIN");
   for (const auto& e : pendingOutbox_) {
     sqlite3_stmt* st = insertOutbox_;
@@ -184,7 +204,7 @@ void SqliteStore::flush() {
     sqlite3_bind_text(st, 3, e.path.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, e.body.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, e.method.c_str(), -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) log::error("store_error", {{"op", "outbox"}, {"error", sqlite3_errmsg(db_)}});
+    step(st, "outbox");
   }
   for (const auto& [id, status, response, at] : pendingDeadLetters_) {
     sqlite3_stmt* st = prepare(
@@ -194,28 +214,24 @@ void SqliteStore::flush() {
     sqlite3_bind_text(st, 2, response.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
     sqlite3_bind_text(st, 4, id.c_str(), -1, SQLITE_STATIC);
-    sqlite3_step(st);
+    step(st, "dead_letter");
     sqlite3_finalize(st);
-    completedOutbox_.push_back(id);
   }
-  for (const auto& id : completedOutbox_) {
+  auto removeFromOutbox = [&](const std::string& id) {
     sqlite3_reset(deleteOutbox_);
     sqlite3_bind_text(deleteOutbox_, 1, id.c_str(), -1, SQLITE_STATIC);
-    sqlite3_step(deleteOutbox_);
-  }
-  pendingOutbox_.clear();
-  pendingDeadLetters_.clear();
-  completedOutbox_.clear();
+    step(deleteOutbox_, "outbox_delete");
+  };
+  for (const auto& id : completedOutbox_) removeFromOutbox(id);
+  for (const auto& d : pendingDeadLetters_) removeFromOutbox(std::get<0>(d));
   for (const auto& [id, d] : pendingDownlinkUpdates_) {
     sqlite3_stmt* st = prepare("UPDATE downlinks SET status=?, attempts=? WHERE id=?");
     sqlite3_bind_text(st, 1, d.status.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, d.attempts);
     sqlite3_bind_text(st, 3, id.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE)
-      log::error("store_error", {{"op", "update_downlink"}, {"error", sqlite3_errmsg(db_)}});
+    step(st, "update_downlink");
     sqlite3_finalize(st);
   }
-  pendingDownlinkUpdates_.clear();
   for (const auto& [id, s] : pendingFCnt_) {
     sqlite3_reset(saveFCnt_);
     sqlite3_bind_text(saveFCnt_, 1, id.c_str(), -1, SQLITE_STATIC);
@@ -223,8 +239,7 @@ void SqliteStore::flush() {
     sqlite3_bind_int64(saveFCnt_, 3, s.lastFCnt);
     sqlite3_bind_int64(saveFCnt_, 4, int64_t(s.lastHash));
     sqlite3_bind_int64(saveFCnt_, 5, s.nextFCntDown);
-    if (sqlite3_step(saveFCnt_) != SQLITE_DONE)
-      log::error("store_error", {{"op", "save_fcnt"}, {"error", sqlite3_errmsg(db_)}});
+    step(saveFCnt_, "save_fcnt");
   }
   for (const auto& u : pendingUplinks_) {
     sqlite3_reset(insertUplink_);
@@ -233,11 +248,22 @@ void SqliteStore::flush() {
     sqlite3_bind_text(insertUplink_, 3, u.interfaceId.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(insertUplink_, 4, u.deviceIdOrSlug.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(insertUplink_, 5, u.eventJson.c_str(), -1, SQLITE_STATIC);
-    if (sqlite3_step(insertUplink_) != SQLITE_DONE)
-      log::error("store_error", {{"op", "record_uplink"}, {"error", sqlite3_errmsg(db_)}});
+    step(insertUplink_, "record_uplink");
   }
+  if (failed.empty() && !exec("COMMIT")) failed = std::string("commit: ") + sqlite3_errmsg(db_);
+  if (!failed.empty()) {
+    if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");  // unless SQLite rolled back already
+    if (problem_.empty()) log::error("store_write_failed", {{"error", failed}, {"kept", "in memory, retried"}});
+    problem_ = failed;
+    return;
+  }
+  if (!problem_.empty()) log::info("store_write_recovered", {{"after", problem_}});
+  problem_.clear();
   uplinksSinceTrim_ += pendingUplinks_.size();
-  exec("COMMIT");
+  pendingOutbox_.clear();
+  pendingDeadLetters_.clear();
+  completedOutbox_.clear();
+  pendingDownlinkUpdates_.clear();
   pendingFCnt_.clear();
   pendingUplinks_.clear();
   // Bounded retention of the embedded platform's data: trim now and then, not per insert.

@@ -38,6 +38,9 @@ class SqliteStore final : public Store {
   void enqueueOutbox(const OutboxEntry& e) override;
   std::vector<OutboxEntry> loadOutbox() override;
   std::pair<size_t, size_t> outboxSize() const override { return {outboxRows_, outboxBytes_}; }
+  std::string problem() const override { return problem_; }
+  // Bounds the database file (SQLite max_page_count); beyond it writes fail and are kept.
+  void setMaxSizeMb(uint32_t mb);
   void completeOutbox(const std::string& id) override;
   void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) override;
   std::vector<DeadLetter> deadLetters() override;
@@ -70,6 +73,7 @@ class SqliteStore final : public Store {
   std::vector<OutboxEntry> pendingOutbox_;
   std::unordered_map<std::string, size_t> outboxBodySize_;  // id -> bytes, to keep the totals exact
   size_t outboxRows_ = 0, outboxBytes_ = 0;
+  std::string problem_;  // why the last flush failed; "" when writes work
   std::vector<std::string> completedOutbox_;
   std::vector<std::tuple<std::string, unsigned, std::string, int64_t>> pendingDeadLetters_;
   uint64_t uplinksSinceTrim_ = 0;

@@ -76,7 +76,10 @@ class Store {
   // Buffered; durable after flush(). Group commit: many updates, one transaction.
   virtual void saveFCnt(const std::string& interfaceId, const FCntState& s) = 0;
   virtual void recordUplink(StoredUplink u) = 0;
+  // Commits what is buffered, all or nothing. When that fails (disk full) everything stays
+  // buffered for the next flush and problem() says why.
   virtual void flush() = 0;
+  virtual std::string problem() const { return ""; }
   virtual std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) = 0;
   // Stored uplinks of a device received in [startMs, endMs], oldest first unless `newestFirst`,
   // a page of them and how many match in all.

@@ -423,7 +423,8 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
       }
   }
   if (const YAML::Node s = root["store"]; s.IsDefined() && r.isMap(s, "store")) {
-    r.allowOnly(s, "store", {"path", "keep_uplinks"});
+    r.allowOnly(s, "store", {"path", "keep_uplinks", "max_mb"});
+    c.storeMaxMb = r.uint(s, "max_mb", "store", 1, 10000000).value_or(0);
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
     c.keepUplinks = r.uint(s, "keep_uplinks", "store", 100, 100000000).value_or(c.keepUplinks);
   }

@@ -86,6 +86,7 @@ struct Config {
   std::vector<GatewayConfig> gateways;
   std::string storePath;
   uint32_t keepUplinks = defaults::kKeepUplinks;  // the embedded platform's retention (rows)
+  uint32_t storeMaxMb = 0;  // 0: the disk is the limit; else writes beyond it fail (and are kept)
   std::optional<PlatformConfig> platform;
   std::vector<ApiToken> apiTokens;
   // Requests per second per token (token bucket); beyond it 429 with Retry-After.

@@ -213,3 +213,42 @@ TEST(Operations, MetricsHistogramsGaugesAndHealthz) {
 }
 
 }  // namespace
+
+namespace {
+
+// A full store (here its size bound) makes /healthz answer 503 with the reason; the uplinks
+// accepted meanwhile are kept in memory, not dropped.
+TEST(Operations, AFullStoreIsUnhealthyAndLosesNothing) {
+  testsupport::TempDir dir;
+  config::Config c;
+  c.udpListen = {"127.0.0.1", 0};
+  c.apiListen = {"127.0.0.1", 0};
+  c.dedupWindowMs = 1;
+  c.storePath = dir.file("bridge.db");
+  c.storeMaxMb = 1;
+  c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", testsupport::kCellar)};
+  auto d = Daemon::create(c);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  (*d)->start();
+  const uint16_t api = (*d)->apiPort();
+  testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(0xAA555A0000000001));
+  const lorawan::Bytes payload(200, 0x41);
+  testsupport::HttpResult health;
+  uint32_t sent = 0;
+  while (sent < 5000) {
+    ++sent;
+    ASSERT_TRUE(fwd.push(testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, sent, 1, payload)),
+                         uint16_t(sent)));
+    if (sent % 200 == 0 && (health = testsupport::httpRequest(api, "GET", "/healthz")).status == 503) break;
+  }
+  ASSERT_EQ(health.status, 503u) << health.body;
+  EXPECT_NE(json::parse(health.body)["body"]["store"].get<std::string>().find("full"), std::string::npos)
+      << health.body;
+  // Every uplink was still accepted (counted), none rejected.
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       (*d)->metrics().counter("uplinks_accepted_total") < sent && std::chrono::steady_clock::now() < until;)
+    fwd.pull(1);
+  EXPECT_EQ((*d)->metrics().counter("uplinks_accepted_total"), sent);
+}
+
+}  // namespace
