@@ -18,7 +18,7 @@ using api::reply;
 
 namespace {
 
-// Roles of the presented bearer token, or nullopt for a missing/unknown token.
+// The configured token presented as "Bearer <token>", or nullptr for a missing/unknown one.
 const config::ApiToken* tokenOf(const ApiContext& ctx, const std::string& authorization) {
   const std::string prefix = "Bearer ";
   if (authorization.rfind(prefix, 0) != 0) return nullptr;

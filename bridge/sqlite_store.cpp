@@ -497,6 +497,15 @@ void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, co
   exec("COMMIT");
 }
 
+// Rows of "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks ...".
+static std::vector<StoredUplink> readUplinkRows(sqlite3_stmt* st) {
+  std::vector<StoredUplink> out;
+  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.push_back({text(0), sqlite3_column_int64(st, 1), text(2), text(3), text(4)});
+  return out;
+}
+
 Store::UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs, int64_t endMs, size_t offset,
                                             size_t limit, bool newestFirst) {
   flush();
@@ -516,15 +525,7 @@ Store::UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t s
   sqlite3_bind_int64(st, 3, endMs);
   sqlite3_bind_int64(st, 4, int64_t(limit));
   sqlite3_bind_int64(st, 5, int64_t(offset));
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    StoredUplink u;
-    u.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    u.receivedAtMs = sqlite3_column_int64(st, 1);
-    u.interfaceId = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
-    u.deviceIdOrSlug = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
-    u.eventJson = reinterpret_cast<const char*>(sqlite3_column_text(st, 4));
-    page.items.push_back(std::move(u));
-  }
+  page.items = readUplinkRows(st);
   sqlite3_finalize(st);
   return page;
 }
@@ -537,15 +538,7 @@ std::vector<StoredUplink> SqliteStore::recentUplinks(const std::string& device, 
       " ORDER BY seq DESC LIMIT ?");
   sqlite3_bind_text(st, 1, device.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 2, int64_t(limit));
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    StoredUplink u;
-    u.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    u.receivedAtMs = sqlite3_column_int64(st, 1);
-    u.interfaceId = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
-    u.deviceIdOrSlug = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
-    u.eventJson = reinterpret_cast<const char*>(sqlite3_column_text(st, 4));
-    out.push_back(std::move(u));
-  }
+  out = readUplinkRows(st);
   sqlite3_finalize(st);
   return out;
 }

@@ -36,31 +36,25 @@ class BridgeProcess {
     if (stderr_ >= 0) close(stderr_);
   }
 
-  // Waits (poll on its stderr, with a deadline) for the start line; returns the UDP port.
+  // Waits for the start line (reading its stderr with a deadline); returns the UDP port.
   std::optional<uint16_t> waitStarted(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto pos = log_.find("event=bridge_started udp=");
-      if (pos != std::string::npos) {
-        auto colon = log_.find(':', pos + 26);
-        auto end = log_.find(' ', colon);
-        if (colon != std::string::npos && end != std::string::npos) return uint16_t(std::stoi(log_.substr(colon + 1, end - colon - 1)));
-      }
-      pollfd p{stderr_, POLLIN, 0};
-      int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-      if (poll(&p, 1, std::max(left, 0)) <= 0) break;
-      char buf[4096];
-      ssize_t n = read(stderr_, buf, sizeof buf);
-      if (n <= 0) break;
-      log_.append(buf, size_t(n));
-    }
-    return std::nullopt;
+    if (!waitForLog("event=bridge_started udp=", timeout)) return std::nullopt;
+    auto pos = log_.find("event=bridge_started udp=");
+    auto colon = log_.find(':', pos + 26);
+    auto end = log_.find(' ', colon);
+    if (colon == std::string::npos || end == std::string::npos) return std::nullopt;
+    return uint16_t(std::stoi(log_.substr(colon + 1, end - colon - 1)));
   }
 
   // Waits (poll on its stderr, with a deadline) until its log contains `needle`.
   bool waitForLog(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (log_.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    // The whole start line, not a prefix of it still being written.
+    auto complete = [&] {
+      auto at = log_.find(needle);
+      return at != std::string::npos && log_.find('\n', at) != std::string::npos;
+    };
+    while (!complete() && std::chrono::steady_clock::now() < deadline) {
       pollfd p{stderr_, POLLIN, 0};
       int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
       if (poll(&p, 1, std::max(left, 0)) <= 0) break;
@@ -69,7 +63,7 @@ class BridgeProcess {
       if (n <= 0) break;
       log_.append(buf, size_t(n));
     }
-    return log_.find(needle) != std::string::npos;
+    return complete();
   }
   void signal(int sig) {
     if (pid_ > 0) ::kill(pid_, sig);
