@@ -1,6 +1,7 @@
 #include "bridge/api_routes.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <unordered_map>
@@ -9,6 +10,8 @@
 
 #include "bridge/api_util.hpp"
 #include "bridge/device_name.hpp"
+#include "bridge/log.hpp"
+#include "bridge/utf8.hpp"
 #include "bridge/uplink_event.hpp"
 
 namespace bridge {
@@ -109,70 +112,106 @@ ApiResponse gateways(const ApiContext& ctx) {
   return reply(200, list);
 }
 
+std::expected<std::string, ApiResponse> authorizeEvents(const ApiContext& ctx, const ApiRequest& req) {
+  const api::Query q = api::parseQuery(req.target);
+  if (!ctx.tokens.empty()) {
+    std::string auth = req.authorization;
+    if (const std::string* t = api::param(q, "access_token")) auth = "Bearer " + *t;
+    if (!tokenOf(ctx, auth))
+      return std::unexpected(reply(401, "missing or unknown token (Authorization: Bearer or ?access_token=)"));
+  }
+  const std::string* filter = api::param(q, "device");
+  if (!filter) return "";
+  auto name = parseDeviceName(*filter);
+  if (!name) return std::unexpected(reply(400, "device: " + name.error()));
+  std::optional<std::string> device;
+  ctx.onNetworkThread([&] { device = resolveDevice(*ctx.sessions, *name); });
+  if (!device) return std::unexpected(reply(404, "no device " + *filter));
+  return *device;
+}
+
+ApiResponse route(const ApiContext& ctx, RateLimiter& limiter, const ApiRequest& req) {
+  const auto path = api::pathSegments(req.target);
+  if (path.size() == 1 && path[0] == "healthz") return health(ctx);
+  ApiAccess access;
+  if (!ctx.tokens.empty()) {
+    const config::ApiToken* token = tokenOf(ctx, req.authorization);
+    if (!token) return reply(401, "missing or unknown bearer token (Authorization: Bearer <token>)");
+    if (unsigned wait = limiter.take(token->token)) {
+      ctx.metrics->inc("api_rate_limited_total");
+      ApiResponse r = reply(429, "too many requests for this token; retry after " + std::to_string(wait) + " s");
+      r.retryAfter = std::to_string(wait);
+      return r;
+    }
+    access.writeDevices = hasRole(*token, {"device-admin", "org-admin"});
+    access.writeInterfaces = hasRole(*token, {"org-admin"});
+  }
+  if (path.size() == 1 && path[0] == "metrics") {
+    if (req.method != "GET") return reply(405, "use GET");
+    if (ctx.refreshGauges) ctx.onNetworkThread(ctx.refreshGauges);
+    return {200, "text/plain; version=0.0.4", ctx.metrics->renderPrometheus()};
+  }
+  if (path.size() == 1 && path[0] == "gateways") {
+    if (req.method != "GET") return reply(405, "use GET");
+    return gateways(ctx);
+  }
+  if (path.size() == 1 && path[0] == "deadletters") {
+    if (req.method != "GET") return reply(405, "use GET to list dead letters");
+    return deadLetters(ctx);
+  }
+  if (path.size() == 3 && path[0] == "deadletters" && path[2] == "retry") {
+    if (req.method != "POST") return reply(405, "use POST to retry a dead letter");
+    if (!access.writeDevices) return reply(403, "this token's roles may not retry; needs device-admin or org-admin");
+    if (!ctx.retryDeadLetter) return reply(404, "no platform configured");
+    bool ok = false;
+    ctx.onNetworkThread([&] { ok = ctx.retryDeadLetter(path[1]); });
+    if (!ok) return reply(404, "no dead letter " + path[1]);
+    return reply(202, {{"id", path[1]}, {"status", "queued"}});
+  }
+  if (!path.empty() && path[0] == "devices") return routeDevices(ctx, req, path, access);
+  return reply(404, "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
+}
+
+// The one place where a request's failure becomes an answer (see makeApiHandler).
+template <typename R, typename F>
+R guarded(const ApiContext& ctx, const ApiRequest& req, F&& route) {
+  auto fail = [](ApiResponse r) -> R {
+    if constexpr (std::is_same_v<R, ApiResponse>) return r;
+    else return std::unexpected(std::move(r));
+  };
+  if (auto bad = api::nonUtf8Part(req.target)) {
+    ctx.metrics->inc("api_requests_invalid_total{reason=\"utf8\"}");
+    return fail(reply(400, *bad + " is not valid UTF-8 (after percent-decoding)"));
+  }
+  try {
+    return route();
+  } catch (const ApiUnavailable& e) {
+    return fail(reply(503, e.what()));
+  } catch (const std::exception& e) {
+    static std::atomic<uint64_t> nextId{1};
+    const std::string id = std::to_string(nextId++);
+    ctx.metrics->inc("api_internal_errors_total");
+    log::error("api_internal_error", {{"request_id", id},
+                                      {"method", sanitizeUtf8(req.method, 16)},
+                                      {"path", sanitizeUtf8(req.target.substr(0, req.target.find('?')), 200)},
+                                      {"error", sanitizeUtf8(e.what(), 300)}});
+    return fail(reply(500, "internal error (request id " + id + " in the bridge's log)"));
+  }
+}
+
 }  // namespace
 
 ApiServer::WsAuthorize makeEventsAuthorizer(ApiContext ctx) {
-  return [ctx](const ApiRequest& req) -> std::expected<std::string, ApiResponse> {
-    const api::Query q = api::parseQuery(req.target);
-    if (!ctx.tokens.empty()) {
-      std::string auth = req.authorization;
-      if (const std::string* t = api::param(q, "access_token")) auth = "Bearer " + *t;
-      if (!tokenOf(ctx, auth))
-        return std::unexpected(reply(401, "missing or unknown token (Authorization: Bearer or ?access_token=)"));
-    }
-    const std::string* filter = api::param(q, "device");
-    if (!filter) return "";
-    auto name = parseDeviceName(*filter);
-    if (!name) return std::unexpected(reply(400, "device: " + name.error()));
-    std::optional<std::string> device;
-    ctx.onNetworkThread([&] { device = resolveDevice(*ctx.sessions, *name); });
-    if (!device) return std::unexpected(reply(404, "no device " + *filter));
-    return *device;
+  using Result = std::expected<std::string, ApiResponse>;
+  return [ctx](const ApiRequest& req) -> Result {
+    return guarded<Result>(ctx, req, [&]() -> Result { return authorizeEvents(ctx, req); });
   };
 }
 
 ApiServer::Handler makeApiHandler(ApiContext ctx) {
   auto limiter = std::make_shared<RateLimiter>(ctx.ratePerS, ctx.rateBurst);
   return [ctx, limiter](const ApiRequest& req) -> ApiResponse {
-    const auto path = api::pathSegments(req.target);
-    if (path.size() == 1 && path[0] == "healthz") return health(ctx);
-    ApiAccess access;
-    if (!ctx.tokens.empty()) {
-      const config::ApiToken* token = tokenOf(ctx, req.authorization);
-      if (!token) return reply(401, "missing or unknown bearer token (Authorization: Bearer <token>)");
-      if (unsigned wait = limiter->take(token->token)) {
-        ctx.metrics->inc("api_rate_limited_total");
-        ApiResponse r = reply(429, "too many requests for this token; retry after " + std::to_string(wait) + " s");
-        r.retryAfter = std::to_string(wait);
-        return r;
-      }
-      access.writeDevices = hasRole(*token, {"device-admin", "org-admin"});
-      access.writeInterfaces = hasRole(*token, {"org-admin"});
-    }
-    if (path.size() == 1 && path[0] == "metrics") {
-      if (req.method != "GET") return reply(405, "use GET");
-      if (ctx.refreshGauges) ctx.onNetworkThread(ctx.refreshGauges);
-      return {200, "text/plain; version=0.0.4", ctx.metrics->renderPrometheus()};
-    }
-    if (path.size() == 1 && path[0] == "gateways") {
-      if (req.method != "GET") return reply(405, "use GET");
-      return gateways(ctx);
-    }
-    if (path.size() == 1 && path[0] == "deadletters") {
-      if (req.method != "GET") return reply(405, "use GET to list dead letters");
-      return deadLetters(ctx);
-    }
-    if (path.size() == 3 && path[0] == "deadletters" && path[2] == "retry") {
-      if (req.method != "POST") return reply(405, "use POST to retry a dead letter");
-      if (!access.writeDevices) return reply(403, "this token's roles may not retry; needs device-admin or org-admin");
-      if (!ctx.retryDeadLetter) return reply(404, "no platform configured");
-      bool ok = false;
-      ctx.onNetworkThread([&] { ok = ctx.retryDeadLetter(path[1]); });
-      if (!ok) return reply(404, "no dead letter " + path[1]);
-      return reply(202, {{"id", path[1]}, {"status", "queued"}});
-    }
-    if (!path.empty() && path[0] == "devices") return routeDevices(ctx, req, path, access);
-    return reply(404, "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
+    return guarded<ApiResponse>(ctx, req, [&] { return route(ctx, *limiter, req); });
   };
 }
 

@@ -3,6 +3,7 @@
 // their data, status and downlinks, gateways, dead letters, health and metrics. Responses use the
 // seed-000 envelope {"status", "ok", "body"}; errors say what was wrong in "error".
 #include <functional>
+#include <stdexcept>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -40,10 +41,19 @@ struct ApiContext {
   // Dead letters (null without a platform): list them, and send one again by id.
   std::function<std::vector<DeadLetter>()> deadLetters;
   std::function<bool(const std::string& id)> retryDeadLetter;
-  // Runs a task on the network thread (where the store and sessions live) and waits for it.
+  // Runs a task on the network thread (where the store and sessions live) and waits for it. What
+  // the task throws is rethrown to the caller; a task that has not started when the bridge shuts
+  // down is abandoned with ApiUnavailable (the network thread never waits for the API).
   std::function<void(std::function<void()>)> onNetworkThread;
 };
 
+// Thrown (by onNetworkThread) when a request cannot be served now: the answer is 503.
+struct ApiUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Every request passes one boundary: a target that is not UTF-8 gets 400 naming the part, an
+// exception 500 with a request id (logged, counted in api_internal_errors_total).
 ApiServer::Handler makeApiHandler(ApiContext ctx);
 // Who may open the /events WebSocket (seed 004: token as a bearer header or an `access_token`
 // query parameter; any role reads) and which device it follows (`device`: any device name).

@@ -22,11 +22,24 @@ struct ApiResponse {
   std::string retryAfter = {};  // set on 429
 };
 
+class Metrics;
+
+// What one client may cost the bridge. Beyond a cap the answer is 503 (counted), never a crash.
+struct ApiLimits {
+  size_t maxConnections = 256;     // open HTTP connections, WebSocket clients included
+  size_t maxEventClients = 64;     // WebSocket /events clients
+  size_t maxBodyBytes = 64 * 1024;
+  size_t maxHeaderBytes = 16 * 1024;
+  size_t maxWsMessageBytes = 4096;  // clients only ever send pings and the close handshake
+};
+
 class ApiServer {
  public:
   using Handler = std::function<ApiResponse(const ApiRequest&)>;
-  // port 0 picks a free one. Throws at start-up when the address cannot be bound.
-  ApiServer(const std::string& host, uint16_t port, Handler handler);
+  // port 0 picks a free one. Throws at start-up when the address cannot be bound. `metrics`
+  // (optional) counts refused connections and accept errors.
+  ApiServer(const std::string& host, uint16_t port, Handler handler, ApiLimits limits = {},
+            Metrics* metrics = nullptr);
   ~ApiServer();
   uint16_t port() const;
   void stop();
@@ -40,6 +53,7 @@ class ApiServer {
   // `device`.
   void broadcast(const std::string& device, const std::string& text);
   size_t eventClients() const;
+  size_t connections() const;
 
  private:
   struct Impl;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "bridge/utf8.hpp"
+
 namespace bridge::api {
 
 std::string percentDecode(const std::string& s) {
@@ -16,6 +18,17 @@ std::string percentDecode(const std::string& s) {
     }
   }
   return out;
+}
+
+std::optional<std::string> nonUtf8Part(const std::string& target) {
+  const auto segments = pathSegments(target);
+  for (size_t i = 0; i < segments.size(); ++i)
+    if (!isValidUtf8(segments[i])) return "path segment " + std::to_string(i + 1);
+  for (const auto& [k, v] : parseQuery(target)) {
+    if (!isValidUtf8(k)) return std::string("a query parameter name");
+    if (!isValidUtf8(v)) return "query parameter " + k;
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string> pathSegments(const std::string& target) {

@@ -4,7 +4,9 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 
@@ -70,12 +72,65 @@ struct Daemon::Impl {
   std::optional<UplinkPipeline::Clock::time_point> armedFor;
   bool stopped = false;
   bool closed = false;
+  std::atomic<bool> closing{false};  // set first in close(): API calls not yet started give up
+
+  // The API thread's way onto the network thread. The network thread never waits for the API:
+  // once closing, a task that has not started is abandoned (ApiUnavailable, 503) instead.
+  void runOnNetworkThread(const std::function<void()>& task) {
+    struct Call {
+      std::mutex m;
+      std::condition_variable cv;
+      enum { Pending, Running, Done, Abandoned } state = Pending;
+      std::exception_ptr error;
+    };
+    auto call = std::make_shared<Call>();
+    // `task` is only touched while the caller still waits (Running), never after Abandoned.
+    asio::post(ioc, [call, &task] {
+      {
+        std::lock_guard lock(call->m);
+        if (call->state == Call::Abandoned) return;
+        call->state = Call::Running;
+      }
+      try {
+        task();
+      } catch (...) {
+        call->error = std::current_exception();
+      }
+      std::lock_guard lock(call->m);
+      call->state = Call::Done;
+      call->cv.notify_all();
+    });
+    std::unique_lock lock(call->m);
+    while (call->state != Call::Done) {
+      if (call->state == Call::Pending && closing) {
+        call->state = Call::Abandoned;
+        throw ApiUnavailable("the bridge is shutting down");
+      }
+      call->cv.wait_for(lock, std::chrono::milliseconds(20));
+    }
+    if (call->error) std::rethrow_exception(call->error);
+  }
+
+  // Runs the network thread's loop. A handler that throws is a bug, but it must not end the
+  // process: logged, counted, and the loop goes on.
+  void runNetworkLoop() {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        metrics.inc("internal_errors_total");
+        log::error("internal_error", {{"thread", "network"}, {"error", e.what()}});
+      }
+    }
+  }
 
   // Runs on the network thread. Closes every open window: accepted uplinks are persisted and
   // handed over, not lost.
   void close() {
     if (closed) return;
     closed = true;
+    closing = true;
     if (api) api->stop();
     udp->close();
     windowTimer.cancel();
@@ -362,6 +417,19 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(cfg.udpListen.host, ec);
   if (ec) return std::unexpected("listen.udp: \"" + cfg.udpListen.host + "\" is not an IP address");
+  {
+    GatewayRegistrySettings gs;
+    const auto& gp = cfg.gatewayPolicy;
+    gs.pathExpiry = std::chrono::seconds(gp.pathExpiryS);
+    gs.idleExpiry = std::chrono::seconds(gp.idleExpiryS);
+    gs.maxGateways = gp.maxGateways;
+    gs.listedOnly = gp.listedOnly;
+    for (const auto& g : cfg.gateways) gs.listed.insert(g.eui);
+    impl->gateways.configure(std::move(gs));
+  }
+  UdpLimits udpLimits;
+  udpLimits.maxDatagramBytes = cfg.gatewayPolicy.maxDatagramBytes;
+  udpLimits.ratePerSource = cfg.gatewayPolicy.ratePerSource;
   try {
     impl->udp = std::make_unique<UdpServer>(
         impl->ioc, udp::endpoint(addr, cfg.udpListen.port), impl->gateways, impl->metrics,
@@ -369,7 +437,8 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
         [p] { p->armTimer(); },
         [p](lorawan::Eui64 gw, uint16_t token, const std::string& error) {
           p->downlinks->onTxAck(gw, token, error, DownlinkScheduler::Clock::now());
-        });
+        },
+        udpLimits);
   } catch (const boost::system::system_error& e) {
     return std::unexpected("listen.udp " + cfg.udpListen.toString() + ": " + e.code().message());
   }
@@ -502,6 +571,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     }
     if (p->api) m.set("api_event_clients", double(p->api->eventClients()));
     const auto now = std::chrono::system_clock::now();
+    m.clearGauges("gateway_last_seen_seconds{");  // forgotten gateways leave no series
     for (const auto& g : p->gateways.all())
       m.set("gateway_last_seen_seconds{gateway=\"" + g.eui.toString() + "\"}",
             std::chrono::duration<double>(now - g.lastSeen).count());
@@ -534,16 +604,13 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
       return e.has_value();
     };
   }
-  api.onNetworkThread = [p](std::function<void()> task) {
-    std::promise<void> done;
-    asio::post(p->ioc, [&] {
-      task();
-      done.set_value();
-    });
-    done.get_future().wait();
-  };
+  api.onNetworkThread = [p](std::function<void()> task) { p->runOnNetworkThread(task); };
   try {
-    impl->api = std::make_unique<ApiServer>(cfg.apiListen.host, cfg.apiListen.port, makeApiHandler(api));
+    ApiLimits limits;
+    limits.maxConnections = cfg.apiMaxConnections;
+    limits.maxEventClients = cfg.apiMaxEventClients;
+    impl->api = std::make_unique<ApiServer>(cfg.apiListen.host, cfg.apiListen.port, makeApiHandler(api),
+                                            limits, &impl->metrics);
     impl->api->enableEvents("/events", makeEventsAuthorizer(api), [p] { p->metrics.inc("api_events_dropped_total"); });
   } catch (const std::exception& e) {
     return std::unexpected("listen.api " + cfg.apiListen.toString() + ": " + e.what());
@@ -559,10 +626,14 @@ Daemon::~Daemon() { stop(); }
 void Daemon::run() {
   asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
   asio::signal_set hangup(impl_->ioc, SIGHUP);
-  signals.async_wait([p = impl_.get(), &hangup](boost::system::error_code ec, int sig) {
+  signals.async_wait([p = impl_.get(), &hangup, &signals](boost::system::error_code ec, int sig) {
     if (ec) return;
     log::info("bridge_stopping", {{"signal", std::to_string(sig)}});
     hangup.cancel();
+    // A second signal while draining ends the process at once (the default action): an
+    // operator's "stop now" always works, and what was committed stays (as after kill -9).
+    boost::system::error_code ignored;
+    signals.clear(ignored);
     p->close();
   });
   std::function<void(boost::system::error_code, int)> onHangup = [&](boost::system::error_code ec, int) {
@@ -572,13 +643,13 @@ void Daemon::run() {
   };
   hangup.async_wait(onHangup);
   impl_->announce();
-  impl_->ioc.run();
+  impl_->runNetworkLoop();
   stop();
 }
 
 void Daemon::start() {
   impl_->announce();
-  thread_ = std::thread([this] { impl_->ioc.run(); });
+  thread_ = std::thread([this] { impl_->runNetworkLoop(); });
 }
 
 void Daemon::stop() {

@@ -123,6 +123,7 @@ std::expected<json, ApiError> InterfaceService::commit(const json& full,
   // The codec of a YAML interface (it may name a file) stays as it was unless the change sets one.
   const bool keepCodec = old && full.contains("codec") &&
                          full["codec"] == interfaceToJson(*old, Secrets::Full)["codec"];
+  if (auto e = interfaceTypeError(full)) return std::unexpected(ApiError{400, *e});
   json toParse = full;
   if (keepCodec) toParse.erase("codec");
   // An OTAA interface's DevAddr comes from its joins; it is shown, never set.

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -78,7 +80,14 @@ int sink(const std::vector<std::string>& args) {
   unsigned status = 200;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--listen" && i + 1 < args.size()) listen = args[++i];
-    else if (args[i] == "--status" && i + 1 < args.size()) status = unsigned(std::stoul(args[++i]));
+    else if (args[i] == "--status" && i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      if (v.size() != 3 || !std::all_of(v.begin(), v.end(), ::isdigit) || v[0] < '1' || v[0] > '5') {
+        std::cerr << "sink: --status \"" << v << "\", want an HTTP status 100..599\n";
+        return 2;
+      }
+      status = unsigned(std::stoul(v));
+    }
     else { std::cout << "usage: lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"; return args[i] == "--help" ? 0 : 2; }
   }
   auto hp = config::parseHostPort(listen);
@@ -92,7 +101,14 @@ int sink(const std::vector<std::string>& args) {
   sigaddset(&stopSignals, SIGINT);
   sigaddset(&stopSignals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
-  bridge::PlatformSink s(hp->host, hp->port, /*print=*/true);
+  std::unique_ptr<bridge::PlatformSink> sinkServer;
+  try {
+    sinkServer = std::make_unique<bridge::PlatformSink>(hp->host, hp->port, /*print=*/true);
+  } catch (const std::exception& e) {
+    std::cerr << "sink: cannot listen on " << hp->toString() << ": " << e.what() << "\n";
+    return 1;
+  }
+  bridge::PlatformSink& s = *sinkServer;
   s.setResponder([status](const bridge::RecordedRequest&) { return status; });
   std::cerr << "sink: listening on " << s.baseUrl() << "\n";
   int sig = 0;
@@ -252,11 +268,18 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (cmd == "check-config" || cmd == "--check-config") return checkConfig(rest);
-  if (cmd == "replay") return replay(rest);
-  if (cmd == "sink") return sink(rest);
-  if (cmd == "codec") return codecRun(rest);
-  if (cmd == "deadletters") return deadLetters(rest);
-  if (cmd == "api") return apiCall(rest);
-  return daemon(args);
+  // The command line's boundary: whatever a tool throws (a port in use, a bad number) ends it
+  // with a message and exit code 1, never an abort.
+  try {
+    if (cmd == "check-config" || cmd == "--check-config") return checkConfig(rest);
+    if (cmd == "replay") return replay(rest);
+    if (cmd == "sink") return sink(rest);
+    if (cmd == "codec") return codecRun(rest);
+    if (cmd == "deadletters") return deadLetters(rest);
+    if (cmd == "api") return apiCall(rest);
+    return daemon(args);
+  } catch (const std::exception& e) {
+    std::cerr << "lorawan-bridge " << (cmd.rfind("--", 0) == 0 ? "" : cmd + ": ") << e.what() << "\n";
+    return 1;
+  }
 }

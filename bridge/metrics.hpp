@@ -8,11 +8,17 @@
 
 namespace bridge {
 
+// `name{key="value"}` with the value escaped as the Prometheus text format wants (\\, \", \n):
+// a label value can never end the series or start another.
+std::string labeled(const std::string& name, const std::string& key, const std::string& value);
+
 class Metrics {
  public:
   // name is the full series, labels included: uplinks_rejected_total{reason="bad_mic"}.
   void inc(const std::string& series, uint64_t by = 1);
   void set(const std::string& series, double value);
+  // Drops every gauge whose series starts with `prefix` (per-gateway gauges of forgotten ones).
+  void clearGauges(const std::string& prefix);
   uint64_t counter(const std::string& series) const;
   // A histogram in seconds with fixed buckets (1 ms .. 10 s), rendered as _bucket/_sum/_count.
   void observe(const std::string& name, double seconds);

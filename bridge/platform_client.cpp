@@ -23,6 +23,7 @@
 #include "bridge/http_connection.hpp"
 #include "bridge/http_url.hpp"
 #include "bridge/log.hpp"
+#include "bridge/utf8.hpp"
 
 namespace bridge {
 
@@ -332,7 +333,7 @@ struct PlatformClient::Impl {
       Outcome o{ok       ? Outcome::Delivered
                 : gaveUp ? Outcome::GaveUp
                          : Outcome::Rejected,
-                status, res.body.substr(0, 512)};
+                status, sanitizeUtf8(res.body, 512)};
       if (o.kind == Outcome::Rejected) {
         metrics.inc("platform_events_dead_lettered_total");
         log::error("platform_event_rejected", {{"path", job.req.path},

@@ -1,5 +1,7 @@
 #include "bridge/udp_server.hpp"
 
+#include <algorithm>
+
 #include "bridge/log.hpp"
 
 namespace bridge {
@@ -8,14 +10,43 @@ namespace asio = boost::asio;
 using asio::ip::udp;
 using namespace lorawan;
 
+namespace {
+// Metric labels from gateway input come from fixed sets, so no datagram adds a series.
+const char* txAckLabel(const std::string& error) {
+  static const char* const kCodes[] = {"NONE", "TOO_LATE", "TOO_EARLY", "COLLISION_PACKET",
+                                       "COLLISION_BEACON", "TX_FREQ", "TX_POWER", "GPS_UNLOCKED"};
+  if (error.empty()) return "NONE";
+  for (const char* c : kCodes)
+    if (error == c) return c;
+  return "other";
+}
+
+std::string invalidLabel(const std::string& field) {
+  if (field == "header" || field == "version" || field == "identifier" || field == "json" ||
+      field == "tx_ack")
+    return field;
+  if (field.rfind("rxpk", 0) == 0) return "rxpk";
+  if (field.rfind("stat", 0) == 0) return "stat";
+  if (field.rfind("txpk_ack", 0) == 0) return "tx_ack";
+  return "other";
+}
+
+std::string endpointText(const udp::endpoint& e) {
+  return e.address().to_string() + ":" + std::to_string(e.port());
+}
+}  // namespace
+
 UdpServer::UdpServer(asio::io_context& ioc, const udp::endpoint& listen, GatewayRegistry& gateways,
-                     Metrics& metrics, RxHandler onRx, AfterDatagram after, TxAckHandler onTxAck)
+                     Metrics& metrics, RxHandler onRx, AfterDatagram after, TxAckHandler onTxAck,
+                     UdpLimits limits)
     : socket_(ioc),
       gateways_(gateways),
       metrics_(metrics),
       onRx_(std::move(onRx)),
       after_(std::move(after)),
-      onTxAck_(std::move(onTxAck)) {
+      onTxAck_(std::move(onTxAck)),
+      limits_(limits),
+      retry_(ioc) {
   socket_.open(listen.protocol());
   socket_.bind(listen);
   // Bursts from many gateways: a larger kernel buffer absorbs them instead of dropping.
@@ -26,14 +57,28 @@ UdpServer::UdpServer(asio::io_context& ioc, const udp::endpoint& listen, Gateway
 void UdpServer::close() {
   boost::system::error_code ec;
   socket_.close(ec);
+  retry_.cancel();
 }
 
+// A receive that fails is counted and re-armed after a pause that grows while the errors go on
+// (1 ms .. 1 s): an error that repeats at once (a closed or broken socket) must never become a
+// busy loop. Closing the socket ends the loop.
 void UdpServer::receive() {
+  if (!socket_.is_open()) return;
   socket_.async_receive_from(asio::buffer(buffer_), from_, [this](boost::system::error_code ec, size_t n) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) handle(std::span<const uint8_t>(buffer_.data(), n));
-    else metrics_.inc("udp_receive_errors_total");
-    receive();
+    if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
+    if (!ec) {
+      consecutiveErrors_ = 0;
+      handle(std::span<const uint8_t>(buffer_.data(), n));
+      receive();
+      return;
+    }
+    metrics_.inc("udp_receive_errors_total");
+    if (consecutiveErrors_++ == 0) log::warn("udp_receive_failed", {{"error", ec.message()}});
+    retry_.expires_after(std::chrono::milliseconds(1u << std::min(consecutiveErrors_, 10u)));
+    retry_.async_wait([this](boost::system::error_code e) {
+      if (!e) receive();
+    });
   });
 }
 
@@ -48,18 +93,65 @@ void UdpServer::sendTo(const udp::endpoint& to, std::span<const uint8_t> bytes) 
 }
 
 void UdpServer::invalid(const std::string& reason, const std::string& detail) {
-  metrics_.inc("udp_datagrams_invalid_total{reason=\"" + reason + "\"}");
-  log::warn("udp_datagram_invalid",
-            {{"from", from_.address().to_string() + ":" + std::to_string(from_.port())},
-             {"reason", reason}, {"detail", detail}});
+  metrics_.inc(labeled("udp_datagrams_invalid_total", "reason", invalidLabel(reason)));
+  log::warn("udp_datagram_invalid", {{"from", endpointText(from_)}, {"reason", reason}, {"detail", detail}});
+}
+
+void UdpServer::dropped(const char* reason, const std::string& detail) {
+  metrics_.inc(labeled("udp_datagrams_dropped_total", "reason", reason));
+  log::debug("udp_datagram_dropped", {{"from", endpointText(from_)}, {"reason", reason}, {"detail", detail}});
+}
+
+bool UdpServer::withinRate() {
+  const auto now = std::chrono::steady_clock::now();
+  const double burst = std::max(1.0, 2 * limits_.ratePerSource);
+  auto v6 = from_.address().is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, from_.address().to_v4())
+                                    : from_.address().to_v6();
+  if (buckets_.size() > 100000) {  // sources that went quiet are full again: forget them
+    for (auto it = buckets_.begin(); it != buckets_.end();)
+      it = now - it->second.at > std::chrono::seconds(10) ? buckets_.erase(it) : std::next(it);
+  }
+  auto [it, fresh] = buckets_.try_emplace(v6.to_bytes(), Bucket{burst, now});
+  Bucket& b = it->second;
+  b.tokens = std::min(burst, b.tokens + limits_.ratePerSource * std::chrono::duration<double>(now - b.at).count());
+  b.at = now;
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    b.limited = false;
+    return true;
+  }
+  if (!b.limited)
+    log::warn("udp_source_rate_limited", {{"from", from_.address().to_string()},
+                                          {"limit_per_s", std::to_string(uint64_t(limits_.ratePerSource))}});
+  b.limited = true;
+  return false;
 }
 
 void UdpServer::handle(std::span<const uint8_t> bytes) {
   metrics_.inc("udp_datagrams_total");
+  if (bytes.size() > limits_.maxDatagramBytes) {
+    dropped("too_large", std::to_string(bytes.size()) + " bytes, limit " + std::to_string(limits_.maxDatagramBytes));
+    return;
+  }
+  if (!withinRate()) {
+    dropped("rate", "");
+    return;
+  }
   auto dg = semtech::parseDatagram(bytes);
   if (!dg) {
     invalid(dg.error().field, dg.error().toString());
     return;
+  }
+  if (dg->gatewayEui) {
+    switch (gateways_.admit(*dg->gatewayEui)) {
+      case GatewayRegistry::Refusal::None: break;
+      case GatewayRegistry::Refusal::Unlisted:
+        dropped("unknown_gateway", "gateway " + dg->gatewayEui->toString() + " is not listed");
+        return;
+      case GatewayRegistry::Refusal::Full:
+        dropped("too_many_gateways", "gateway " + dg->gatewayEui->toString());
+        return;
+    }
   }
   switch (dg->identifier) {
     case semtech::Identifier::PushData: {
@@ -86,7 +178,11 @@ void UdpServer::handle(std::span<const uint8_t> bytes) {
     case semtech::Identifier::PullData: {
       auto ack = semtech::makeAck(dg->version, dg->token, semtech::Identifier::PullAck);
       sendTo(from_, ack);
-      gateways_.onPull(*dg->gatewayEui, from_, dg->version);
+      if (!gateways_.onPull(*dg->gatewayEui, from_, dg->version)) {
+        // Someone else claims this EUI while the gateway keeps its path alive: not moved.
+        metrics_.inc("gateway_path_conflicts_total");
+        log::warn("gateway_path_conflict", {{"gateway", dg->gatewayEui->toString()}, {"from", endpointText(from_)}});
+      }
       metrics_.inc("udp_pull_data_total");
       break;
     }
@@ -96,7 +192,7 @@ void UdpServer::handle(std::span<const uint8_t> bytes) {
         invalid("tx_ack", ack.error().toString());
         return;
       }
-      metrics_.inc("tx_acks_total{error=\"" + ack->error + "\"}");
+      metrics_.inc(labeled("tx_acks_total", "error", txAckLabel(ack->error)));
       if (onTxAck_) onTxAck_(*dg->gatewayEui, dg->token, ack->error);
       break;
     }

@@ -289,11 +289,14 @@ void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p)
 void UplinkPipeline::closeDue(Clock::time_point now) {
   std::vector<Uplink> ready;
   while (!deadlines_.empty() && deadlines_.front().first <= now) {
+    // Late copies are remembered from the window's own deadline: `now` may be time_point::max()
+    // (close everything at shutdown), and max + memory overflows.
+    const Clock::time_point forgetAt = deadlines_.front().first + settings_.lateCopyMemory;
     std::string key = std::move(deadlines_.front().second);
     deadlines_.pop_front();
     auto it = pending_.find(key);
     if (it == pending_.end()) continue;
-    Recent recent{now + settings_.lateCopyMemory, it->second.firstSeen, ""};
+    Recent recent{forgetAt, it->second.firstSeen, ""};
     if (it->second.uplink) {
       Uplink& u = *it->second.uplink;
       if (u.confirmed) recent.confirmedBy = u.interfaceId;
@@ -313,7 +316,7 @@ void UplinkPipeline::closeDue(Clock::time_point now) {
     }
     pending_.erase(it);
     recent_[key] = std::move(recent);
-    recentOrder_.emplace_back(now + settings_.lateCopyMemory, std::move(key));
+    recentOrder_.emplace_back(forgetAt, std::move(key));
   }
   if (!ready.empty()) finish(std::move(ready));
 }

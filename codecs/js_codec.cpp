@@ -149,7 +149,14 @@ struct ThreadEngine {
     return true;
   }
   void drop(uint64_t codec) { globals.erase(codec); }
+  // After a stop (time, memory) the context is rebuilt, but only once the interrupted call's
+  // Rooted values and realm are gone: they unlink themselves from the context when destroyed.
+  bool resetPending = false;
+  void resetIfPending() {
+    if (resetPending) reset();
+  }
   void reset() {
+    resetPending = false;
     globals.clear();
     if (cx) JS_DestroyContext(cx);
     cx = nullptr;
@@ -181,7 +188,12 @@ class JsCodec final : public Codec {
   const std::string& name() const override { return name_; }
 
   // Compiles the codec once: syntax errors are load-time errors. The global stays for use.
-  std::optional<std::string> check() const { return build(threadEngine()); }
+  std::optional<std::string> check() const {
+    ThreadEngine& e = threadEngine();
+    auto err = build(e);  // every root of the build is gone when it returns
+    e.resetIfPending();
+    return err;
+  }
   ~JsCodec() override { threadEngine().drop(id_); }
 
   DecodeResult decodeUplink(const UplinkInput& in) const override { return decodeWith("__lbDecode", in); }
@@ -283,7 +295,7 @@ class JsCodec final : public Codec {
       if (!ok) {
         std::string why = stopped ? std::string("loading the script exceeded its ") + stopped + " limit" : pendingError(e.cx);
         if (!stopped) return "js: " + why;
-        e.reset();
+        e.resetPending = true;
         return "js: " + why;
       }
     }
@@ -294,6 +306,13 @@ class JsCodec final : public Codec {
   using MakeArgs = std::function<bool(JSContext*, JS::MutableHandleValueVector)>;
   std::expected<std::string, std::string> call(const char* fn, const MakeArgs& makeArgs) const {
     ThreadEngine& e = threadEngine();
+    auto result = callRooted(e, fn, makeArgs);
+    e.resetIfPending();  // the call's roots and realm are destroyed by now
+    return result;
+  }
+
+  std::expected<std::string, std::string> callRooted(ThreadEngine& e, const char* fn,
+                                                     const MakeArgs& makeArgs) const {
     if (!e.globals.count(id_)) {
       if (auto err = build(e)) return std::unexpected(*err);
     }
@@ -314,7 +333,7 @@ class JsCodec final : public Codec {
       // A failed global may be left in any state: rebuild it next time; after an uncatchable
       // failure (memory, interrupt) start the thread's engine afresh.
       if (catchable) e.drop(id_);
-      else e.reset();
+      else e.resetPending = true;
       return std::unexpected(why);
     }
     if (!rv.isString()) return std::unexpected("js: codec result is not serialisable");

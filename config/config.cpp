@@ -343,8 +343,27 @@ std::expected<HostPort, std::string> parseHostPort(const std::string& s) {
   return hp;
 }
 
+namespace {
+std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml, const std::string& fileName,
+                                                        const std::string& baseDir);
+}  // namespace
+
+// The loader's boundary: a reader that trips over an unexpected node shape still gives a
+// file:line error, never an exception out of check-config or the daemon.
 std::expected<Config, std::string> parseConfig(const std::string& yaml, const std::string& fileName,
                                                const std::string& baseDir) {
+  try {
+    return parseConfigUnguarded(yaml, fileName, baseDir);
+  } catch (const YAML::Exception& e) {
+    return std::unexpected(fileName + ":" + std::to_string(e.mark.line + 1) + ": cannot read: " + e.msg);
+  } catch (const std::exception& e) {
+    return std::unexpected(fileName + ": cannot read: " + e.what());
+  }
+}
+
+namespace {
+std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml, const std::string& fileName,
+                                                        const std::string& baseDir) {
   auto rootOr = loadYaml(yaml, fileName);
   if (!rootOr) return std::unexpected(rootOr.error());
   YAML::Node root = *rootOr;
@@ -407,11 +426,32 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
   }
   if (!extraSet && c.region == "EU868")
     c.extraChannelsHz.assign(std::begin(defaults::kEu868ExtraChannels), std::end(defaults::kEu868ExtraChannels));
-  if (const YAML::Node g = root["gateways"]; g.IsDefined()) {
-    if (!g.IsSequence()) r.error(g, "gateways", "want a list");
+  if (YAML::Node g = root["gateways"]; g.IsDefined() && !g.IsNull()) {
+    // A list of known gateways, or a mapping with the policy and the list under `known`.
+    std::string listPath = "gateways";
+    if (g.IsMap()) {
+      r.allowOnly(g, "gateways", {"policy", "known", "path_expiry_s", "idle_expiry_s", "max_gateways",
+                                  "max_datagram_bytes", "rate_per_source"});
+      auto& gp = c.gatewayPolicy;
+      if (auto pol = r.str(g, "policy", "gateways")) {
+        if (*pol == "listed") gp.listedOnly = true;
+        else if (*pol != "open") r.error(g["policy"], "gateways.policy", "\"" + *pol + "\", want open or listed");
+      }
+      gp.pathExpiryS = r.uint(g, "path_expiry_s", "gateways", 10, 86400).value_or(gp.pathExpiryS);
+      gp.idleExpiryS = r.uint(g, "idle_expiry_s", "gateways", 60, 30 * 86400).value_or(gp.idleExpiryS);
+      gp.maxGateways = r.uint(g, "max_gateways", "gateways", 1, 10000000).value_or(gp.maxGateways);
+      gp.maxDatagramBytes = r.uint(g, "max_datagram_bytes", "gateways", 512, 65507).value_or(gp.maxDatagramBytes);
+      gp.ratePerSource = r.uint(g, "rate_per_source", "gateways", 1, 10000000).value_or(gp.ratePerSource);
+      listPath = "gateways.known";
+      const YAML::Node known = g["known"];
+      g = known.IsDefined() && !known.IsNull() ? known : YAML::Node(YAML::NodeType::Sequence);
+      if (gp.listedOnly && g.size() == 0)
+        r.error(root["gateways"], "gateways.known", "policy listed needs the gateways listed here");
+    }
+    if (!g.IsSequence()) r.error(g, listPath, "want a list");
     else
       for (size_t i = 0; i < g.size(); ++i) {
-        const std::string p = "gateways[" + std::to_string(i) + "]";
+        const std::string p = listPath + "[" + std::to_string(i) + "]";
         if (!r.isMap(g[i], p)) continue;
         r.allowOnly(g[i], p, {"eui", "region"});
         GatewayConfig gw;
@@ -491,8 +531,10 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
     c.platform = pc;
   }
   if (const YAML::Node a = root["api"]; a.IsDefined() && r.isMap(a, "api")) {
-    r.allowOnly(a, "api", {"tokens", "rate_per_s", "rate_burst"});
+    r.allowOnly(a, "api", {"tokens", "rate_per_s", "rate_burst", "max_connections", "max_event_clients"});
     c.apiRatePerS = r.uint(a, "rate_per_s", "api", 1, 1000000).value_or(c.apiRatePerS);
+    c.apiMaxConnections = r.uint(a, "max_connections", "api", 1, 100000).value_or(c.apiMaxConnections);
+    c.apiMaxEventClients = r.uint(a, "max_event_clients", "api", 0, 100000).value_or(c.apiMaxEventClients);
     c.apiRateBurst = r.uint(a, "rate_burst", "api", 1, 1000000).value_or(c.apiRateBurst);
     if (const YAML::Node t = a["tokens"]; t.IsDefined()) {
       if (!t.IsSequence()) r.error(t, "api.tokens", "want a list");
@@ -503,9 +545,14 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
           r.allowOnly(t[i], p, {"token", "roles"});
           ApiToken tok;
           tok.token = r.str(t[i], "token", p, true).value_or("");
-          if (const YAML::Node roles = t[i]["roles"]; roles.IsSequence())
+          const YAML::Node roles = t[i]["roles"];
+          if (!roles.IsDefined() || roles.IsNull())
+            r.error(t[i], p + ".roles", "missing (network-server, device-admin or org-admin)");
+          else if (!roles.IsSequence())
+            r.error(roles, p + ".roles", "want a list of roles");
+          else
             for (const auto& role : roles) {
-              std::string v = role.as<std::string>("");
+              std::string v = role.IsScalar() ? role.Scalar() : "";
               if (v != "network-server" && v != "device-admin" && v != "org-admin")
                 r.error(role, p + ".roles", "\"" + v + "\", want network-server, device-admin or org-admin");
               tok.roles.push_back(v);
@@ -543,6 +590,7 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
   if (!r.errors().empty()) return std::unexpected(join(r.errors()));
   return c;
 }
+}  // namespace
 
 std::expected<Interface, std::string> parseInterfaceJson(const std::string& json, const std::string& origin,
                                                         bool allowCodecFiles) {
@@ -559,7 +607,11 @@ std::expected<Interface, std::string> parseInterfaceJson(const std::string& json
     if (c["file"].IsDefined() || c["fports"].IsDefined())
       r.error(c, "interface.codec", "file-based and per-FPort codecs are configured in YAML, not the API");
   }
-  readInterface(r, n, "interface", out, ".");
+  try {
+    readInterface(r, n, "interface", out, ".");
+  } catch (const std::exception& e) {
+    return std::unexpected(std::string("interface: cannot read: ") + e.what());
+  }
   if (!r.errors().empty()) {
     std::string msg;
     for (auto e : r.errors()) {

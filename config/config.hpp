@@ -25,6 +25,16 @@ struct GatewayConfig {
   std::string region;
 };
 
+// Who may talk on the UDP side and what one source may cost (`gateways:` as a mapping).
+struct GatewayPolicy {
+  bool listedOnly = false;  // policy: listed — datagrams of unknown EUIs are dropped, counted
+  uint32_t pathExpiryS = defaults::kGatewayPathExpiryS;
+  uint32_t idleExpiryS = defaults::kGatewayIdleExpiryS;
+  uint32_t maxGateways = defaults::kMaxGateways;
+  uint32_t maxDatagramBytes = defaults::kMaxDatagramBytes;
+  uint32_t ratePerSource = defaults::kDatagramRatePerSource;  // datagrams/s per source IP
+};
+
 struct PlatformConfig {
   std::string baseUrl;
   std::string token;  // network-server bearer token; never logged
@@ -84,6 +94,7 @@ struct Config {
   int subBand = 2;                        // CFList type 1 (US915/AU915)
   uint32_t lateCopyMemoryMs = defaults::kLateCopyMemoryMs;
   std::vector<GatewayConfig> gateways;
+  GatewayPolicy gatewayPolicy;
   std::string storePath;
   uint32_t keepUplinks = defaults::kKeepUplinks;  // the embedded platform's retention (rows)
   uint32_t storeMaxMb = 0;  // 0: the disk is the limit; else writes beyond it fail (and are kept)
@@ -92,6 +103,8 @@ struct Config {
   // Requests per second per token (token bucket); beyond it 429 with Retry-After.
   uint32_t apiRatePerS = defaults::kApiRatePerS;
   uint32_t apiRateBurst = defaults::kApiRateBurst;
+  uint32_t apiMaxConnections = defaults::kApiMaxConnections;
+  uint32_t apiMaxEventClients = defaults::kApiMaxEventClients;
   std::string interfacesDir;
   std::string sourcePath;  // the file it came from (reloads read it again); "" when built in code
   std::vector<Interface> interfaces;

@@ -46,6 +46,26 @@ inline constexpr uint32_t kLateCopyMemoryMs = 60000;
 // a runaway script is told to slow down (429, Retry-After) before it starves the bridge.
 inline constexpr uint32_t kApiRatePerS = 50;
 inline constexpr uint32_t kApiRateBurst = 200;
+// Open management connections (WebSocket clients included) and /events clients: far above what
+// dashboards use, far below the 1024 descriptors of a default ulimit.
+inline constexpr uint32_t kApiMaxConnections = 256;
+inline constexpr uint32_t kApiMaxEventClients = 64;
+
+// Gateways. A downlink path moves to a new source IP only after the old one was silent this
+// long (three missed 30 s keep-alives; TTS uses 90 s), so a spoofed PULL_DATA cannot take it.
+inline constexpr uint32_t kGatewayPathExpiryS = 90;
+// A gateway not heard for this long is forgotten (registry, /gateways, metrics).
+inline constexpr uint32_t kGatewayIdleExpiryS = 3600;
+// Gateways known at once (policy open): an attacker inventing EUIs fills this, not memory.
+inline constexpr uint32_t kMaxGateways = 10000;
+// A PUSH_DATA of 8 rxpk with 255-byte payloads is under 6 KB; lora_pkt_fwd's own buffer is 4 KB
+// of JSON per packet, its datagram at most 65 KB, which no real forwarder sends.
+inline constexpr uint32_t kMaxDatagramBytes = 16384;
+// Datagrams per second from one source IP (token bucket, burst = 2 s): a forwarder sends one
+// PUSH_DATA per received packet plus keep-alives (tens a second at most); a site relaying
+// hundreds of gateways through one NAT address stays far below it, a flood does not.
+inline constexpr uint32_t kDatagramRatePerSource = 10000;
+
 // A device is "online" when heard within this: class A sensors typically report every 15-60 min,
 // so two missed hourly reports make it offline.
 inline constexpr int64_t kOnlineWindowMs = 2 * 3600 * 1000;
