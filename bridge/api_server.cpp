@@ -182,9 +182,10 @@ struct ApiServer::Impl {
           } else if (allowed) {
             co_await wsSession(std::move(stream), parser.release(), *allowed);
             co_return;
+          } else {
+            r = allowed.error();
+            keepAlive = false;
           }
-          r = allowed.error();
-          keepAlive = false;
         } else {
           try {
             r = handler(ar);

@@ -97,7 +97,8 @@ std::expected<json, ApiError> InterfaceService::edit(const std::string& device,
       // A key sent back as it was shown ("2b7e…(redacted)") means: keep the key.
       const bool isKey =
           std::find(std::begin(kKeyFields), std::end(kKeyFields), ok) != std::end(kKeyFields);
-      if (isKey && ov.is_string() && current["opts"].value(ok, "") == ov &&
+      if (isKey && ov.is_string() &&
+          current["opts"].value(ok, std::string()) == ov.get<std::string>() &&
           ov.get<std::string>().find("(redacted)") != std::string::npos)
         continue;
       full["opts"][ok] = ov;

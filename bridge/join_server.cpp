@@ -19,6 +19,7 @@ const char* toString(JoinVerdict v) {
     case JoinVerdict::Accepted: return "accepted";
     case JoinVerdict::Copy: return "copy";
     case JoinVerdict::LateCopy: return "late_copy";
+    case JoinVerdict::Replay: return "replay";
     case JoinVerdict::Malformed: return "malformed";
     case JoinVerdict::UnknownDevEui: return "unknown_deveui";
     case JoinVerdict::WrongJoinEui: return "wrong_joineui";
@@ -122,6 +123,13 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx, Clo
       metrics_.inc("joins_total{result=\"copy\"}");
       return JoinVerdict::Copy;
     }
+    // A late copy is only worth sending while the device still listens: its JoinAccept must
+    // leave before RX1 (JOIN_ACCEPT_DELAY1 after the first copy). Later, the same DevNonce is a
+    // replay: transmitting would let anyone make our gateways transmit at will.
+    if (now >= it->second.answerableUntil) {
+      return reject(JoinVerdict::Replay, jr.devEui, gw,
+                    "DevNonce " + std::to_string(jr.devNonce) + " repeated after its JoinAccept");
+    }
     // Late copy: the same JoinAccept again, timed on this gateway's clock.
     downlinks_.schedule(makeJob(it->second.device, gw, rx, it->second.joinAccept), now);
     metrics_.inc("joins_total{result=\"late_copy\"}");
@@ -178,7 +186,8 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx, Clo
   store_.commitJoin(itf->id, jr.devEui.value(), st, rec);
   sessions_.install(std::move(s));
 
-  cache_[key] = Cached{accept, now + settings_.dedupWindow, now + std::chrono::seconds(60), itf->deviceIdOrSlug};
+  cache_[key] = Cached{accept, now + settings_.dedupWindow, now + kJoinAcceptDelay1,
+                       now + std::chrono::seconds(60), itf->deviceIdOrSlug};
   cacheOrder_.emplace_back(now + std::chrono::seconds(60), key);
 
   const bool sent = downlinks_.schedule(makeJob(itf->deviceIdOrSlug, gw, rx, accept), now);

@@ -34,7 +34,8 @@ struct JoinSettings {
 enum class JoinVerdict {
   Accepted,
   Copy,          // within the dedup window: already answered
-  LateCopy,      // after it: the cached JoinAccept again, via this gateway
+  LateCopy,      // after it, before RX1: the cached JoinAccept again, via this gateway
+  Replay,        // the same DevNonce after the device stopped listening: no transmission
   Malformed,
   UnknownDevEui,
   WrongJoinEui,
@@ -63,9 +64,12 @@ class JoinServer {
   JoinVerdict onJoinRequest(lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& rx, Clock::time_point now);
 
  private:
+  // JOIN_ACCEPT_DELAY1: the device opens RX1 this long after its JoinRequest.
+  static constexpr std::chrono::seconds kJoinAcceptDelay1{5};
   struct Cached {
     lorawan::Bytes joinAccept;
     Clock::time_point windowEnd;
+    Clock::time_point answerableUntil;  // later copies are replays
     Clock::time_point expires;
     std::string device;
   };

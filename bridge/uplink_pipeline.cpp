@@ -232,12 +232,20 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   if (mac.fport && *mac.fport == 0) {
     // FPort 0: MAC commands in FRMPayload, encrypted with the network key. Logged, not forwarded
     // as application data.
+    // 1.0.x: NwkSKey; 1.1: NwkSEncKey (nwkSKey holds FNwkSIntKey there).
+    const auto& key = owner->lorawan11 ? owner->nwkSEncKey : owner->nwkSKey;
     u.macCommands = logMacCommands(
-        *owner, "fport0", cryptFrmPayload(owner->nwkSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
+        *owner, "fport0", cryptFrmPayload(key, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
   } else if (mac.fport) {
     u.data = cryptFrmPayload(owner->appSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload);
   }
-  if (!mac.fhdr.fopts.empty()) u.macCommands = logMacCommands(*owner, "fopts", mac.fhdr.fopts);
+  if (!mac.fhdr.fopts.empty()) {
+    // 1.1 encrypts FOpts with NwkSEncKey (the errata scheme, as LoRaMac-node and ChirpStack).
+    u.macCommands = logMacCommands(
+        *owner, "fopts",
+        owner->lorawan11 ? cryptFOpts11(owner->nwkSEncKey, Direction::Uplink, owner->devAddr, fcnt32, mac.fhdr.fopts)
+                         : mac.fhdr.fopts);
+  }
   u.ackBit = mac.fhdr.fctrl.ack;
   u.codecs = owner->codecs;  // decoded when the window closes, off the hot path
   addRx(u, gw, p);

@@ -152,6 +152,23 @@ TEST_F(JoinServerTest, CopiesGetTheCachedAcceptNeverASecondDerivation) {
   EXPECT_EQ(events.size(), 1u);
 }
 
+// Hardening 15: the JoinRequest repeated once the device no longer listens (after RX1 of the
+// first copy) is a replay: nothing is transmitted, it is counted.
+TEST_F(JoinServerTest, ARepeatedJoinRequestAfterRx1IsAReplayAndNeverTransmitted) {
+  EXPECT_EQ(join(7, kGw1), JoinVerdict::Accepted);
+  ASSERT_EQ(sent.size(), 1u);
+  now += 4900ms;
+  EXPECT_EQ(join(7, kGw2, 2000000), JoinVerdict::LateCopy);  // still before RX1: useful
+  ASSERT_EQ(sent.size(), 2u);
+  now += 200ms;
+  EXPECT_EQ(join(7, kGw1, 9000000), JoinVerdict::Replay);
+  now += 30s;
+  EXPECT_EQ(join(7, kGw2, 9000000), JoinVerdict::Replay);
+  EXPECT_EQ(sent.size(), 2u) << "a replay made a gateway transmit";
+  EXPECT_EQ(metrics.counter("joins_total{result=\"replay\"}"), 2u);
+  EXPECT_EQ(store->loadOtaa(kDevEui.value()).lastJoinNonce, 1u);
+}
+
 TEST_F(JoinServerTest, DevNonceReuseIsRejected) {
   EXPECT_EQ(join(7), JoinVerdict::Accepted);
   now += 61s;  // the cache has forgotten; the store has not

@@ -313,6 +313,55 @@ TEST_F(PipelineTest, Lorawan11SessionsUseTheSplitMicWithTxDrAndTxCh) {
   EXPECT_EQ(events[0]["data"], "EQ==");
 }
 
+// Hardening 15: in a 1.1 session FOpts arrive encrypted with NwkSEncKey and FPort 0 is
+// encrypted with NwkSEncKey, not FNwkSIntKey (keys: the ChirpStack lrwn 1.1 vector set above).
+TEST_F(PipelineTest, Lorawan11FOptsAndFPort0AreDecryptedWithNwkSEncKey) {
+  auto s = std::make_unique<Session>();
+  s->itf = makeInterface("55555555-5555-4555-8555-555555555556", "v11", kDev);
+  s->devAddr = lorawan::DevAddr(0x26AABBCD);
+  s->lorawan11 = true;
+  s->nwkSKey = lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();  // FNwkSIntKey
+  s->sNwkSIntKey = lorawan::Aes128Key::parse("589498993092cfdb5fd2e02ac7510bf1").value();
+  s->nwkSEncKey = lorawan::Aes128Key::parse("9898283c4f66eb6c6fd5165882046c40").value();
+  s->appSKey = lorawan::Aes128Key::parse("01621215d1ca08febf0c602cc2ad90fa").value();
+  Session& v11 = sessions.install(std::move(s));
+  const Bytes linkCheckAndDevStatus{0x02, 0x06, 0xFE, 0x0A};  // LinkCheckReq, DevStatusAns
+  auto sign = [&](Bytes b, uint32_t fcnt) {
+    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, 5, 0, v11.devAddr, fcnt, lorawan::micInput(b));
+    std::copy(mic.begin(), mic.end(), b.end() - 4);
+    return b;
+  };
+  // FOpts encrypted as a 1.1 device does (errata scheme).
+  const Bytes fopts = lorawan::cryptFOpts11(v11.nwkSEncKey, lorawan::Direction::Uplink, v11.devAddr, 1,
+                                            linkCheckAndDevStatus);
+  AbpDevice app{v11.devAddr, v11.nwkSEncKey, v11.appSKey};
+  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx(sign(buildUplink(app, 1, 1, {0x11}, false, fopts), 1)), now),
+            Verdict::Accepted);
+  // FPort 0: MAC commands in FRMPayload under NwkSEncKey.
+  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx(sign(buildUplink(app, 2, 0, linkCheckAndDevStatus), 2)), now),
+            Verdict::Accepted);
+  advance(200ms);
+  ASSERT_EQ(emitted.size(), 2u);
+  for (const Uplink& u : emitted) {
+    ASSERT_EQ(u.macCommands.size(), 2u) << "MAC commands not decrypted";
+    EXPECT_EQ(u.macCommands[0].cid, 0x02);
+    EXPECT_EQ(u.macCommands[1].cid, 0x06);
+  }
+  EXPECT_EQ(metrics.counter("mac_command_errors_total"), 0u);
+}
+
+// Hardening 5: closing every window at shutdown (time_point::max) keeps late-copy memory sound.
+TEST_F(PipelineTest, ClosingEverythingAtShutdownStillRecognisesLateCopies) {
+  const Bytes f = buildUplink(kDev, 1, 1, {0x01});
+  send(f);
+  pipeline->closeDue(UplinkPipeline::Clock::time_point::max());
+  ASSERT_EQ(emitted.size(), 1u);
+  now += 1s;
+  EXPECT_EQ(send(f, kGw2), std::nullopt);  // a late copy: remembered, dropped
+  EXPECT_EQ(metrics.counter("uplinks_late_copies_total"), 1u);
+  EXPECT_EQ(emitted.size(), 1u);
+}
+
 TEST_F(PipelineTest, AcceptedUplinksAreKeptInTheEmbeddedStore) {
   send(buildUplink(kDev, 1, 1, {0x01}));
   advance(200ms);

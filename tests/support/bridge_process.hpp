@@ -10,6 +10,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 extern char** environ;
 
@@ -17,7 +18,9 @@ namespace testsupport {
 
 class BridgeProcess {
  public:
-  explicit BridgeProcess(const std::string& configPath) {
+  explicit BridgeProcess(const std::string& configPath) : BridgeProcess({"--config", configPath}) {}
+  // Any command line of the binary (a tool: {"sink", "--listen", ...}).
+  explicit BridgeProcess(std::vector<std::string> args) {
     int fds[2];
     if (pipe(fds) != 0) return;
     posix_spawn_file_actions_t fa;
@@ -25,8 +28,10 @@ class BridgeProcess {
     posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     std::string bin = LB_BINARY;
-    const char* argv[] = {bin.c_str(), "--config", configPath.c_str(), nullptr};
-    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = -1;
+    std::vector<const char*> argv{bin.c_str()};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, const_cast<char**>(argv.data()), environ) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     stderr_ = fds[0];
@@ -73,6 +78,29 @@ class BridgeProcess {
     auto at = log_.find(" api=127.0.0.1:");
     if (at == std::string::npos) return std::nullopt;
     return uint16_t(std::stoi(log_.substr(at + 15)));
+  }
+
+  // Reads its log until it exits (its stderr closes) or the deadline passes; the exit status, or
+  // nullopt when it is still running at the deadline.
+  std::optional<int> waitExit(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd p{stderr_, POLLIN, 0};
+      if (poll(&p, 1, int(left.count())) <= 0) return std::nullopt;
+      char buf[65536];
+      ssize_t n = read(stderr_, buf, sizeof buf);
+      if (n > 0) {
+        log_.append(buf, size_t(n));
+        continue;
+      }
+      break;  // EOF: it exited
+    }
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
   void kill9() {

@@ -17,25 +17,27 @@ namespace testsupport {
 
 class FakeForwarder {
  public:
-  FakeForwarder(uint16_t bridgePort, lorawan::Eui64 eui) : socket_(ioc_), eui_(eui) {
+  // `bindAddress`: any of 127.0.0.0/8, to be another source IP than the real gateway.
+  FakeForwarder(uint16_t bridgePort, lorawan::Eui64 eui, const std::string& bindAddress = "127.0.0.1")
+      : socket_(ioc_), eui_(eui) {
     namespace asio = boost::asio;
     target_ = asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), bridgePort);
     socket_.open(asio::ip::udp::v4());
-    socket_.bind(asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    socket_.bind(asio::ip::udp::endpoint(asio::ip::make_address(bindAddress), 0));
     timeval tv{2, 0};
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
 
   void sendRaw(const lorawan::Bytes& b) { socket_.send_to(boost::asio::buffer(b), target_); }
+  uint16_t localPort() const { return socket_.local_endpoint().port(); }
 
   // Next datagram from the bridge, or nullopt after the timeout.
   std::optional<lorawan::Bytes> receive() {
     lorawan::Bytes buf(65536);
-    boost::asio::ip::udp::endpoint from;
-    boost::system::error_code ec;
-    size_t n = socket_.receive_from(boost::asio::buffer(buf), from, 0, ec);
-    if (ec) return std::nullopt;
-    buf.resize(n);
+    // recv(2) itself, so SO_RCVTIMEO applies (asio's receive would poll without a timeout).
+    const ssize_t n = ::recv(socket_.native_handle(), buf.data(), buf.size(), 0);
+    if (n < 0) return std::nullopt;
+    buf.resize(size_t(n));
     return buf;
   }
 

@@ -1,0 +1,18 @@
+// The config loader on any text: errors, never an exception or a crash.
+#include <string>
+
+#include "config/config.hpp"
+#include "fuzz/targets.hpp"
+
+namespace fuzz {
+
+int configYaml(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  // A base directory without files: relative codec and interface paths find nothing.
+  (void)config::parseConfig(text, "fuzz.yaml", "/nonexistent-lb-fuzz");
+  return 0;
+}
+
+}  // namespace fuzz
+
+LB_FUZZ_ENTRY(configYaml)

@@ -1,0 +1,155 @@
+// The real binary from outside: SIGTERM in the middle of a saturating burst, descriptor
+// exhaustion, a tool on a busy port, a broken config. Numbers refer to the hardening issue.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "support/bridge_process.hpp"
+#include "support/devices.hpp"
+#include "support/fake_forwarder.hpp"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const lorawan::Eui64 kGw(0xAA555A0000000001);
+
+std::string writeConfig(const testsupport::TempDir& dir, const std::string& extra = "") {
+  std::ofstream(dir.file("bridge.yaml")) << R"(
+listen: { udp: "127.0.0.1:0", api: "127.0.0.1:0" }
+network: { dedup_window_ms: 20 }
+store: { path: ")" << dir.file("bridge.db") << R"(" }
+interfaces:
+  - id: "68e8e794-1abe-45d6-a63e-158ed5d611ef"
+    device_id_or_slug: "cellar"
+    opts: { device_type: abp, device_address: "26011BDA",
+            network_session_key: "2B7E151628AED2A6ABF7158809CF4F3C",
+            app_session_key: "3C4FCF098815F7ABA6D2AE2816157E2B" }
+)" << extra;
+  return dir.file("bridge.yaml");
+}
+
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+size_t storedUplinks(const std::string& db) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return 0;
+  sqlite3_stmt* st = nullptr;
+  size_t n = 0;
+  if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM uplinks", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    n = size_t(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return n;
+}
+
+// 16: SIGTERM while uplinks pour in: the daemon exits within seconds, and every uplink it
+// reported accepted is in the store.
+TEST(ProcessHardening, SigtermDuringSaturationExitsQuicklyWithEverythingAcceptedStored) {
+  testsupport::TempDir dir;
+  testsupport::BridgeProcess bridge(writeConfig(dir));
+  auto udp = bridge.waitStarted();
+  ASSERT_TRUE(udp.has_value()) << bridge.log();
+  testsupport::FakeForwarder fwd(*udp, kGw);
+  ASSERT_TRUE(fwd.pull(1));
+  std::atomic<bool> stop{false};
+  std::atomic<uint32_t> sent{0};
+  std::thread flood([&] {
+    for (uint32_t fcnt = 1; !stop && fcnt < 200000; ++fcnt) {
+      fwd.sendRaw(lorawan::semtech::makePushData(
+          2, uint16_t(fcnt), kGw, testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, fcnt, 1, {uint8_t(fcnt)}))));
+      sent = fcnt;
+    }
+  });
+  // Saturating: wait until the bridge has accepted a good number, then stop it mid-burst.
+  ASSERT_TRUE(bridge.waitForLog("fcnt=2000 ", 20s)) << "sent " << sent;
+  const auto signalled = std::chrono::steady_clock::now();
+  bridge.signal(SIGTERM);
+  auto status = bridge.waitExit(10s);
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  stop = true;
+  flood.join();
+  ASSERT_TRUE(status.has_value()) << "still running 10 s after SIGTERM";
+  EXPECT_EQ(*status, 0);
+  EXPECT_LT(took, 5s);
+  EXPECT_NE(bridge.log().find("event=bridge_stopped"), std::string::npos);
+  const size_t accepted = count(bridge.log(), "event=uplink_accepted ");
+  EXPECT_GE(accepted, 2000u);
+  EXPECT_EQ(storedUplinks(dir.file("bridge.db")), accepted) << "an accepted uplink was lost";
+}
+
+// 7: out of file descriptors the accept loop backs off instead of ending; once descriptors are
+// free the API answers again, and gateways were served throughout.
+TEST(ProcessHardening, TheApiAcceptsAgainAfterDescriptorExhaustion) {
+  testsupport::TempDir dir;
+  rlimit old{};
+  getrlimit(RLIMIT_NOFILE, &old);
+  rlimit low = old;
+  low.rlim_cur = 64;  // inherited by the bridge only: restored right after the spawn
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  testsupport::BridgeProcess bridge(writeConfig(dir, "api: { max_connections: 1000 }\n"));
+  setrlimit(RLIMIT_NOFILE, &old);
+  ASSERT_TRUE(bridge.waitStarted().has_value()) << bridge.log();
+  auto api = bridge.apiPort();
+  ASSERT_TRUE(api.has_value());
+  boost::asio::io_context ioc;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> held;
+  for (int i = 0; i < 120; ++i) {
+    held.push_back(std::make_unique<boost::asio::ip::tcp::socket>(ioc));
+    boost::system::error_code ec;
+    held.back()->connect({boost::asio::ip::make_address("127.0.0.1"), *api}, ec);
+  }
+  testsupport::FakeForwarder fwd(*bridge.waitStarted(), kGw);
+  EXPECT_TRUE(fwd.pull(1)) << "gateways must be served while the API is out of descriptors";
+  held.clear();
+  unsigned status = 0;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; status != 200 && std::chrono::steady_clock::now() < deadline;) {
+    try {
+      status = testsupport::httpRequest(*api, "GET", "/healthz").status;
+    } catch (const std::exception&) {
+    }
+  }
+  EXPECT_EQ(status, 200u) << "the API never accepted again";
+  EXPECT_NE(testsupport::httpRequest(*api, "GET", "/metrics").body.find("lorawan_bridge_api_accept_errors_total"),
+            std::string::npos);
+}
+
+// 6: a tool on a port already in use says so and exits 1, no abort.
+TEST(ProcessHardening, SinkOnABusyPortExitsWithAMessage) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor busy(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string port = std::to_string(busy.local_endpoint().port());
+  testsupport::BridgeProcess sink({"sink", "--listen", "127.0.0.1:" + port});
+  auto status = sink.waitExit(10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 1);
+  EXPECT_NE(sink.log().find("cannot listen on 127.0.0.1:" + port), std::string::npos) << sink.log();
+}
+
+// 3: a token without roles is a file:line error from check-config and the daemon, no abort.
+TEST(ProcessHardening, ATokenWithoutRolesIsAConfigErrorWithItsLine) {
+  testsupport::TempDir dir;
+  std::ofstream(dir.file("bad.yaml")) << "listen: { udp: \"127.0.0.1:0\" }\napi:\n  tokens: [{}]\n";
+  for (auto args : {std::vector<std::string>{"check-config", dir.file("bad.yaml")},
+                    std::vector<std::string>{"--config", dir.file("bad.yaml")}}) {
+    testsupport::BridgeProcess p(args);
+    auto status = p.waitExit(10s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 1) << p.log();
+    EXPECT_NE(p.log().find("bad.yaml:3: api.tokens[0].roles: missing"), std::string::npos) << p.log();
+  }
+}
+
+}  // namespace
