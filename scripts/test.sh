@@ -8,3 +8,6 @@ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 cd "$BUILD_DIR"
 ctest --output-on-failure -j"$(nproc)" --timeout 300
+cd ..
+# The same tests under ASan + UBSan, then every fuzz target for a short budget.
+[ "${SKIP_SANITIZE:-0}" = 1 ] || ./scripts/sanitize.sh

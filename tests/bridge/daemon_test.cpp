@@ -115,7 +115,7 @@ TEST_F(DaemonTest, ReplayedCaptureReachesThePlatformExactly) {
   for (size_t i = 0; i < reqs.size(); ++i) {
     EXPECT_EQ(reqs[i].method, "POST");
     EXPECT_EQ(reqs[i].authorization, "Bearer ns-token");
-    EXPECT_EQ(reqs[i].idempotencyKey, b[i]["id"]);
+    EXPECT_EQ(reqs[i].idempotencyKey, b[i]["id"].get<std::string>());
     if (b[i]["deviceIdOrSlug"] == "cellar-sensor") {
       EXPECT_EQ(reqs[i].target, "/api/devices/cellar-sensor/data");
       fcnts.push_back(b[i]["fCnt"]);

@@ -69,7 +69,7 @@ TEST(Outbox, PlatformDownAcrossARestartLosesNothing) {
   std::map<std::string, std::vector<int>> order;  // devices go in parallel; each in accepted order
   for (const auto& r : reqs) {
     auto b = json::parse(r.body);
-    EXPECT_EQ(r.idempotencyKey, b["id"]);
+    EXPECT_EQ(r.idempotencyKey, b["id"].get<std::string>());
     order[b["deviceIdOrSlug"].get<std::string>()].push_back(b["fCnt"].get<int>());
   }
   EXPECT_EQ(order, (std::map<std::string, std::vector<int>>{{"cellar", {1, 2}}, {"door", {1}}}));

@@ -210,7 +210,7 @@ interfaces:
     auto b = json::parse(r.body);
     const std::string device = b["deviceIdOrSlug"];
     const int fcnt = b["fCnt"];
-    EXPECT_EQ(r.idempotencyKey, b["id"]);
+    EXPECT_EQ(r.idempotencyKey, b["id"].get<std::string>());
     auto& ids = idsPerFrame[device + "#" + std::to_string(fcnt)];
     if (ids.empty()) arrived[device].push_back(fcnt);
     ids.insert(r.idempotencyKey);

@@ -75,6 +75,18 @@ class PipelineTest : public ::testing::Test {
     now += d;
     pipeline->closeDue(now);
   }
+  // A LoRaWAN 1.1 session with the four network/app keys of the ChirpStack lrwn 1.1 vectors.
+  Session& installV11(const std::string& id, lorawan::DevAddr addr) {
+    auto s = std::make_unique<Session>();
+    s->itf = makeInterface(id, "v11", kDev);
+    s->devAddr = addr;
+    s->lorawan11 = true;
+    s->nwkSKey = lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();  // FNwkSIntKey
+    s->sNwkSIntKey = lorawan::Aes128Key::parse("589498993092cfdb5fd2e02ac7510bf1").value();
+    s->nwkSEncKey = lorawan::Aes128Key::parse("9898283c4f66eb6c6fd5165882046c40").value();
+    s->appSKey = lorawan::Aes128Key::parse("01621215d1ca08febf0c602cc2ad90fa").value();
+    return sessions.install(std::move(s));
+  }
   uint64_t rejected(const char* reason) {
     return metrics.counter(std::string("uplinks_rejected_total{reason=\"") + reason + "\"}");
   }
@@ -284,15 +296,7 @@ TEST_F(PipelineTest, CountersSurviveARestartOfTheStore) {
 }
 
 TEST_F(PipelineTest, Lorawan11SessionsUseTheSplitMicWithTxDrAndTxCh) {
-  auto s = std::make_unique<Session>();
-  s->itf = makeInterface("55555555-5555-4555-8555-555555555555", "v11", kDev);
-  s->devAddr = lorawan::DevAddr(0x26AABBCC);
-  s->lorawan11 = true;
-  s->nwkSKey = lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();  // FNwkSIntKey
-  s->sNwkSIntKey = lorawan::Aes128Key::parse("589498993092cfdb5fd2e02ac7510bf1").value();
-  s->nwkSEncKey = lorawan::Aes128Key::parse("9898283c4f66eb6c6fd5165882046c40").value();
-  s->appSKey = lorawan::Aes128Key::parse("01621215d1ca08febf0c602cc2ad90fa").value();
-  Session& v11 = sessions.install(std::move(s));
+  Session& v11 = installV11("55555555-5555-4555-8555-555555555555", lorawan::DevAddr(0x26AABBCC));
   auto frame = [&](uint8_t txDr, uint8_t txCh) {
     AbpDevice d{v11.devAddr, v11.nwkSKey, v11.appSKey};
     Bytes b = buildUplink(d, 1, 1, {0x11});
@@ -316,15 +320,7 @@ TEST_F(PipelineTest, Lorawan11SessionsUseTheSplitMicWithTxDrAndTxCh) {
 // Hardening 15: in a 1.1 session FOpts arrive encrypted with NwkSEncKey and FPort 0 is
 // encrypted with NwkSEncKey, not FNwkSIntKey (keys: the ChirpStack lrwn 1.1 vector set above).
 TEST_F(PipelineTest, Lorawan11FOptsAndFPort0AreDecryptedWithNwkSEncKey) {
-  auto s = std::make_unique<Session>();
-  s->itf = makeInterface("55555555-5555-4555-8555-555555555556", "v11", kDev);
-  s->devAddr = lorawan::DevAddr(0x26AABBCD);
-  s->lorawan11 = true;
-  s->nwkSKey = lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();  // FNwkSIntKey
-  s->sNwkSIntKey = lorawan::Aes128Key::parse("589498993092cfdb5fd2e02ac7510bf1").value();
-  s->nwkSEncKey = lorawan::Aes128Key::parse("9898283c4f66eb6c6fd5165882046c40").value();
-  s->appSKey = lorawan::Aes128Key::parse("01621215d1ca08febf0c602cc2ad90fa").value();
-  Session& v11 = sessions.install(std::move(s));
+  Session& v11 = installV11("55555555-5555-4555-8555-555555555556", lorawan::DevAddr(0x26AABBCD));
   const Bytes linkCheckAndDevStatus{0x02, 0x06, 0xFE, 0x0A};  // LinkCheckReq, DevStatusAns
   auto sign = [&](Bytes b, uint32_t fcnt) {
     auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, 5, 0, v11.devAddr, fcnt, lorawan::micInput(b));
