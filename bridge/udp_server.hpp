@@ -27,7 +27,7 @@ struct BytesHash {
 // What one source may send (config `gateways:`); beyond it datagrams are dropped, counted.
 struct UdpLimits {
   size_t maxDatagramBytes = 16384;
-  double ratePerSource = 10000;  // datagrams/s per source IP; burst: two seconds' worth
+  double ratePerSource = 1000;  // datagrams/s per source IP; burst: two seconds' worth
 };
 
 class UdpServer {

@@ -62,9 +62,9 @@ inline constexpr uint32_t kMaxGateways = 10000;
 // of JSON per packet, its datagram at most 65 KB, which no real forwarder sends.
 inline constexpr uint32_t kMaxDatagramBytes = 16384;
 // Datagrams per second from one source IP (token bucket, burst = 2 s): a forwarder sends one
-// PUSH_DATA per received packet plus keep-alives (tens a second at most); a site relaying
-// hundreds of gateways through one NAT address stays far below it, a flood does not.
-inline constexpr uint32_t kDatagramRatePerSource = 10000;
+// PUSH_DATA per received packet plus keep-alives (ten a second is a busy one); a site relaying
+// a hundred gateways through one NAT address stays below it. A load generator sets it higher.
+inline constexpr uint32_t kDatagramRatePerSource = 1000;
 
 // A device is "online" when heard within this: class A sensors typically report every 15-60 min,
 // so two missed hourly reports make it offline.

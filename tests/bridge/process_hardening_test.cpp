@@ -59,7 +59,8 @@ size_t storedUplinks(const std::string& db) {
 // reported accepted is in the store.
 TEST(ProcessHardening, SigtermDuringSaturationExitsQuicklyWithEverythingAcceptedStored) {
   testsupport::TempDir dir;
-  testsupport::BridgeProcess bridge(writeConfig(dir));
+  // One source saturating the bridge: well past the per-source default.
+  testsupport::BridgeProcess bridge(writeConfig(dir, "gateways: { rate_per_source: 10000000 }\n"));
   auto udp = bridge.waitStarted();
   ASSERT_TRUE(udp.has_value()) << bridge.log();
   testsupport::FakeForwarder fwd(*udp, kGw);
