@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "bridge/log.hpp"
 #include "bridge/metrics.hpp"
 
 namespace bridge {
@@ -53,6 +54,7 @@ struct ApiServer::Impl {
   ApiLimits limits;
   Metrics* metrics = nullptr;
   std::atomic<size_t> connectionCount{0};
+  bool acceptFailing = false;  // logged once per episode, not per attempt
   void count(const std::string& series) {
     if (metrics) metrics->inc(series);
   }
@@ -217,12 +219,16 @@ struct ApiServer::Impl {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         count("api_accept_errors_total");
+        if (!acceptFailing) log::warn("api_accept_failed", {{"error", ec.message()}});
+        acceptFailing = true;
         const bool exhausted = ec == asio::error::no_descriptors || ec.value() == ENFILE ||
                                ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
         backoff.expires_after(std::chrono::milliseconds(exhausted ? 100 : 5));
         co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
         continue;
       }
+      if (acceptFailing) log::info("api_accept_recovered");
+      acceptFailing = false;
       if (connectionCount >= limits.maxConnections) {
         count("api_connections_refused_total{reason=\"connections\"}");
         asio::co_spawn(ioc, refuse(std::move(s)), asio::detached);

@@ -1,6 +1,7 @@
 #pragma once
 // The management API's HTTP server (Boost.Beast, its own thread). Routing lives with the daemon;
-// this file only speaks HTTP: body limits, timeouts, keep-alive.
+// this file only speaks HTTP: body and header limits, timeouts, keep-alive, the connection and
+// /events caps (ApiLimits), and an accept loop that outlives every error.
 #include <expected>
 #include <functional>
 #include <memory>

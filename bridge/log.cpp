@@ -1,6 +1,8 @@
 #include "bridge/log.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -21,8 +23,13 @@ const char* name(Level l) {
   return "?";
 }
 
+// Values may come from the network: control bytes (CR, ESC, ...) are escaped, so no value can
+// forge a log line or drive a terminal.
+bool isControl(char c) { return uint8_t(c) < 0x20 || c == 0x7f; }
+
 void appendValue(std::string& out, const std::string& v) {
-  bool quote = v.empty() || v.find_first_of(" =\"\t\n") != std::string::npos;
+  bool quote = v.empty() || v.find_first_of(" =\"\\") != std::string::npos ||
+               std::any_of(v.begin(), v.end(), isControl);
   if (!quote) {
     out += v;
     return;
@@ -30,8 +37,15 @@ void appendValue(std::string& out, const std::string& v) {
   out += '"';
   for (char c : v) {
     if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
-    out += c;
+    if (c == '\n') {
+      out += "\\n";
+    } else if (isControl(c)) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", unsigned(uint8_t(c)));
+      out += buf;
+    } else {
+      out += c;
+    }
   }
   out += '"';
 }

@@ -176,14 +176,14 @@ void UdpServer::handle(std::span<const uint8_t> bytes) {
       break;
     }
     case semtech::Identifier::PullData: {
-      auto ack = semtech::makeAck(dg->version, dg->token, semtech::Identifier::PullAck);
-      sendTo(from_, ack);
+      // The path is recorded before the PULL_ACK leaves: a gateway that has its ACK can be reached.
       if (!gateways_.onPull(*dg->gatewayEui, from_, dg->version)) {
         // Someone else claims this EUI while the gateway keeps its path alive: not moved.
         metrics_.inc("gateway_path_conflicts_total");
         log::warn("gateway_path_conflict", {{"gateway", dg->gatewayEui->toString()}, {"from", endpointText(from_)}});
       }
       metrics_.inc("udp_pull_data_total");
+      sendTo(from_, semtech::makeAck(dg->version, dg->token, semtech::Identifier::PullAck));
       break;
     }
     case semtech::Identifier::TxAck: {

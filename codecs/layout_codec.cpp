@@ -93,6 +93,10 @@ class LayoutCodec final : public Codec {
 
 }  // namespace
 
+namespace {
+std::expected<std::unique_ptr<Codec>, std::string> readLayout(const YAML::Node& root, const std::string& file);
+}  // namespace
+
 std::expected<std::unique_ptr<Codec>, std::string> loadLayoutCodec(const std::string& file) {
   YAML::Node root;
   try {
@@ -102,6 +106,17 @@ std::expected<std::unique_ptr<Codec>, std::string> loadLayoutCodec(const std::st
   } catch (const YAML::Exception& e) {
     return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
   }
+  // A document of an unexpected shape (a scalar where a mapping belongs) throws from yaml-cpp's
+  // accessors: it is an error in the file, never an exception out of the loader (fuzz/).
+  try {
+    return readLayout(root, file);
+  } catch (const YAML::Exception& e) {
+    return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) + ": unexpected layout: " + e.msg);
+  }
+}
+
+namespace {
+std::expected<std::unique_ptr<Codec>, std::string> readLayout(const YAML::Node& root, const std::string& file) {
   auto err = [&](const YAML::Node& n, const std::string& what) {
     return std::unexpected(file + ":" + std::to_string(n.Mark().line + 1) + ": " + what);
   };
@@ -157,5 +172,6 @@ std::expected<std::unique_ptr<Codec>, std::string> loadLayoutCodec(const std::st
   }
   return std::unique_ptr<Codec>(std::make_unique<LayoutCodec>(std::move(out)));
 }
+}  // namespace
 
 }  // namespace codecs

@@ -1,7 +1,6 @@
 // What a URL carries: query parameters, seed-001 filters and sort, device names.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "bridge/api_util.hpp"
 #include "bridge/device_filter.hpp"

@@ -4,9 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "bridge/api_routes.hpp"
 #include "bridge/class_a.hpp"
@@ -29,9 +28,11 @@ struct Router {
   std::unique_ptr<bridge::ClassA> classA;
   std::unique_ptr<bridge::InterfaceService> interfaces;
   bridge::ApiServer::Handler handler;
+  bridge::ApiServer::WsAuthorize events;
 
   Router() {
-    const auto dir = std::filesystem::temp_directory_path() / ("lb-fuzz-router-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("lb-fuzz-router-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     store = std::move(*bridge::SqliteStore::open((dir / "bridge.db").string()));
     config::Interface cellar;
@@ -48,9 +49,9 @@ struct Router {
         gateways, [](const auto&, std::span<const uint8_t>) {}, metrics);
     bridge::ClassASettings cs;
     cs.band = lorawan::region::findBand("EU868");
-    classA = std::make_unique<bridge::ClassA>(cs, sessions, *store, *scheduler, metrics,
-                                              [](const auto&, const auto&, const auto&) {},
-                                              [] { return int64_t(0); });
+    classA = std::make_unique<bridge::ClassA>(
+        cs, sessions, *store, *scheduler, metrics, [](const auto&, const auto&, const auto&) {},
+        [] { return int64_t(0); });
     bridge::ApiContext ctx;
     ctx.metrics = &metrics;
     ctx.classA = classA.get();
@@ -67,6 +68,7 @@ struct Router {
     ctx.ratePerS = 1000000;
     ctx.rateBurst = 1000000;
     handler = bridge::makeApiHandler(ctx);
+    events = bridge::makeEventsAuthorizer(ctx);
   }
 };
 }  // namespace
@@ -78,9 +80,18 @@ int apiRouter(const uint8_t* data, size_t size) {
   const size_t b = a == std::string::npos ? std::string::npos : in.find('\n', a + 1);
   bridge::ApiRequest req;
   req.method = in.substr(0, a);
-  req.target = a == std::string::npos ? "/" : in.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+  req.target = a == std::string::npos
+                   ? "/"
+                   : in.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
   if (b != std::string::npos) req.body = in.substr(b + 1);
   if (req.target.empty() || req.target[0] != '/') req.target = "/" + req.target;
+  // A WebSocket upgrade of /events goes through its authorizer (device filter, token) instead.
+  if (req.target.rfind("/events", 0) == 0) {
+    auto allowed = router.events(req);
+    if (!allowed && nlohmann::json::parse(allowed.error().body, nullptr, false).is_discarded())
+      std::abort();
+    return 0;
+  }
   const bridge::ApiResponse r = router.handler(req);
   if (r.contentType == "application/json") {
     // The answer is always JSON a client can parse.

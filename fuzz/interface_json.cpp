@@ -1,9 +1,9 @@
 // A management API interface body: the type check, then the reader shared with the YAML files.
-#include <string>
+#include "bridge/interface_json.hpp"
 
 #include <nlohmann/json.hpp>
+#include <string>
 
-#include "bridge/interface_json.hpp"
 #include "config/config.hpp"
 #include "fuzz/targets.hpp"
 

@@ -12,8 +12,9 @@
 namespace fuzz {
 
 int layoutCodec(const uint8_t* data, size_t size) {
-  static const std::string file =
-      (std::filesystem::temp_directory_path() / ("lb-fuzz-layout-" + std::to_string(::getpid()) + ".yaml")).string();
+  static const std::string file = (std::filesystem::temp_directory_path() /
+                                   ("lb-fuzz-layout-" + std::to_string(::getpid()) + ".yaml"))
+                                      .string();
   const std::string in(reinterpret_cast<const char*>(data), size);
   const size_t nul = in.find('\0');
   if (nul == std::string::npos) return 0;

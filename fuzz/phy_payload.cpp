@@ -1,7 +1,8 @@
 // PHYPayloads from the air (via rxpk.data) and the MAC commands inside them.
+#include "lorawan/phy_payload.hpp"
+
 #include "fuzz/targets.hpp"
 #include "lorawan/mac_commands.hpp"
-#include "lorawan/phy_payload.hpp"
 #include "lorawan/security.hpp"
 
 namespace fuzz {
@@ -22,7 +23,8 @@ int phyPayload(const uint8_t* data, size_t size) {
   if (size >= 16) {  // crypto over arbitrary lengths
     Aes128Key key;
     (void)cryptFrmPayload(key, Direction::Uplink, DevAddr(0x01020304), 1, bytes.subspan(16));
-    (void)cryptFOpts11(key, Direction::Uplink, DevAddr(0x01020304), 1, bytes.subspan(16, std::min<size_t>(15, size - 16)));
+    (void)cryptFOpts11(key, Direction::Uplink, DevAddr(0x01020304), 1,
+                       bytes.subspan(16, std::min<size_t>(15, size - 16)));
   }
   return 0;
 }

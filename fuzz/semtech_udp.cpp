@@ -1,6 +1,7 @@
 // Datagrams as a gateway (or anyone) sends them: header, then PUSH_DATA or TX_ACK JSON.
-#include "fuzz/targets.hpp"
 #include "lorawan/semtech_udp.hpp"
+
+#include "fuzz/targets.hpp"
 
 namespace fuzz {
 

@@ -118,7 +118,8 @@ TEST_F(ApiHardeningTest, ConnectionsBeyondTheCapGet503AndTheApiRecovers) {
   start([](config::Config& c) { c.apiMaxConnections = 4; });
   boost::asio::io_context ioc;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> held;
-  const boost::asio::ip::tcp::endpoint api(boost::asio::ip::make_address("127.0.0.1"), daemon->apiPort());
+  const boost::asio::ip::tcp::endpoint api(boost::asio::ip::make_address("127.0.0.1"),
+                                           daemon->apiPort());
   for (int i = 0; i < 4; ++i) {
     held.push_back(std::make_unique<boost::asio::ip::tcp::socket>(ioc));
     held.back()->connect(api);
@@ -174,7 +175,8 @@ TEST_F(ApiHardeningTest, EventsClientsAreCappedAndBigMessagesCloseTheClient) {
   websocket::stream<boost::asio::ip::tcp::socket> first(ioc), second(ioc);
   ASSERT_EQ(connect(first), 101u);
   EXPECT_EQ(connect(second), 503u);
-  EXPECT_GE(daemon->metrics().counter("api_connections_refused_total{reason=\"event_clients\"}"), 1u);
+  EXPECT_GE(daemon->metrics().counter("api_connections_refused_total{reason=\"event_clients\"}"),
+            1u);
   // 64 KiB from a client that should only ever send pings: the server closes it.
   boost::beast::error_code ec;
   first.write(boost::asio::buffer(std::string(64 * 1024, 'x')), ec);  // may fail half-way: closed
@@ -203,14 +205,16 @@ TEST_F(ApiHardeningTest, ADeadLetterWithInvalidUtf8IsListed) {
   start([&](config::Config& c) {
     c.platform = config::PlatformConfig{sink.baseUrl(), "t", 2000, 0, "", std::nullopt};
   });
-  ASSERT_TRUE(fwd->push(testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, 1, 1, {1})), 1));
+  ASSERT_TRUE(fwd->push(
+      testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, 1, 1, {1})), 1));
   for (auto deadline = std::chrono::steady_clock::now() + 5s;
        daemon->metrics().counter("platform_events_dead_lettered_total") == 0 &&
        std::chrono::steady_clock::now() < deadline;)
     fwd->pull(2);
   ASSERT_EQ(daemon->metrics().counter("platform_events_dead_lettered_total"), 1u);
   testsupport::HttpResult r;
-  for (auto deadline = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < deadline;) {
+  for (auto deadline = std::chrono::steady_clock::now() + 5s;
+       std::chrono::steady_clock::now() < deadline;) {
     r = call("GET", "/deadletters");
     if (r.body.find("\"status\":400") != std::string::npos) break;
   }

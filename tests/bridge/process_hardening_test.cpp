@@ -5,10 +5,9 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <fstream>
 #include <thread>
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "support/bridge_process.hpp"
 #include "support/devices.hpp"
@@ -26,7 +25,8 @@ std::string writeConfig(const testsupport::TempDir& dir, const std::string& extr
   std::ofstream(dir.file("bridge.yaml")) << R"(
 listen: { udp: "127.0.0.1:0", api: "127.0.0.1:0" }
 network: { dedup_window_ms: 20 }
-store: { path: ")" << dir.file("bridge.db") << R"(" }
+store: { path: ")" << dir.file("bridge.db")
+                                         << R"(" }
 interfaces:
   - id: "68e8e794-1abe-45d6-a63e-158ed5d611ef"
     device_id_or_slug: "cellar"
@@ -48,7 +48,8 @@ size_t storedUplinks(const std::string& db) {
   if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return 0;
   sqlite3_stmt* st = nullptr;
   size_t n = 0;
-  if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM uplinks", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+  if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM uplinks", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
     n = size_t(sqlite3_column_int64(st, 0));
   sqlite3_finalize(st);
   sqlite3_close(h);
@@ -69,8 +70,10 @@ TEST(ProcessHardening, SigtermDuringSaturationExitsQuicklyWithEverythingAccepted
   std::atomic<uint32_t> sent{0};
   std::thread flood([&] {
     for (uint32_t fcnt = 1; !stop && fcnt < 200000; ++fcnt) {
-      fwd.sendRaw(lorawan::semtech::makePushData(
-          2, uint16_t(fcnt), kGw, testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, fcnt, 1, {uint8_t(fcnt)}))));
+      fwd.sendRaw(
+          lorawan::semtech::makePushData(2, uint16_t(fcnt), kGw,
+                                         testsupport::pushBody(testsupport::buildUplink(
+                                             testsupport::kCellar, fcnt, 1, {uint8_t(fcnt)}))));
       sent = fcnt;
     }
   });
@@ -112,19 +115,43 @@ TEST(ProcessHardening, TheApiAcceptsAgainAfterDescriptorExhaustion) {
     boost::system::error_code ec;
     held.back()->connect({boost::asio::ip::make_address("127.0.0.1"), *api}, ec);
   }
+  // Out of descriptors: the bridge says so once.
+  ASSERT_TRUE(bridge.waitForLog("event=api_accept_failed")) << bridge.log();
   testsupport::FakeForwarder fwd(*bridge.waitStarted(), kGw);
   EXPECT_TRUE(fwd.pull(1)) << "gateways must be served while the API is out of descriptors";
   held.clear();
   unsigned status = 0;
-  for (auto deadline = std::chrono::steady_clock::now() + 10s; status != 200 && std::chrono::steady_clock::now() < deadline;) {
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       status != 200 && std::chrono::steady_clock::now() < deadline;) {
     try {
       status = testsupport::httpRequest(*api, "GET", "/healthz").status;
     } catch (const std::exception&) {
     }
   }
   EXPECT_EQ(status, 200u) << "the API never accepted again";
-  EXPECT_NE(testsupport::httpRequest(*api, "GET", "/metrics").body.find("lorawan_bridge_api_accept_errors_total"),
+  EXPECT_TRUE(bridge.waitForLog("event=api_accept_recovered"));
+  EXPECT_NE(testsupport::httpRequest(*api, "GET", "/metrics")
+                .body.find("lorawan_bridge_api_accept_errors_total"),
             std::string::npos);
+}
+
+// Values from the network land in the log escaped: a control byte cannot forge a line or drive
+// the operator's terminal.
+TEST(ProcessHardening, GatewayTextInTheLogIsEscaped) {
+  testsupport::TempDir dir;
+  testsupport::BridgeProcess bridge(writeConfig(dir));
+  auto udp = bridge.waitStarted();
+  ASSERT_TRUE(udp.has_value()) << bridge.log();
+  testsupport::FakeForwarder fwd(*udp, kGw);
+  const std::string evil = R"(X\r\u001b[2Jlevel=error event=forged)";  // JSON escapes: CR, ESC
+  ASSERT_TRUE(fwd.push(R"({"rxpk":[{"tmst":1,"chan":0,"rfch":0,"freq":868.1,"stat":1,"modu":")" + evil +
+                           R"(","datr":"SF7BW125","codr":"4/5","rssi":-50,"size":1,"data":"QA=="}]})",
+                       5));
+  ASSERT_TRUE(bridge.waitForLog("event=udp_datagram_invalid"));
+  const std::string& log = bridge.log();
+  EXPECT_EQ(log.find('\r'), std::string::npos);
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
+  EXPECT_NE(log.find("\\x0d\\x1b[2Jlevel=error event=forged"), std::string::npos) << log;
 }
 
 // 6: a tool on a port already in use says so and exits 1, no abort.
@@ -149,7 +176,8 @@ TEST(ProcessHardening, ATokenWithoutRolesIsAConfigErrorWithItsLine) {
     auto status = p.waitExit(10s);
     ASSERT_TRUE(status.has_value());
     EXPECT_EQ(*status, 1) << p.log();
-    EXPECT_NE(p.log().find("bad.yaml:3: api.tokens[0].roles: missing"), std::string::npos) << p.log();
+    EXPECT_NE(p.log().find("bad.yaml:3: api.tokens[0].roles: missing"), std::string::npos)
+        << p.log();
   }
 }
 

@@ -15,8 +15,8 @@
 
 using namespace bridge;
 using namespace std::chrono_literals;
-using nlohmann::json;
 using lorawan::semtech::Identifier;
+using nlohmann::json;
 
 namespace {
 
@@ -48,9 +48,12 @@ class UdpHardeningTest : public ::testing::Test {
     daemon->start();
   }
   json gateways() {
-    return json::parse(testsupport::httpRequest(daemon->apiPort(), "GET", "/gateways").body)["body"];
+    return json::parse(
+        testsupport::httpRequest(daemon->apiPort(), "GET", "/gateways").body)["body"];
   }
-  std::string metrics() { return testsupport::httpRequest(daemon->apiPort(), "GET", "/metrics").body; }
+  std::string metrics() {
+    return testsupport::httpRequest(daemon->apiPort(), "GET", "/metrics").body;
+  }
   uint64_t counter(const std::string& s) { return daemon->metrics().counter(s); }
 
   testsupport::TempDir dir;
@@ -99,7 +102,8 @@ TEST(GatewayRegistryHardening, PathMovesToAnotherIpOnlyAfterExpiry) {
 TEST_F(UdpHardeningTest, TxAckErrorsCannotInjectMetrics) {
   start();
   testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(0x1122334455667788));
-  const std::string evil = R"({"txpk_ack":{"error":"X\"} 1\nlorawan_bridge_injected_total{a=\"b"}})";
+  const std::string evil =
+      R"({"txpk_ack":{"error":"X\"} 1\nlorawan_bridge_injected_total{a=\"b"}})";
   fwd.sendRaw(lorawan::semtech::makePushData(2, 9, lorawan::Eui64(0x1122334455667788), "{}"));
   auto txAck = [&](const std::string& body, uint16_t token) {
     lorawan::Bytes b{2, uint8_t(token >> 8), uint8_t(token), uint8_t(Identifier::TxAck)};
@@ -109,7 +113,8 @@ TEST_F(UdpHardeningTest, TxAckErrorsCannotInjectMetrics) {
   };
   txAck(evil, 10);
   txAck(R"({"txpk_ack":{"error":"TOO_LATE"}})", 11);
-  for (int i = 0; i < 50; ++i) txAck(R"({"txpk_ack":{"error":"random-)" + std::to_string(i) + "\"}}", 12);
+  for (int i = 0; i < 50; ++i)
+    txAck(R"({"txpk_ack":{"error":"random-)" + std::to_string(i) + "\"}}", 12);
   ASSERT_TRUE(fwd.pull(13));  // in order: every TX_ACK was handled
   const std::string m = metrics();
   EXPECT_EQ(m.find("injected"), std::string::npos) << m;
@@ -133,7 +138,8 @@ TEST_F(UdpHardeningTest, GatewaysDatagramSizeAndRateAreBounded) {
   // Ten EUIs from one socket, then the first again: every answer arrives before the last one's.
   testsupport::FakeForwarder fwd(daemon->udpPort(), kGw);
   for (uint64_t i = 0; i < 10; ++i)
-    fwd.sendRaw(lorawan::semtech::makePullData(2, uint16_t(i), lorawan::Eui64(0x0100000000000000 + i)));
+    fwd.sendRaw(
+        lorawan::semtech::makePullData(2, uint16_t(i), lorawan::Eui64(0x0100000000000000 + i)));
   fwd.sendRaw(lorawan::semtech::makePullData(2, 999, lorawan::Eui64(0x0100000000000000)));
   size_t acked = 0;
   for (;;) {
@@ -149,13 +155,15 @@ TEST_F(UdpHardeningTest, GatewaysDatagramSizeAndRateAreBounded) {
   // 64 KB PUSH_DATA: no ACK (the PULL_DATA after it is answered first).
   const lorawan::Eui64 first(0x0100000000000000);
   testsupport::FakeForwarder known(daemon->udpPort(), first);
-  known.sendRaw(lorawan::semtech::makePushData(2, 100, first, R"({"rxpk":[],"pad":")" + std::string(60000, 'a') + "\"}"));
+  known.sendRaw(lorawan::semtech::makePushData(
+      2, 100, first, R"({"rxpk":[],"pad":")" + std::string(60000, 'a') + "\"}"));
   known.sendRaw(lorawan::semtech::makePullData(2, 101, first));
   EXPECT_EQ(nextAckToken(known), 101);
   EXPECT_EQ(counter("udp_datagrams_dropped_total{reason=\"too_large\"}"), 1u);
   // A flood from one source: past the burst, dropped.
   for (int i = 0; i < 400; ++i)
-    known.sendRaw(lorawan::semtech::makePullData(2, uint16_t(1000 + i), lorawan::Eui64(0x0100000000000000)));
+    known.sendRaw(
+        lorawan::semtech::makePullData(2, uint16_t(1000 + i), lorawan::Eui64(0x0100000000000000)));
   for (auto deadline = std::chrono::steady_clock::now() + 5s;
        counter("udp_datagrams_total") < 412 && std::chrono::steady_clock::now() < deadline;)
     std::this_thread::yield();

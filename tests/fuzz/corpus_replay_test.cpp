@@ -21,7 +21,8 @@ TEST_P(CorpusReplay, EveryStoredInputRunsCleanly) {
   for (const auto& e : fs::directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
     std::ifstream f(e.path(), std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)),
+                               std::istreambuf_iterator<char>());
     SCOPED_TRACE(e.path().string());
     EXPECT_EQ(GetParam().run(bytes.data(), bytes.size()), 0);
     ++inputs;
