@@ -17,7 +17,14 @@ void decodePayload(Uplink& u) {
     return;
   }
   u.codecName = u.codecs->forPort(*u.fport).name();
-  u.codec = u.codecs->decode({u.data, *u.fport, u.receivedAtMs});
+  // The codec boundary: whatever a codec throws becomes its error on this uplink, which is
+  // accepted and forwarded all the same (it runs on a codec worker; nothing may end the thread).
+  try {
+    u.codec = u.codecs->decode({u.data, *u.fport, u.receivedAtMs});
+  } catch (const std::exception& e) {
+    u.codec = {};
+    u.codec.errors.push_back(u.codecName + ": " + e.what());
+  }
 }
 
 std::string formatRfc3339Ms(int64_t ms) {

@@ -83,7 +83,8 @@ class LayoutCodec final : public Codec {
       }
       out[f.name] = f.unit.empty() ? value : json{{"value", value}, {"unit", f.unit}};
     }
-    return {out.dump(), {}, {}};
+    // Names come from the operator's file: bytes that are not UTF-8 are shown as U+FFFD.
+    return {out.dump(-1, ' ', false, json::error_handler_t::replace), {}, {}};
   }
 
  private:
