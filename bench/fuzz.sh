@@ -11,4 +11,4 @@ if [ ! -d "$BUILD_DIR" ]; then
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DLB_SANITIZE=ON -DLB_FUZZ=ON -DLB_BUILD_BENCH=OFF >/dev/null
 fi
 cmake --build "$BUILD_DIR" -j"$(nproc)" >/dev/null
-FUZZ_RUNS=$RUNS ./scripts/fuzz.sh "$BUILD_DIR"
+FUZZ_SEED=${FUZZ_SEED:-0} FUZZ_RUNS=$RUNS ./scripts/fuzz.sh "$BUILD_DIR"
