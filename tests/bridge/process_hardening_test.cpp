@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "bridge/platform_sink.hpp"
 #include "support/bridge_process.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
@@ -94,6 +95,38 @@ TEST(ProcessHardening, SigtermDuringSaturationExitsQuicklyWithEverythingAccepted
   EXPECT_EQ(storedUplinks(dir.file("bridge.db")), accepted) << "an accepted uplink was lost";
 }
 
+// 16: a second SIGTERM while the bridge drains (here: waiting for a hung platform) ends it at
+// once; what was accepted is committed and delivered after the restart.
+TEST(ProcessHardening, ASecondSigtermEndsTheDrainAtOnce) {
+  testsupport::TempDir dir;
+  bridge::PlatformSink sink("127.0.0.1", 0);
+  sink.misbehave(bridge::PlatformSink::Misbehaviour::Hang, 1000);
+  const std::string platform = "platform: { base_url: \"" + sink.baseUrl() + "\", token: \"t\" }\n";
+  auto bridge = std::make_unique<testsupport::BridgeProcess>(writeConfig(dir, platform));
+  auto udp = bridge->waitStarted();
+  ASSERT_TRUE(udp.has_value()) << bridge->log();
+  testsupport::FakeForwarder fwd(*udp, kGw);
+  ASSERT_TRUE(fwd.push(
+      testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, 1, 1, {7})), 1));
+  ASSERT_TRUE(sink.waitForRequests(1, 5s)) << "the uplink never reached the platform";
+  bridge->signal(SIGTERM);
+  ASSERT_TRUE(bridge->waitForLog("event=bridge_stopping"));
+  const auto second = std::chrono::steady_clock::now();
+  bridge->signal(SIGTERM);
+  auto status = bridge->waitExit(10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 128 + SIGTERM) << bridge->log();
+  EXPECT_LT(std::chrono::steady_clock::now() - second, 2s)
+      << "the second signal did not end the drain";
+  // Nothing accepted was lost: the restarted bridge delivers it.
+  sink.misbehave(bridge::PlatformSink::Misbehaviour::None, 0);
+  const size_t before = sink.requests().size();
+  bridge = std::make_unique<testsupport::BridgeProcess>(dir.file("bridge.yaml"));
+  ASSERT_TRUE(bridge->waitStarted().has_value()) << bridge->log();
+  ASSERT_TRUE(sink.waitForRequests(before + 1, 10s));
+  EXPECT_NE(sink.requests().back().body.find("\"fCnt\":1"), std::string::npos);
+}
+
 // 7: out of file descriptors the accept loop backs off instead of ending; once descriptors are
 // free the API answers again, and gateways were served throughout.
 TEST(ProcessHardening, TheApiAcceptsAgainAfterDescriptorExhaustion) {
@@ -144,9 +177,10 @@ TEST(ProcessHardening, GatewayTextInTheLogIsEscaped) {
   ASSERT_TRUE(udp.has_value()) << bridge.log();
   testsupport::FakeForwarder fwd(*udp, kGw);
   const std::string evil = R"(X\r\u001b[2Jlevel=error event=forged)";  // JSON escapes: CR, ESC
-  ASSERT_TRUE(fwd.push(R"({"rxpk":[{"tmst":1,"chan":0,"rfch":0,"freq":868.1,"stat":1,"modu":")" + evil +
-                           R"(","datr":"SF7BW125","codr":"4/5","rssi":-50,"size":1,"data":"QA=="}]})",
-                       5));
+  ASSERT_TRUE(
+      fwd.push(R"({"rxpk":[{"tmst":1,"chan":0,"rfch":0,"freq":868.1,"stat":1,"modu":")" + evil +
+                   R"(","datr":"SF7BW125","codr":"4/5","rssi":-50,"size":1,"data":"QA=="}]})",
+               5));
   ASSERT_TRUE(bridge.waitForLog("event=udp_datagram_invalid"));
   const std::string& log = bridge.log();
   EXPECT_EQ(log.find('\r'), std::string::npos);
