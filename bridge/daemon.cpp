@@ -628,12 +628,13 @@ void Daemon::run() {
   asio::signal_set hangup(impl_->ioc, SIGHUP);
   signals.async_wait([p = impl_.get(), &hangup, &signals](boost::system::error_code ec, int sig) {
     if (ec) return;
-    log::info("bridge_stopping", {{"signal", std::to_string(sig)}});
-    hangup.cancel();
-    // A second signal while draining ends the process at once (the default action): an
-    // operator's "stop now" always works, and what was committed stays (as after kill -9).
+    // A second signal while draining ends the process at once (the default action, restored
+    // before anything is logged): an operator's "stop now" always works, and what was committed
+    // stays (as after kill -9).
     boost::system::error_code ignored;
     signals.clear(ignored);
+    log::info("bridge_stopping", {{"signal", std::to_string(sig)}});
+    hangup.cancel();
     p->close();
   });
   std::function<void(boost::system::error_code, int)> onHangup = [&](boost::system::error_code ec, int) {
