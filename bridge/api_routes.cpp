@@ -11,6 +11,7 @@
 #include "bridge/api_util.hpp"
 #include "bridge/device_name.hpp"
 #include "bridge/log.hpp"
+#include "bridge/token_bucket.hpp"
 #include "bridge/utf8.hpp"
 #include "bridge/uplink_event.hpp"
 
@@ -37,31 +38,20 @@ bool hasRole(const config::ApiToken& t, std::initializer_list<const char*> roles
   });
 }
 
-// A token bucket per token: `ratePerS` refill, `burst` capacity. Only the API thread uses it.
+// A token bucket per token. Only the API thread uses it.
 class RateLimiter {
  public:
   RateLimiter(double ratePerS, double burst) : rate_(ratePerS), burst_(burst) {}
   // 0 when allowed, else the seconds to wait.
   unsigned take(const std::string& key) {
-    const auto now = std::chrono::steady_clock::now();
-    auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst_, now});
-    Bucket& b = it->second;
-    b.tokens = std::min(burst_, b.tokens + rate_ * std::chrono::duration<double>(now - b.at).count());
-    b.at = now;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return unsigned(std::ceil((1 - b.tokens) / rate_));
+    const auto now = TokenBucket::Clock::now();
+    auto& b = buckets_.try_emplace(key, rate_, burst_, now).first->second;
+    return b.take(now) ? 0 : unsigned(std::ceil(b.wait()));
   }
 
  private:
-  struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point at;
-  };
   double rate_, burst_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, TokenBucket> buckets_;
 };
 
 ApiResponse deadLetters(const ApiContext& ctx) {

@@ -49,10 +49,7 @@ bool GatewayRegistry::onPull(lorawan::Eui64 eui, const boost::asio::ip::udp::end
   // Same IP (a NAT may change the port) or an expired path: the path follows. Otherwise it is
   // someone else claiming the EUI while the gateway still keeps its path alive.
   const bool alive = g.pullAddress && now - g.lastPull < settings_.pathExpiry;
-  if (alive && g.pullAddress->address() != from.address()) {
-    ++g.pathConflicts;
-    return false;
-  }
+  if (alive && g.pullAddress->address() != from.address()) return false;
   g.pullAddress = from;
   g.lastPull = now;
   return true;
@@ -86,11 +83,6 @@ std::vector<GatewayInfo> GatewayRegistry::all(Clock::time_point now) const {
     out.push_back(view(g, now));
   }
   return out;
-}
-
-size_t GatewayRegistry::size() const {
-  std::lock_guard lock(mutex_);
-  return gateways_.size();
 }
 
 }  // namespace bridge

@@ -27,7 +27,6 @@ struct GatewayInfo {
   std::string lastStatJson;
   uint64_t pushCount = 0;
   uint64_t pullCount = 0;
-  uint64_t pathConflicts = 0;  // PULL_DATA from another IP while the path was alive
 };
 
 struct GatewayRegistrySettings {
@@ -61,7 +60,6 @@ class GatewayRegistry {
   void onStat(lorawan::Eui64 eui, std::string statJson);
   std::optional<GatewayInfo> find(lorawan::Eui64 eui, Clock::time_point now = Clock::now()) const;
   std::vector<GatewayInfo> all(Clock::time_point now = Clock::now()) const;
-  size_t size() const;
 
  private:
   GatewayInfo& touch(lorawan::Eui64 eui, uint8_t version, Clock::time_point now);

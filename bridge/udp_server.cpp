@@ -103,20 +103,20 @@ void UdpServer::dropped(const char* reason, const std::string& detail) {
 }
 
 bool UdpServer::withinRate() {
-  const auto now = std::chrono::steady_clock::now();
-  const double burst = std::max(1.0, 2 * limits_.ratePerSource);
+  const auto now = TokenBucket::Clock::now();
   auto v6 = from_.address().is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, from_.address().to_v4())
                                     : from_.address().to_v6();
-  if (buckets_.size() > 100000) {  // sources that went quiet are full again: forget them
-    for (auto it = buckets_.begin(); it != buckets_.end();)
-      it = now - it->second.at > std::chrono::seconds(10) ? buckets_.erase(it) : std::next(it);
+  // Bounded: sources quiet for 10 s are full again and forgotten, at most one sweep a second
+  // (a flood from many spoofed sources must not make every datagram sweep); past the bound
+  // with everyone active, the table starts afresh.
+  if (buckets_.size() > kMaxSources && now - lastSweep_ >= std::chrono::seconds(1)) {
+    lastSweep_ = now;
+    std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.bucket.lastUse() > std::chrono::seconds(10); });
+    if (buckets_.size() > kMaxSources) buckets_.clear();
   }
-  auto [it, fresh] = buckets_.try_emplace(v6.to_bytes(), Bucket{burst, now});
-  Bucket& b = it->second;
-  b.tokens = std::min(burst, b.tokens + limits_.ratePerSource * std::chrono::duration<double>(now - b.at).count());
-  b.at = now;
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
+  auto& b = buckets_.try_emplace(v6.to_bytes(), Source{{limits_.ratePerSource, std::max(1.0, 2 * limits_.ratePerSource), now}})
+                .first->second;
+  if (b.bucket.take(now)) {
     b.limited = false;
     return true;
   }

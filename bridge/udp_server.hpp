@@ -14,6 +14,7 @@
 
 #include "bridge/gateway_registry.hpp"
 #include "bridge/metrics.hpp"
+#include "bridge/token_bucket.hpp"
 #include "lorawan/semtech_udp.hpp"
 
 namespace bridge {
@@ -62,12 +63,13 @@ class UdpServer {
   TxAckHandler onTxAck_;
   lorawan::semtech::PushDataParser parser_;
   UdpLimits limits_;
-  struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point at;
+  struct Source {
+    TokenBucket bucket;
     bool limited = false;  // logged once per episode, not per datagram
   };
-  std::unordered_map<boost::asio::ip::address_v6::bytes_type, Bucket, BytesHash> buckets_;
+  static constexpr size_t kMaxSources = 100000;
+  std::unordered_map<boost::asio::ip::address_v6::bytes_type, Source, BytesHash> buckets_;
+  TokenBucket::Clock::time_point lastSweep_{};
   boost::asio::steady_timer retry_;  // a failing receive is re-armed after a pause, never at once
   unsigned consecutiveErrors_ = 0;
   boost::asio::ip::udp::endpoint from_;
