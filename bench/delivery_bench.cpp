@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <mutex>
 
-#include "bridge/log.hpp"
-#include "bridge/metrics.hpp"
-#include "bridge/platform_client.hpp"
-#include "bridge/platform_sink.hpp"
+#include "bridge/core/log.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/platform/client.hpp"
+#include "bridge/tools/platform_sink.hpp"
 
 int main(int argc, char** argv) {
   const int events = argc > 1 ? std::atoi(argv[1]) : 20000;

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <filesystem>
 
-#include "bridge/log.hpp"
+#include "bridge/core/log.hpp"
 #include "codecs/codec.hpp"
-#include "bridge/sqlite_store.hpp"
-#include "bridge/uplink_pipeline.hpp"
+#include "bridge/store/sqlite_store.hpp"
+#include "bridge/network/uplink_pipeline.hpp"
 #include "lorawan/phy_payload.hpp"
 #include "lorawan/security.hpp"
 #include "lorawan/semtech_udp.hpp"

@@ -9,8 +9,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "bridge/daemon.hpp"
-#include "bridge/log.hpp"
+#include "bridge/app/daemon.hpp"
+#include "bridge/core/log.hpp"
 #include "lorawan/semtech_udp.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/frames.hpp"

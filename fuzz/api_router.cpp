@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "bridge/api_routes.hpp"
-#include "bridge/class_a.hpp"
-#include "bridge/device_status.hpp"
-#include "bridge/downlink_scheduler.hpp"
-#include "bridge/log.hpp"
-#include "bridge/sqlite_store.hpp"
+#include "bridge/api/routes.hpp"
+#include "bridge/network/class_a.hpp"
+#include "bridge/network/device_status.hpp"
+#include "bridge/gateway/downlink_scheduler.hpp"
+#include "bridge/core/log.hpp"
+#include "bridge/store/sqlite_store.hpp"
 #include "fuzz/targets.hpp"
 #include "lorawan/region/band.hpp"
 

@@ -1,5 +1,5 @@
 // A management API interface body: the type check, then the reader shared with the YAML files.
-#include "bridge/interface_json.hpp"
+#include "bridge/api/interface_json.hpp"
 
 #include <nlohmann/json.hpp>
 #include <string>

@@ -7,9 +7,9 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
-#include "bridge/daemon.hpp"
-#include "bridge/metrics.hpp"
-#include "bridge/platform_sink.hpp"
+#include "bridge/app/daemon.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/tools/platform_sink.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/http_client.hpp"

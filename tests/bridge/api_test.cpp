@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/daemon.hpp"
-#include "bridge/metrics.hpp"
+#include "bridge/app/daemon.hpp"
+#include "bridge/core/metrics.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/http_client.hpp"

@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/daemon.hpp"
+#include "bridge/app/daemon.hpp"
 #include "codecs/codec.hpp"
-#include "bridge/metrics.hpp"
-#include "bridge/platform_sink.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/tools/platform_sink.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/mac_commands.hpp"
 #include "lorawan/phy_payload.hpp"

@@ -1,6 +1,6 @@
 // End to end over loopback: the real daemon, a fake packet forwarder (UDP) and the platform
 // double (real HTTP). Waits are on conditions, never fixed sleeps.
-#include "bridge/daemon.hpp"
+#include "bridge/app/daemon.hpp"
 #include "codecs/codec.hpp"
 
 #include <gtest/gtest.h>
@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/metrics.hpp"
-#include "bridge/platform_sink.hpp"
-#include "bridge/replay.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/tools/platform_sink.hpp"
+#include "bridge/tools/replay.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/join_accept.hpp"
 #include "lorawan/security.hpp"

@@ -1,12 +1,12 @@
 // The join server with a fake clock, a real SQLite store and the real downlink scheduler; the
 // PULL_RESP datagrams it would send are captured.
-#include "bridge/join_server.hpp"
+#include "bridge/network/join_server.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/sqlite_store.hpp"
+#include "bridge/store/sqlite_store.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/join_accept.hpp"
 #include "lorawan/security.hpp"

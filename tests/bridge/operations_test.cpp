@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/daemon.hpp"
-#include "bridge/metrics.hpp"
-#include "bridge/platform_sink.hpp"
+#include "bridge/app/daemon.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/tools/platform_sink.hpp"
 #include "support/bridge_process.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"

@@ -10,11 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/daemon.hpp"
-#include "bridge/metrics.hpp"
-#include "bridge/platform_client.hpp"
-#include "bridge/platform_sink.hpp"
-#include "bridge/sqlite_store.hpp"
+#include "bridge/app/daemon.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/platform/client.hpp"
+#include "bridge/tools/platform_sink.hpp"
+#include "bridge/store/sqlite_store.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/http_client.hpp"

@@ -8,8 +8,8 @@
 #include <map>
 #include <mutex>
 
-#include "bridge/platform_client.hpp"
-#include "bridge/platform_sink.hpp"
+#include "bridge/platform/client.hpp"
+#include "bridge/tools/platform_sink.hpp"
 
 using namespace bridge;
 using namespace std::chrono_literals;

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <thread>
 
-#include "bridge/platform_sink.hpp"
+#include "bridge/tools/platform_sink.hpp"
 #include "support/bridge_process.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"

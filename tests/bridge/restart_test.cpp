@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/platform_sink.hpp"
-#include "bridge/sqlite_store.hpp"
+#include "bridge/tools/platform_sink.hpp"
+#include "bridge/store/sqlite_store.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/join_accept.hpp"
 #include "lorawan/phy_payload.hpp"

@@ -2,7 +2,7 @@
 // failure is visible, and the next flush after space returns commits it all.
 #include <gtest/gtest.h>
 
-#include "bridge/sqlite_store.hpp"
+#include "bridge/store/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace bridge;

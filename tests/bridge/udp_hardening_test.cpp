@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/daemon.hpp"
-#include "bridge/gateway_registry.hpp"
-#include "bridge/metrics.hpp"
+#include "bridge/app/daemon.hpp"
+#include "bridge/gateway/gateway_registry.hpp"
+#include "bridge/core/metrics.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/http_client.hpp"

@@ -1,5 +1,5 @@
 // The UDP server on loopback: ACKs, the gateway registry and handing rxpk to the pipeline.
-#include "bridge/udp_server.hpp"
+#include "bridge/gateway/udp_server.hpp"
 
 #include <gtest/gtest.h>
 

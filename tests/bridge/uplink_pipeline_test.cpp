@@ -1,11 +1,11 @@
 // The pipeline driven directly, with a fake clock and a real SQLite file.
-#include "bridge/uplink_pipeline.hpp"
+#include "bridge/network/uplink_pipeline.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/sqlite_store.hpp"
+#include "bridge/store/sqlite_store.hpp"
 #include "lorawan/security.hpp"
 #include "support/devices.hpp"
 #include "support/temp_dir.hpp"

@@ -1,0 +1,164 @@
+#include "bridge/api/interface_service.hpp"
+
+#include <random>
+
+#include "bridge/api/interface_json.hpp"
+#include "bridge/core/log.hpp"
+#include "bridge/network/uplink_event.hpp"
+#include "config/config.hpp"
+
+namespace bridge {
+
+using nlohmann::json;
+
+namespace {
+const char* const kKeyFields[] = {"device_key", "network_key", "network_session_key",
+                                  "app_session_key"};
+}  // namespace
+
+void InterfaceService::applyStored() {
+  for (const auto& [id, text] : store_.loadApiInterfaces()) {
+    if (text.empty()) {
+      sessions_.remove(id);
+      continue;
+    }
+    auto itf = config::parseInterfaceJson(text, "api:" + id, /*allowCodecFiles=*/true);
+    if (!itf) {
+      log::error("api_interface_invalid", {{"interface", id}, {"error", itf.error()}});
+      continue;
+    }
+    sessions_.upsert(*itf, store_);
+  }
+}
+
+json InterfaceService::view(const config::Interface& itf) const {
+  return interfaceToJson(itf, Secrets::Redacted, sessions_.byInterfaceId(itf.id));
+}
+
+const config::Interface* InterfaceService::find(const std::string& device,
+                                                const std::string& id) const {
+  const config::Interface* itf = sessions_.interfaceById(id);
+  return itf && itf->deviceIdOrSlug == device ? itf : nullptr;
+}
+
+InterfaceService::Page InterfaceService::list(const std::string& device, const std::string& afterId,
+                                              size_t limit) const {
+  Page page;
+  const auto& all = sessions_.interfaces();
+  for (auto it = afterId.empty() ? all.begin() : all.upper_bound(afterId); it != all.end(); ++it) {
+    if (it->second.deviceIdOrSlug != device) continue;
+    if (page.items.size() == limit) {
+      page.retrieveAfterId = page.items.back()["id"].get<std::string>();
+      break;
+    }
+    page.items.push_back(view(it->second));
+  }
+  return page;
+}
+
+std::expected<json, ApiError> InterfaceService::show(const std::string& device,
+                                                     const std::string& id) const {
+  const config::Interface* itf = find(device, id);
+  if (!itf) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
+  return view(*itf);
+}
+
+std::expected<json, ApiError> InterfaceService::create(const std::string& device,
+                                                       const json& body) {
+  if (!body.is_object()) return std::unexpected(ApiError{400, "interface: want an object"});
+  json full = body;
+  if (auto d = full.find("device_id_or_slug"); d != full.end() && (!d->is_string() || *d != device))
+    return std::unexpected(ApiError{
+        400, "interface.device_id_or_slug: must be the device in the URL (" + device + ")"});
+  full["device_id_or_slug"] = device;
+  if (!full.contains("id")) full["id"] = UuidGenerator().next();
+  if (full["id"].is_string() && sessions_.interfaceById(full["id"].get<std::string>()))
+    return std::unexpected(
+        ApiError{409, "interface.id: " + full["id"].get<std::string>() + " already exists"});
+  return commit(full, nullptr, "api");
+}
+
+std::expected<json, ApiError> InterfaceService::edit(const std::string& device,
+                                                     const std::string& id, const json& changes) {
+  const config::Interface* old = find(device, id);
+  if (!old) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
+  if (!changes.is_object()) return std::unexpected(ApiError{400, "interface: want an object"});
+  json full = interfaceToJson(*old, Secrets::Full);
+  const json current = view(*old);
+  for (const auto& [k, v] : changes.items()) {
+    if ((k == "id" || k == "device_id_or_slug") && v != full[k])
+      return std::unexpected(
+          ApiError{400, "interface." + k + ": cannot be changed (delete and create instead)"});
+    if (k != "opts" || !v.is_object()) {
+      full[k] = v;
+      continue;
+    }
+    for (const auto& [ok, ov] : v.items()) {
+      // A key sent back as it was shown ("2b7e…(redacted)") means: keep the key.
+      const bool isKey =
+          std::find(std::begin(kKeyFields), std::end(kKeyFields), ok) != std::end(kKeyFields);
+      if (isKey && ov.is_string() &&
+          current["opts"].value(ok, std::string()) == ov.get<std::string>() &&
+          ov.get<std::string>().find("(redacted)") != std::string::npos)
+        continue;
+      full["opts"][ok] = ov;
+    }
+  }
+  return commit(full, old, old->origin);
+}
+
+std::expected<json, ApiError> InterfaceService::remove(const std::string& device,
+                                                       const std::string& id) {
+  const config::Interface* itf = find(device, id);
+  if (!itf) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
+  json shown = view(*itf);
+  store_.saveApiInterface(id, "");
+  sessions_.remove(id);
+  log::info("interface_deleted", {{"interface", id}, {"device", device}});
+  return shown;
+}
+
+std::expected<json, ApiError> InterfaceService::commit(const json& full,
+                                                       const config::Interface* old,
+                                                       const std::string& origin) {
+  // The codec of a YAML interface (it may name a file) stays as it was unless the change sets one.
+  const bool keepCodec = old && full.contains("codec") &&
+                         full["codec"] == interfaceToJson(*old, Secrets::Full)["codec"];
+  if (auto e = interfaceTypeError(full)) return std::unexpected(ApiError{400, *e});
+  json toParse = full;
+  if (keepCodec) toParse.erase("codec");
+  // An OTAA interface's DevAddr comes from its joins; it is shown, never set.
+  if (toParse.contains("opts") && toParse["opts"].is_object() &&
+      toParse["opts"].value("device_type", "") == "otaa")
+    toParse["opts"]["device_address"] = "";
+  auto itf = config::parseInterfaceJson(toParse.dump(), origin);
+  if (!itf) return std::unexpected(ApiError{400, itf.error()});
+  if (keepCodec) {
+    itf->codec = old->codec;
+    itf->codecs = old->codecs;
+  }
+  const auto& o = itf->opts;
+  for (const auto& [id, other] : sessions_.interfaces()) {
+    if (id == itf->id) continue;
+    if (o.deviceAddress && other.opts.deviceAddress == o.deviceAddress && o.networkSessionKey &&
+        other.opts.networkSessionKey == o.networkSessionKey)
+      return std::unexpected(
+          ApiError{409, "interface.opts.device_address: " + o.deviceAddress->toString() +
+                            " with the same network_session_key as interface " + id +
+                            "; their frames could not be told apart"});
+    if (o.deviceType == config::DeviceType::Otaa && o.deviceEui &&
+        other.opts.deviceType == config::DeviceType::Otaa && other.opts.deviceEui == o.deviceEui)
+      return std::unexpected(ApiError{409, "interface.opts.device_eui: " + o.deviceEui->toString() +
+                                               " already belongs to interface " + id});
+  }
+  store_.flush();  // counters the registry re-reads must be current
+  json stored = interfaceToJson(*itf, Secrets::Full);
+  if (keepCodec) stored["codec"] = full["codec"];
+  store_.saveApiInterface(itf->id, stored.dump());
+  sessions_.upsert(*itf, store_);
+  log::info(old ? "interface_changed" : "interface_created",
+            {{"interface", itf->id}, {"device", itf->deviceIdOrSlug}});
+  return view(*sessions_.interfaceById(itf->id));
+}
+
+}  // namespace bridge

@@ -1,0 +1,55 @@
+#pragma once
+// Interfaces through the management API (seed 000): list, show, create, edit, delete. Every
+// change is validated like the YAML files, committed to the store, and effective at once in the
+// session registry. Runs on the network thread (where the registry lives).
+#include <expected>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/network/session_registry.hpp"
+#include "bridge/store/store.hpp"
+
+namespace bridge {
+
+struct ApiError {
+  unsigned status;  // 400, 404, 409
+  std::string message;
+};
+
+class InterfaceService {
+ public:
+  InterfaceService(SessionRegistry& sessions, Store& store) : sessions_(sessions), store_(store) {}
+
+  // At start-up: the API's earlier changes over the YAML interfaces (API changes win).
+  void applyStored();
+
+  struct Page {
+    std::vector<nlohmann::json> items;
+    std::optional<std::string> retrieveAfterId;  // set when more may follow
+  };
+  // `device`: a device_id_or_slug already resolved. Sorted by id, after `afterId`.
+  Page list(const std::string& device, const std::string& afterId, size_t limit) const;
+  std::expected<nlohmann::json, ApiError> show(const std::string& device,
+                                               const std::string& id) const;
+  std::expected<nlohmann::json, ApiError> create(const std::string& device,
+                                                 const nlohmann::json& itf);
+  // PUT and PATCH (seed 000 gives both the same meaning): the given fields change, "opts" key by
+  // key.
+  std::expected<nlohmann::json, ApiError> edit(const std::string& device, const std::string& id,
+                                               const nlohmann::json& changes);
+  std::expected<nlohmann::json, ApiError> remove(const std::string& device, const std::string& id);
+
+ private:
+  std::expected<nlohmann::json, ApiError> commit(const nlohmann::json& full,
+                                                 const config::Interface* old,
+                                                 const std::string& origin);
+  const config::Interface* find(const std::string& device, const std::string& id) const;
+  nlohmann::json view(const config::Interface& itf) const;
+
+  SessionRegistry& sessions_;
+  Store& store_;
+};
+
+}  // namespace bridge

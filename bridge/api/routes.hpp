@@ -1,0 +1,72 @@
+#pragma once
+// The management API's routes (DESIGN "Management API", seeds 000-004): interfaces CRUD, devices,
+// their data, status and downlinks, gateways, dead letters, health and metrics. Responses use the
+// seed-000 envelope {"status", "ok", "body"}; errors say what was wrong in "error".
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "bridge/api/server.hpp"
+#include "bridge/network/class_a.hpp"
+#include "bridge/gateway/gateway_registry.hpp"
+#include "bridge/api/interface_service.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/network/session_registry.hpp"
+#include "bridge/store/store.hpp"
+#include "config/config.hpp"
+
+namespace bridge {
+
+struct ApiContext {
+  std::vector<config::ApiToken> tokens;  // empty: no authentication (loopback default)
+  uint32_t ratePerS = config::defaults::kApiRatePerS;
+  uint32_t rateBurst = config::defaults::kApiRateBurst;
+  Metrics* metrics = nullptr;
+  ClassA* classA = nullptr;
+  // Used on the network thread only (through onNetworkThread).
+  SessionRegistry* sessions = nullptr;
+  InterfaceService* interfaces = nullptr;
+  Store* store = nullptr;
+  GatewayRegistry* gateways = nullptr;  // thread-safe
+  std::function<std::string(lorawan::Eui64)> gatewayRegion;
+  // A device's live status (last seen, RSSI/SNR, battery, margin) as JSON; network thread.
+  std::function<nlohmann::json(const std::string& device)> deviceStatus;
+  // Sets the gauges (outbox depth, sessions, gateways' last seen) before /metrics renders;
+  // network thread.
+  std::function<void()> refreshGauges;
+  // {healthy, JSON details}; runs on the network thread.
+  std::function<std::pair<bool, std::string>()> health;
+  // Dead letters (null without a platform): list them, and send one again by id.
+  std::function<std::vector<DeadLetter>()> deadLetters;
+  std::function<bool(const std::string& id)> retryDeadLetter;
+  // Runs a task on the network thread (where the store and sessions live) and waits for it. What
+  // the task throws is rethrown to the caller; a task that has not started when the bridge shuts
+  // down is abandoned with ApiUnavailable (the network thread never waits for the API).
+  std::function<void(std::function<void()>)> onNetworkThread;
+};
+
+// Thrown (by onNetworkThread) when a request cannot be served now: the answer is 503.
+struct ApiUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Every request passes one boundary: a target that is not UTF-8 gets 400 naming the part, an
+// exception 500 with a request id (logged, counted in api_internal_errors_total).
+ApiServer::Handler makeApiHandler(ApiContext ctx);
+// Who may open the /events WebSocket (seed 004: token as a bearer header or an `access_token`
+// query parameter; any role reads) and which device it follows (`device`: any device name).
+ApiServer::WsAuthorize makeEventsAuthorizer(ApiContext ctx);
+
+// What the presented token may do.
+struct ApiAccess {
+  bool writeDevices = true;     // device-admin, org-admin
+  bool writeInterfaces = true;  // org-admin
+};
+
+// /devices... routes (api_devices.cpp).
+ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req, const std::vector<std::string>& path,
+                         const ApiAccess& access);
+
+}  // namespace bridge

@@ -1,0 +1,85 @@
+#include "bridge/core/log.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace bridge::log {
+namespace {
+std::atomic<int> gLevel{int(Level::Info)};
+std::mutex gMutex;
+
+const char* name(Level l) {
+  switch (l) {
+    case Level::Debug: return "debug";
+    case Level::Info: return "info";
+    case Level::Warn: return "warn";
+    case Level::Error: return "error";
+  }
+  return "?";
+}
+
+// Values may come from the network: control bytes (CR, ESC, ...) are escaped, so no value can
+// forge a log line or drive a terminal.
+bool isControl(char c) { return uint8_t(c) < 0x20 || c == 0x7f; }
+
+void appendValue(std::string& out, const std::string& v) {
+  bool quote = v.empty() || v.find_first_of(" =\"\\") != std::string::npos ||
+               std::any_of(v.begin(), v.end(), isControl);
+  if (!quote) {
+    out += v;
+    return;
+  }
+  out += '"';
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+    } else if (isControl(c)) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", unsigned(uint8_t(c)));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+}  // namespace
+
+void setLevel(Level l) { gLevel = int(l); }
+Level level() { return Level(gLevel.load()); }
+bool enabled(Level l) { return int(l) >= gLevel.load(std::memory_order_relaxed); }
+
+void write(Level l, std::string_view event, const Fields& fields) {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  std::time_t t = system_clock::to_time_t(now);
+  int ms = int(duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char ts[64];
+  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  std::string line = "ts=";
+  line += ts;
+  line += " level=";
+  line += name(l);
+  line += " event=";
+  line += event;
+  for (const auto& [k, v] : fields) {
+    line += ' ';
+    line += k;
+    line += '=';
+    appendValue(line, v);
+  }
+  line += '\n';
+  std::lock_guard lock(gMutex);
+  std::fputs(line.c_str(), stderr);
+}
+
+}  // namespace bridge::log

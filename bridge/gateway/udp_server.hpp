@@ -1,0 +1,79 @@
+#pragma once
+// The packet-forwarder side: one UDP socket speaking the Semtech protocol. PUSH_DATA is ACKed
+// as soon as its header is valid; PULL_DATA is answered and remembered (downlink path).
+#include <array>
+#include <chrono>
+#include <functional>
+#include <string_view>
+#include <unordered_map>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "bridge/gateway/gateway_registry.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/core/token_bucket.hpp"
+#include "lorawan/semtech_udp.hpp"
+
+namespace bridge {
+
+struct BytesHash {
+  size_t operator()(const boost::asio::ip::address_v6::bytes_type& b) const {
+    return std::hash<std::string_view>()(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+  }
+};
+
+// What one source may send (config `gateways:`); beyond it datagrams are dropped, counted.
+struct UdpLimits {
+  size_t maxDatagramBytes = 16384;
+  double ratePerSource = 1000;  // datagrams/s per source IP; burst: two seconds' worth
+};
+
+class UdpServer {
+ public:
+  using RxHandler = std::function<void(lorawan::Eui64, lorawan::semtech::RxPacket&&)>;
+  // Called after each datagram, once its packets were handed over (to arm timers, flush).
+  using AfterDatagram = std::function<void()>;
+  using TxAckHandler = std::function<void(lorawan::Eui64, uint16_t token, const std::string& error)>;
+
+  UdpServer(boost::asio::io_context& ioc, const boost::asio::ip::udp::endpoint& listen,
+            GatewayRegistry& gateways, Metrics& metrics, RxHandler onRx, AfterDatagram after,
+            TxAckHandler onTxAck = nullptr, UdpLimits limits = {});
+  boost::asio::ip::udp::endpoint localEndpoint() const { return socket_.local_endpoint(); }
+  void start() { receive(); }
+  bool isOpen() const { return socket_.is_open(); }
+  void close();
+  // For PULL_RESP; errors are counted, never thrown.
+  void sendTo(const boost::asio::ip::udp::endpoint& to, std::span<const uint8_t> bytes);
+
+ private:
+  void receive();
+  void handle(std::span<const uint8_t> datagram);
+  void invalid(const std::string& reason, const std::string& detail);
+  void dropped(const char* reason, const std::string& detail);
+  bool withinRate();  // the current source's token bucket
+
+  boost::asio::ip::udp::socket socket_;
+  GatewayRegistry& gateways_;
+  Metrics& metrics_;
+  RxHandler onRx_;
+  AfterDatagram after_;
+  TxAckHandler onTxAck_;
+  lorawan::semtech::PushDataParser parser_;
+  UdpLimits limits_;
+  struct Source {
+    TokenBucket bucket;
+    bool limited = false;  // logged once per episode, not per datagram
+  };
+  static constexpr size_t kMaxSources = 100000;
+  std::unordered_map<boost::asio::ip::address_v6::bytes_type, Source, BytesHash> buckets_;
+  TokenBucket::Clock::time_point lastSweep_{};
+  boost::asio::steady_timer retry_;  // a failing receive is re-armed after a pause, never at once
+  unsigned consecutiveErrors_ = 0;
+  boost::asio::ip::udp::endpoint from_;
+  std::array<uint8_t, 65536> buffer_{};
+};
+
+}  // namespace bridge

@@ -1,0 +1,135 @@
+#pragma once
+// Uplink pipeline for data frames: dedup window across gateways, session lookup with MIC
+// disambiguation, 32-bit FCnt rules, decryption, codec. No sockets or clocks: time is passed in,
+// so tests drive it directly and the daemon drives it from the UDP server and a timer.
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "bridge/core/metrics.hpp"
+#include "bridge/network/session_registry.hpp"
+#include "bridge/store/store.hpp"
+#include "bridge/network/uplink_event.hpp"
+#include "lorawan/phy_payload.hpp"
+#include "lorawan/region/band.hpp"
+#include "lorawan/semtech_udp.hpp"
+
+namespace bridge {
+
+struct PipelineSettings {
+  std::chrono::milliseconds dedupWindow{200};
+  std::chrono::milliseconds lateCopyMemory{60000};
+  // The same confirmed frame this long after the first copy is the device retransmitting (it
+  // missed our ACK: RX2 closes ~2 s after the uplink), not a slow gateway: it is ACKed again.
+  std::chrono::milliseconds retransmissionAfter{1500};
+  // For the LoRaWAN 1.1 uplink MIC (TxDr, TxCh): the band and its extra channels.
+  const lorawan::region::Band* band = nullptr;
+  std::map<uint64_t, const lorawan::region::Band*> gatewayBands;
+  std::vector<uint64_t> extraChannelsHz;
+};
+
+// Why a frame was not forwarded; also the metric label.
+enum class Verdict {
+  Accepted,
+  CrcBad,
+  CrcMissing,
+  Malformed,
+  UnsupportedMType,
+  UnknownDevAddr,
+  BadMic,
+  Disabled,
+  Replay,
+  FCntGap,
+  Retransmission,
+};
+const char* toString(Verdict v);
+
+class UplinkPipeline {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // Called once per uplink when its dedup window closes, after its state is durable.
+  using Emit = std::function<void(const Uplink&, const std::string& eventJson)>;
+
+  // A confirmed uplink seen again (same counter, same bytes): not forwarded, but ACKed again.
+  using Retransmission = std::function<void(Session&, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket&)>;
+
+  UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
+                 Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
+  void onRetransmission(Retransmission r) { retransmission_ = std::move(r); }
+  // Every rejected frame (not disabled ones or retransmissions): reason, the device when known
+  // (nullptr otherwise), DevAddr (0 when none), gateway, detail.
+  using Rejection = std::function<void(const char* reason, const Session*, uint32_t devAddr, lorawan::Eui64 gateway,
+                                       const std::string& detail)>;
+  void onRejection(Rejection r) { rejection_ = std::move(r); }
+  // Runs codecs when a window closes. Default: inline. The daemon hands them to a worker pool so
+  // a slow codec never holds the network thread; `done` must then run on the pipeline's thread.
+  using Decoder = std::function<void(Uplink&&, std::function<void(Uplink&&)> done)>;
+  void setDecoder(Decoder d) { decoder_ = std::move(d); }
+  // Called for each finished uplink just before the batch commit (the daemon adds it to the
+  // durable outbox there, in the same transaction as its frame counter).
+  using BeforeCommit = std::function<void(const Uplink&, const std::string& eventJson)>;
+  void setBeforeCommit(BeforeCommit b) { beforeCommit_ = std::move(b); }
+  void setBands(const lorawan::region::Band* band, std::map<uint64_t, const lorawan::region::Band*> perGateway,
+                std::vector<uint64_t> extraChannelsHz) {
+    settings_.band = band;
+    settings_.gatewayBands = std::move(perGateway);
+    settings_.extraChannelsHz = std::move(extraChannelsHz);
+  }
+
+  // One rxpk from one gateway. Returns the verdict of the first copy of this frame (copies
+  // return the verdict of the frame they belong to, late ones nullopt).
+  std::optional<Verdict> onRxPacket(lorawan::Eui64 gateway, lorawan::semtech::RxPacket&& p,
+                                    Clock::time_point now);
+  // Closes every window due by `now`: persists, then emits.
+  void closeDue(Clock::time_point now);
+  std::optional<Clock::time_point> nextDeadline() const;
+  size_t pending() const { return pending_.size(); }
+
+ private:
+  struct Pending {
+    Clock::time_point deadline;
+    Clock::time_point firstSeen;
+    Verdict verdict = Verdict::Accepted;
+    std::optional<Uplink> uplink;  // set when accepted
+  };
+  Verdict process(const lorawan::Bytes& phy, const lorawan::semtech::RxPacket& p,
+                  lorawan::Eui64 gateway, Pending& out);
+  std::vector<lorawan::MacCommand> logMacCommands(const Session& s, const char* where, const lorawan::Bytes& bytes);
+  void addRx(Uplink& u, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& p);
+  void reject(Verdict v, const lorawan::Bytes& phy, lorawan::Eui64 gw, const std::string& detail,
+              const Session* s = nullptr);
+  void pruneLateMemory(Clock::time_point now);
+  bool micMatches(const Session& s, const lorawan::PhyPayload& phy, std::span<const uint8_t> msg, uint32_t fcnt,
+                  lorawan::Eui64 gw, const lorawan::semtech::RxPacket& p) const;
+
+  PipelineSettings settings_;
+  SessionRegistry& sessions_;
+  Store& store_;
+  Metrics& metrics_;
+  Emit emit_;
+  Retransmission retransmission_;
+  Rejection rejection_;
+  Decoder decoder_;
+  BeforeCommit beforeCommit_;
+  void finish(std::vector<Uplink> batch);
+  std::function<int64_t()> wallClockMs_;
+  UuidGenerator uuids_;
+
+  std::unordered_map<std::string, Pending> pending_;  // key: PHYPayload bytes
+  std::deque<std::pair<Clock::time_point, std::string>> deadlines_;
+  struct Recent {
+    Clock::time_point expires;
+    Clock::time_point firstSeen;
+    std::string confirmedBy;  // interface id when it was an accepted confirmed uplink
+  };
+  std::unordered_map<std::string, Recent> recent_;  // closed windows, for late copies
+  std::deque<std::pair<Clock::time_point, std::string>> recentOrder_;
+};
+
+uint64_t frameHash(std::span<const uint8_t> bytes);
+
+}  // namespace bridge

@@ -1,0 +1,546 @@
+#include "bridge/store/sqlite_store.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "bridge/core/log.hpp"
+
+namespace bridge {
+
+std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
+                                                                          size_t retention) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p(path);
+  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+  bool existed = fs::exists(p, ec);
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return std::unexpected("store " + path + ": cannot open: " + msg);
+  }
+  if (!existed) ::chmod(path.c_str(), 0600);  // keys live here
+  std::unique_ptr<SqliteStore> s(new SqliteStore(db, retention));
+  // WAL + synchronous=NORMAL: a commit survives a process crash (kill -9); only an OS crash can
+  // lose the last transactions.
+  const char* schema =
+      "PRAGMA journal_mode=WAL;"
+      "PRAGMA synchronous=NORMAL;"
+      "PRAGMA wal_autocheckpoint=0;"
+      "PRAGMA busy_timeout=5000;"
+      "CREATE TABLE IF NOT EXISTS fcnt_state(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT NULL,"
+      " last_fcnt INTEGER NOT NULL, last_hash INTEGER NOT NULL, next_fcnt_down INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS downlinks(id TEXT PRIMARY KEY, interface_id TEXT NOT NULL,"
+      " fport INTEGER NOT NULL, payload BLOB NOT NULL, confirmed INTEGER NOT NULL, status TEXT NOT NULL,"
+      " attempts INTEGER NOT NULL, created_at_ms INTEGER NOT NULL, seq INTEGER NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS downlinks_pending ON downlinks(interface_id, status, seq);"
+      "CREATE TABLE IF NOT EXISTS uplinks(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
+      " received_at_ms INTEGER NOT NULL, interface_id TEXT NOT NULL, device TEXT NOT NULL,"
+      " event_json TEXT NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS uplinks_device ON uplinks(device, seq);"
+      "CREATE TABLE IF NOT EXISTS sessions(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT NULL,"
+      " lorawan11 INTEGER NOT NULL, f_nwk_s_int_key TEXT NOT NULL, s_nwk_s_int_key TEXT NOT NULL,"
+      " nwk_s_enc_key TEXT NOT NULL, app_s_key TEXT NOT NULL, join_nonce INTEGER NOT NULL,"
+      " dev_nonce INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
+      " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
+      "CREATE TABLE IF NOT EXISTS dead_letters(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
+      " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, status INTEGER NOT NULL,"
+      " response TEXT NOT NULL, at_ms INTEGER NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
+      "CREATE TABLE IF NOT EXISTS api_interfaces(id TEXT PRIMARY KEY, json TEXT NOT NULL, seq INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS otaa_state(dev_eui INTEGER PRIMARY KEY, last_join_nonce INTEGER NOT NULL,"
+      " dev_nonces TEXT NOT NULL);";
+  if (!s->exec(schema)) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  // Files from before status reports (PATCH) went through the outbox.
+  for (const char* table : {"outbox", "dead_letters"})
+    if (!s->addColumnIfMissing(table, "method", "TEXT NOT NULL DEFAULT 'POST'"))
+      return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  // ... and before downlinks were fetched from the platform's queue.
+  if (!s->addColumnIfMissing("downlinks", "platform_id", "TEXT NOT NULL DEFAULT ''") ||
+      !s->exec("CREATE INDEX IF NOT EXISTS downlinks_platform ON downlinks(interface_id, platform_id)"))
+    return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  s->loadFCnt_ = s->prepare(
+      "SELECT dev_addr, last_fcnt, last_hash, next_fcnt_down FROM fcnt_state WHERE interface_id=?");
+  s->saveFCnt_ = s->prepare(
+      "INSERT INTO fcnt_state(interface_id, dev_addr, last_fcnt, last_hash, next_fcnt_down) VALUES(?,?,?,?,?)"
+      " ON CONFLICT(interface_id) DO UPDATE SET dev_addr=excluded.dev_addr,"
+      " last_fcnt=excluded.last_fcnt, last_hash=excluded.last_hash, next_fcnt_down=excluded.next_fcnt_down");
+  s->insertUplink_ = s->prepare(
+      "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) VALUES(?,?,?,?,?)");
+  // Prepared once: outbox rows are written and deleted for every uplink when a platform is set.
+  s->insertOutbox_ = s->prepare("INSERT OR IGNORE INTO outbox(id, device, path, body, method) VALUES(?,?,?,?,?)");
+  s->deleteOutbox_ = s->prepare("DELETE FROM outbox WHERE id=?");
+  if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_ || !s->insertOutbox_ || !s->deleteOutbox_)
+    return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  for (const auto& e : s->loadOutbox()) {
+    s->outboxBodySize_[e.id] = e.body.size();
+    ++s->outboxRows_;
+    s->outboxBytes_ += e.body.size();
+  }
+  s->startCheckpointer(path);
+  return s;
+}
+
+void SqliteStore::startCheckpointer(const std::string& path) {
+  checkpointer_ = std::thread([this, path] {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      sqlite3_close(db);
+      return;
+    }
+    sqlite3_busy_timeout(db, 1000);
+    std::unique_lock lock(checkpointMutex_);
+    while (!closing_) {
+      checkpointWake_.wait_for(lock, std::chrono::seconds(1), [this] { return closing_; });
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+    sqlite3_close(db);
+  });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(checkpointMutex_);
+    closing_ = true;
+  }
+  checkpointWake_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  flush();
+  sqlite3_finalize(loadFCnt_);
+  sqlite3_finalize(saveFCnt_);
+  sqlite3_finalize(insertUplink_);
+  sqlite3_finalize(insertOutbox_);
+  sqlite3_finalize(deleteOutbox_);
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_close(db_);
+}
+
+void SqliteStore::setMaxSizeMb(uint32_t mb) {
+  sqlite3_stmt* st = prepare("PRAGMA page_size");
+  int64_t pageSize = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 4096;
+  sqlite3_finalize(st);
+  const std::string sql = "PRAGMA max_page_count=" + std::to_string(int64_t(mb) * 1024 * 1024 / pageSize);
+  st = prepare(sql.c_str());
+  sqlite3_step(st);
+  sqlite3_finalize(st);
+}
+
+bool SqliteStore::addColumnIfMissing(const char* table, const char* column, const char* decl) {
+  sqlite3_stmt* st = prepare((std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name=?").c_str());
+  if (!st) return false;
+  sqlite3_bind_text(st, 1, column, -1, SQLITE_STATIC);
+  const bool present = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return present || exec((std::string("ALTER TABLE ") + table + " ADD COLUMN " + column + " " + decl).c_str());
+}
+
+bool SqliteStore::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    log::error("store_error", {{"error", err ? err : "?"}});
+    sqlite3_free(err);
+    return false;
+  }
+  return true;
+}
+
+sqlite3_stmt* SqliteStore::prepare(const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
+  return st;
+}
+
+std::optional<FCntState> SqliteStore::loadFCnt(const std::string& interfaceId) {
+  if (auto it = pendingFCnt_.find(interfaceId); it != pendingFCnt_.end()) return it->second;
+  sqlite3_reset(loadFCnt_);
+  sqlite3_bind_text(loadFCnt_, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(loadFCnt_) != SQLITE_ROW) {
+    sqlite3_reset(loadFCnt_);
+    return std::nullopt;
+  }
+  FCntState s;
+  s.devAddr = uint32_t(sqlite3_column_int64(loadFCnt_, 0));
+  s.lastFCnt = uint32_t(sqlite3_column_int64(loadFCnt_, 1));
+  s.lastHash = uint64_t(sqlite3_column_int64(loadFCnt_, 2));
+  s.nextFCntDown = uint32_t(sqlite3_column_int64(loadFCnt_, 3));
+  // Reset now: a statement left on a row keeps a read transaction open, which blocks WAL
+  // checkpoints (the WAL would grow without bound) and other connections' writers.
+  sqlite3_reset(loadFCnt_);
+  return s;
+}
+
+void SqliteStore::saveFCnt(const std::string& interfaceId, const FCntState& s) {
+  pendingFCnt_[interfaceId] = s;
+}
+
+void SqliteStore::recordUplink(StoredUplink u) { pendingUplinks_.push_back(std::move(u)); }
+
+void SqliteStore::flush() {
+  if (pendingFCnt_.empty() && pendingUplinks_.empty() && pendingDownlinkUpdates_.empty() && pendingOutbox_.empty() &&
+      completedOutbox_.empty() && pendingDeadLetters_.empty())
+    return;
+  // All or nothing: a failed write (disk full) rolls back and keeps every buffer, so accepted
+  // data is retried at the next flush instead of dropped; problem() says why meanwhile.
+  std::string failed;
+  // After a failure nothing more runs: SQLite may have rolled the transaction back already, and
+  // further statements would commit one by one.
+  auto step = [&](sqlite3_stmt* st, const char* op) {
+    if (!failed.empty()) return;
+    const int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) failed = std::string(op) + ": " + sqlite3_errmsg(db_);
+  };
+  exec("BEGIN");
+  for (const auto& e : pendingOutbox_) {
+    sqlite3_stmt* st = insertOutbox_;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, e.id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, e.device.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e.path.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, e.body.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, e.method.c_str(), -1, SQLITE_STATIC);
+    step(st, "outbox");
+  }
+  for (const auto& [id, status, response, at] : pendingDeadLetters_) {
+    sqlite3_stmt* st = prepare(
+        "INSERT INTO dead_letters(id, device, path, body, status, response, at_ms, method)"
+        " SELECT id, device, path, body, ?, ?, ?, method FROM outbox WHERE id=?");
+    sqlite3_bind_int(st, 1, int(status));
+    sqlite3_bind_text(st, 2, response.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    sqlite3_bind_text(st, 4, id.c_str(), -1, SQLITE_STATIC);
+    step(st, "dead_letter");
+    sqlite3_finalize(st);
+  }
+  auto removeFromOutbox = [&](const std::string& id) {
+    sqlite3_reset(deleteOutbox_);
+    sqlite3_bind_text(deleteOutbox_, 1, id.c_str(), -1, SQLITE_STATIC);
+    step(deleteOutbox_, "outbox_delete");
+  };
+  for (const auto& id : completedOutbox_) removeFromOutbox(id);
+  for (const auto& d : pendingDeadLetters_) removeFromOutbox(std::get<0>(d));
+  for (const auto& [id, d] : pendingDownlinkUpdates_) {
+    sqlite3_stmt* st = prepare("UPDATE downlinks SET status=?, attempts=? WHERE id=?");
+    sqlite3_bind_text(st, 1, d.status.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, d.attempts);
+    sqlite3_bind_text(st, 3, id.c_str(), -1, SQLITE_TRANSIENT);
+    step(st, "update_downlink");
+    sqlite3_finalize(st);
+  }
+  for (const auto& [id, s] : pendingFCnt_) {
+    sqlite3_reset(saveFCnt_);
+    sqlite3_bind_text(saveFCnt_, 1, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(saveFCnt_, 2, s.devAddr);
+    sqlite3_bind_int64(saveFCnt_, 3, s.lastFCnt);
+    sqlite3_bind_int64(saveFCnt_, 4, int64_t(s.lastHash));
+    sqlite3_bind_int64(saveFCnt_, 5, s.nextFCntDown);
+    step(saveFCnt_, "save_fcnt");
+  }
+  for (const auto& u : pendingUplinks_) {
+    sqlite3_reset(insertUplink_);
+    sqlite3_bind_text(insertUplink_, 1, u.id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insertUplink_, 2, u.receivedAtMs);
+    sqlite3_bind_text(insertUplink_, 3, u.interfaceId.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insertUplink_, 4, u.deviceIdOrSlug.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insertUplink_, 5, u.eventJson.c_str(), -1, SQLITE_STATIC);
+    step(insertUplink_, "record_uplink");
+  }
+  if (failed.empty() && !exec("COMMIT")) failed = std::string("commit: ") + sqlite3_errmsg(db_);
+  if (!failed.empty()) {
+    if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");  // unless SQLite rolled back already
+    if (problem_.empty()) log::error("store_write_failed", {{"error", failed}, {"kept", "in memory, retried"}});
+    problem_ = failed;
+    return;
+  }
+  if (!problem_.empty()) log::info("store_write_recovered", {{"after", problem_}});
+  problem_.clear();
+  uplinksSinceTrim_ += pendingUplinks_.size();
+  pendingOutbox_.clear();
+  pendingDeadLetters_.clear();
+  completedOutbox_.clear();
+  pendingDownlinkUpdates_.clear();
+  pendingFCnt_.clear();
+  pendingUplinks_.clear();
+  // Bounded retention of the embedded platform's data: trim now and then, not per insert.
+  if (uplinksSinceTrim_ >= 1000) {
+    uplinksSinceTrim_ = 0;
+    std::string sql = "DELETE FROM uplinks WHERE seq <= (SELECT MAX(seq) FROM uplinks) - " +
+                      std::to_string(retention_);
+    exec(sql.c_str());
+  }
+}
+
+void SqliteStore::enqueueDownlink(const QueuedDownlink& d) {
+  flush();
+  sqlite3_stmt* st = prepare(
+      "INSERT INTO downlinks(id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms,"
+      " platform_id, seq) VALUES(?,?,?,?,?,?,?,?,?,(SELECT IFNULL(MAX(seq),0)+1 FROM downlinks))");
+  sqlite3_bind_text(st, 1, d.id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, d.interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 3, d.fport);
+  sqlite3_bind_blob(st, 4, d.payload.data(), int(d.payload.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 5, d.confirmed ? 1 : 0);
+  sqlite3_bind_text(st, 6, d.status.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 7, d.attempts);
+  sqlite3_bind_int64(st, 8, d.createdAtMs);
+  sqlite3_bind_text(st, 9, d.platformId.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st) != SQLITE_DONE)
+    log::error("store_error", {{"op", "enqueue_downlink"}, {"error", sqlite3_errmsg(db_)}});
+  sqlite3_finalize(st);
+}
+
+std::vector<QueuedDownlink> SqliteStore::selectDownlinks(const char* tail, const std::string& interfaceId,
+                                                         size_t limit) {
+  flush();
+  std::vector<QueuedDownlink> out;
+  sqlite3_stmt* st = prepare((std::string("SELECT id, interface_id, fport, payload, confirmed, status, attempts,"
+                                          " created_at_ms, platform_id FROM downlinks WHERE interface_id=? ") +
+                              tail + " LIMIT ?")
+                                 .c_str());
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, int64_t(limit));
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    QueuedDownlink d;
+    d.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    d.interfaceId = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+    d.fport = uint8_t(sqlite3_column_int(st, 2));
+    const auto* blob = static_cast<const uint8_t*>(sqlite3_column_blob(st, 3));
+    d.payload.assign(blob, blob + sqlite3_column_bytes(st, 3));
+    d.confirmed = sqlite3_column_int(st, 4) != 0;
+    d.status = reinterpret_cast<const char*>(sqlite3_column_text(st, 5));
+    d.attempts = uint32_t(sqlite3_column_int64(st, 6));
+    d.createdAtMs = sqlite3_column_int64(st, 7);
+    d.platformId = reinterpret_cast<const char*>(sqlite3_column_text(st, 8));
+    out.push_back(std::move(d));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& interfaceId) {
+  return selectDownlinks("AND status IN ('queued','awaiting_ack') ORDER BY seq", interfaceId, 1000000);
+}
+
+std::vector<QueuedDownlink> SqliteStore::listDownlinks(const std::string& interfaceId, size_t limit) {
+  return selectDownlinks("ORDER BY seq DESC", interfaceId, limit);
+}
+
+void SqliteStore::updateDownlink(const QueuedDownlink& d) { pendingDownlinkUpdates_[d.id] = d; }
+
+bool SqliteStore::hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) {
+  sqlite3_stmt* st = prepare("SELECT 1 FROM downlinks WHERE interface_id=? AND platform_id=?");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, platformId.c_str(), -1, SQLITE_TRANSIENT);
+  const bool found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return found;
+}
+
+void SqliteStore::enqueueOutbox(const OutboxEntry& e) {
+  if (outboxBodySize_.emplace(e.id, e.body.size()).second) {
+    ++outboxRows_;
+    outboxBytes_ += e.body.size();
+  }
+  pendingOutbox_.push_back(e);
+}
+
+std::vector<OutboxEntry> SqliteStore::loadOutbox() {
+  flush();
+  std::vector<OutboxEntry> out;
+  sqlite3_stmt* st = prepare("SELECT id, device, path, body, method FROM outbox ORDER BY seq");
+  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  while (sqlite3_step(st) == SQLITE_ROW) out.push_back({text(0), text(1), text(2), text(3), text(4)});
+  sqlite3_finalize(st);
+  return out;
+}
+
+void SqliteStore::completeOutbox(const std::string& id) {
+  if (auto it = outboxBodySize_.find(id); it != outboxBodySize_.end()) {
+    --outboxRows_;
+    outboxBytes_ -= it->second;
+    outboxBodySize_.erase(it);
+  }
+  completedOutbox_.push_back(id);
+}
+
+void SqliteStore::deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) {
+  if (auto it = outboxBodySize_.find(id); it != outboxBodySize_.end()) {
+    --outboxRows_;
+    outboxBytes_ -= it->second;
+    outboxBodySize_.erase(it);
+  }
+  pendingDeadLetters_.emplace_back(id, status, response, atMs);
+}
+
+std::vector<DeadLetter> SqliteStore::deadLetters() {
+  flush();
+  std::vector<DeadLetter> out;
+  sqlite3_stmt* st = prepare("SELECT id, device, path, body, status, response, at_ms, method FROM dead_letters ORDER BY seq");
+  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.push_back({{text(0), text(1), text(2), text(3), text(7)}, unsigned(sqlite3_column_int(st, 4)), text(5),
+                   sqlite3_column_int64(st, 6)});
+  sqlite3_finalize(st);
+  return out;
+}
+
+std::optional<OutboxEntry> SqliteStore::retryDeadLetter(const std::string& id) {
+  flush();
+  std::optional<OutboxEntry> found;
+  for (const auto& d : deadLetters())
+    if (d.entry.id == id) found = d.entry;
+  if (!found) return std::nullopt;
+  exec("BEGIN");
+  sqlite3_stmt* st = prepare("DELETE FROM dead_letters WHERE id=?");
+  sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_step(st);
+  sqlite3_finalize(st);
+  exec("COMMIT");
+  enqueueOutbox(*found);
+  flush();
+  return found;
+}
+
+void SqliteStore::saveApiInterface(const std::string& id, const std::string& json) {
+  flush();
+  sqlite3_stmt* st = prepare(
+      "INSERT INTO api_interfaces(id, json, seq) VALUES(?, ?, (SELECT IFNULL(MAX(seq),0)+1 FROM api_interfaces))"
+      " ON CONFLICT(id) DO UPDATE SET json=excluded.json");
+  sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, json.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st) != SQLITE_DONE) log::error("store_error", {{"op", "save_interface"}, {"error", sqlite3_errmsg(db_)}});
+  sqlite3_finalize(st);
+}
+
+std::vector<std::pair<std::string, std::string>> SqliteStore::loadApiInterfaces() {
+  std::vector<std::pair<std::string, std::string>> out;
+  sqlite3_stmt* st = prepare("SELECT id, json FROM api_interfaces ORDER BY seq");
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                     reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+  sqlite3_finalize(st);
+  return out;
+}
+
+std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfaceId) {
+  sqlite3_stmt* st = prepare(
+      "SELECT dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key, app_s_key, join_nonce,"
+      " dev_nonce FROM sessions WHERE interface_id=?");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  std::optional<SessionRecord> out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+    out = SessionRecord{uint32_t(sqlite3_column_int64(st, 0)), sqlite3_column_int(st, 1) != 0, text(2), text(3),
+                        text(4), text(5), uint32_t(sqlite3_column_int64(st, 6)), uint16_t(sqlite3_column_int(st, 7))};
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+OtaaState SqliteStore::loadOtaa(uint64_t devEui) {
+  sqlite3_stmt* st = prepare("SELECT last_join_nonce, dev_nonces FROM otaa_state WHERE dev_eui=?");
+  sqlite3_bind_int64(st, 1, int64_t(devEui));
+  OtaaState out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    out.lastJoinNonce = uint32_t(sqlite3_column_int64(st, 0));
+    std::string list = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+    size_t pos = 0;
+    while (pos < list.size()) {
+      size_t comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      out.devNonces.push_back(uint16_t(std::stoul(list.substr(pos, comma - pos))));
+      pos = comma + 1;
+    }
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
+                             const SessionRecord& s) {
+  flush();  // earlier buffered counters first: one ordered history
+  exec("BEGIN");
+  std::string nonces;
+  for (uint16_t n : otaa.devNonces) nonces += (nonces.empty() ? "" : ",") + std::to_string(n);
+  sqlite3_stmt* st = prepare(
+      "INSERT INTO otaa_state(dev_eui, last_join_nonce, dev_nonces) VALUES(?,?,?) ON CONFLICT(dev_eui)"
+      " DO UPDATE SET last_join_nonce=excluded.last_join_nonce, dev_nonces=excluded.dev_nonces");
+  sqlite3_bind_int64(st, 1, int64_t(devEui));
+  sqlite3_bind_int64(st, 2, otaa.lastJoinNonce);
+  sqlite3_bind_text(st, 3, nonces.c_str(), -1, SQLITE_TRANSIENT);
+  bool ok = sqlite3_step(st) == SQLITE_DONE;
+  sqlite3_finalize(st);
+  st = prepare(
+      "INSERT OR REPLACE INTO sessions(interface_id, dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key,"
+      " nwk_s_enc_key, app_s_key, join_nonce, dev_nonce) VALUES(?,?,?,?,?,?,?,?,?)");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, s.devAddr);
+  sqlite3_bind_int(st, 3, s.lorawan11 ? 1 : 0);
+  sqlite3_bind_text(st, 4, s.fNwkSIntKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, s.sNwkSIntKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 6, s.nwkSEncKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 7, s.appSKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 8, s.joinNonce);
+  sqlite3_bind_int(st, 9, s.devNonce);
+  ok = sqlite3_step(st) == SQLITE_DONE && ok;
+  sqlite3_finalize(st);
+  st = prepare("DELETE FROM fcnt_state WHERE interface_id=?");
+  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
+  ok = sqlite3_step(st) == SQLITE_DONE && ok;
+  sqlite3_finalize(st);
+  if (!ok) log::error("store_error", {{"op", "commit_join"}, {"error", sqlite3_errmsg(db_)}});
+  exec("COMMIT");
+}
+
+// Rows of "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks ...".
+static std::vector<StoredUplink> readUplinkRows(sqlite3_stmt* st) {
+  std::vector<StoredUplink> out;
+  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.push_back({text(0), sqlite3_column_int64(st, 1), text(2), text(3), text(4)});
+  return out;
+}
+
+Store::UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs, int64_t endMs, size_t offset,
+                                            size_t limit, bool newestFirst) {
+  flush();
+  UplinkPage page;
+  sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM uplinks WHERE device=? AND received_at_ms BETWEEN ? AND ?");
+  sqlite3_bind_text(count, 1, device.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(count, 2, startMs);
+  sqlite3_bind_int64(count, 3, endMs);
+  if (sqlite3_step(count) == SQLITE_ROW) page.total = size_t(sqlite3_column_int64(count, 0));
+  sqlite3_finalize(count);
+  sqlite3_stmt* st = prepare(newestFirst ? "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks"
+                                           " WHERE device=? AND received_at_ms BETWEEN ? AND ? ORDER BY seq DESC LIMIT ? OFFSET ?"
+                                         : "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks"
+                                           " WHERE device=? AND received_at_ms BETWEEN ? AND ? ORDER BY seq LIMIT ? OFFSET ?");
+  sqlite3_bind_text(st, 1, device.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, startMs);
+  sqlite3_bind_int64(st, 3, endMs);
+  sqlite3_bind_int64(st, 4, int64_t(limit));
+  sqlite3_bind_int64(st, 5, int64_t(offset));
+  page.items = readUplinkRows(st);
+  sqlite3_finalize(st);
+  return page;
+}
+
+std::vector<StoredUplink> SqliteStore::recentUplinks(const std::string& device, size_t limit) {
+  flush();
+  std::vector<StoredUplink> out;
+  sqlite3_stmt* st = prepare(
+      "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks WHERE device=?"
+      " ORDER BY seq DESC LIMIT ?");
+  sqlite3_bind_text(st, 1, device.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, int64_t(limit));
+  out = readUplinkRows(st);
+  sqlite3_finalize(st);
+  return out;
+}
+
+}  // namespace bridge

@@ -1,0 +1,88 @@
+#pragma once
+// Embedded default store: one SQLite file in WAL mode, created 0600.
+#include <condition_variable>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <thread>
+#include <string>
+#include <unordered_map>
+
+#include "bridge/store/store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace bridge {
+
+class SqliteStore final : public Store {
+ public:
+  // Creates the file (and its directory) when missing. Error text names the path.
+  static std::expected<std::unique_ptr<SqliteStore>, std::string> open(const std::string& path,
+                                                                        size_t uplinkRetention = 10000);
+  ~SqliteStore() override;
+
+  std::optional<FCntState> loadFCnt(const std::string& interfaceId) override;
+  void saveFCnt(const std::string& interfaceId, const FCntState& s) override;
+  void recordUplink(StoredUplink u) override;
+  void flush() override;
+  std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) override;
+  void enqueueDownlink(const QueuedDownlink& d) override;
+  std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) override;
+  void updateDownlink(const QueuedDownlink& d) override;
+  std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId, size_t limit) override;
+  UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs, size_t offset,
+                          size_t limit, bool newestFirst) override;
+  bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) override;
+  void enqueueOutbox(const OutboxEntry& e) override;
+  std::vector<OutboxEntry> loadOutbox() override;
+  std::pair<size_t, size_t> outboxSize() const override { return {outboxRows_, outboxBytes_}; }
+  std::string problem() const override { return problem_; }
+  // Bounds the database file (SQLite max_page_count); beyond it writes fail and are kept.
+  void setMaxSizeMb(uint32_t mb);
+  void completeOutbox(const std::string& id) override;
+  void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) override;
+  std::vector<DeadLetter> deadLetters() override;
+  std::optional<OutboxEntry> retryDeadLetter(const std::string& id) override;
+  void saveApiInterface(const std::string& id, const std::string& json) override;
+  std::vector<std::pair<std::string, std::string>> loadApiInterfaces() override;
+  std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
+  OtaaState loadOtaa(uint64_t devEui) override;
+  void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
+                  const SessionRecord& session) override;
+
+ private:
+  SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}
+  void startCheckpointer(const std::string& path);
+  bool exec(const char* sql);
+  std::vector<QueuedDownlink> selectDownlinks(const char* where, const std::string& interfaceId, size_t limit);
+  bool addColumnIfMissing(const char* table, const char* column, const char* decl);
+  sqlite3_stmt* prepare(const char* sql);
+
+  sqlite3* db_;
+  size_t retention_;
+  sqlite3_stmt* loadFCnt_ = nullptr;
+  sqlite3_stmt* saveFCnt_ = nullptr;
+  sqlite3_stmt* insertUplink_ = nullptr;
+  sqlite3_stmt* insertOutbox_ = nullptr;
+  sqlite3_stmt* deleteOutbox_ = nullptr;
+  std::unordered_map<std::string, FCntState> pendingFCnt_;
+  std::vector<StoredUplink> pendingUplinks_;
+  std::unordered_map<std::string, QueuedDownlink> pendingDownlinkUpdates_;
+  std::vector<OutboxEntry> pendingOutbox_;
+  std::unordered_map<std::string, size_t> outboxBodySize_;  // id -> bytes, to keep the totals exact
+  size_t outboxRows_ = 0, outboxBytes_ = 0;
+  std::string problem_;  // why the last flush failed; "" when writes work
+  std::vector<std::string> completedOutbox_;
+  std::vector<std::tuple<std::string, unsigned, std::string, int64_t>> pendingDeadLetters_;
+  uint64_t uplinksSinceTrim_ = 0;
+  // WAL checkpoints run on their own connection and thread: in the writer's commit they are the
+  // millisecond stalls that set the join latency tail (bench/join_latency).
+  std::thread checkpointer_;
+  std::mutex checkpointMutex_;
+  std::condition_variable checkpointWake_;
+  bool closing_ = false;
+};
+
+}  // namespace bridge

@@ -1,0 +1,221 @@
+#include "bridge/tools/platform_sink.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace bridge {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+
+struct PlatformSink::Impl {
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::string host;
+  bool print = false;
+  mutable std::mutex mutex;
+  mutable std::condition_variable cv;
+  std::vector<RecordedRequest> requests;
+  std::function<unsigned(const RecordedRequest&)> responder;
+  std::string retryAfter;
+  Misbehaviour misbehaviour = Misbehaviour::None;
+  int misbehaveCount = 0;
+  std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> bodyResponder;
+  std::function<Misbehaviour(const RecordedRequest&)> chooseMisbehaviour;
+  std::atomic<bool> keepAlive{true};
+  std::thread thread;
+
+  std::optional<asio::ssl::context> ssl;
+
+  asio::awaitable<void> plainSession(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve(stream, stream);
+  }
+
+  asio::awaitable<void> tlsSession(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ssl);
+    beast::error_code ec;
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    co_await serve(stream, beast::get_lowest_layer(stream));
+  }
+
+  template <typename Stream>
+  asio::awaitable<void> serve(Stream& stream, beast::tcp_stream& lowest) {
+    beast::flat_buffer buf;
+    beast::flat_buffer pending;  // answers not yet written
+    for (;;) {
+      beast::error_code ec;
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(8 << 20);
+      lowest.expires_after(std::chrono::seconds(60));
+      co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      auto& req = parser.get();
+      RecordedRequest r{std::string(req.method_string()), std::string(req.target()),
+                        std::string(req[http::field::authorization]),
+                        std::string(req["Idempotency-Key"]), req.body()};
+      unsigned status = 200;
+      std::string retryAfterValue;
+      std::optional<std::string> customBody;
+      Misbehaviour act = Misbehaviour::None;
+      {
+        std::lock_guard lock(mutex);
+        if (misbehaveCount > 0) {
+          --misbehaveCount;
+          act = misbehaviour;
+        }
+        if (chooseMisbehaviour) act = chooseMisbehaviour(r);
+        if (bodyResponder) {
+          auto [st, b] = bodyResponder(r);
+          status = st;
+          customBody = std::move(b);
+        } else if (responder) {
+          status = responder(r);
+        }
+        retryAfterValue = retryAfter;
+      }
+      if (print) {
+        std::printf("%s %s -> %u\n%s\n", r.method.c_str(), r.target.c_str(), status, r.body.c_str());
+        std::fflush(stdout);
+      }
+      http::response<http::string_body> res{http::status(status), req.version()};
+      res.set(http::field::content_type, "application/json");
+      if (status >= 300 && !retryAfterValue.empty()) res.set(http::field::retry_after, retryAfterValue);
+      res.body() = customBody ? *customBody
+                   : status < 300 ? R"({"ok":true})"
+                                  : R"({"ok":false,"error":"rejected by the platform double"})";
+      res.keep_alive(req.keep_alive() && keepAlive);
+      res.prepare_payload();
+      {
+        // Record after deciding the answer, before sending it: a waiting test sees the request
+        // no later than the client sees the response.
+        std::lock_guard lock(mutex);
+        requests.push_back(std::move(r));
+      }
+      cv.notify_all();
+      if (act == Misbehaviour::Hang) {
+        // Never answer; the connection stays open until the client gives up.
+        asio::steady_timer t(ioc, std::chrono::minutes(10));
+        co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+        co_return;
+      }
+      if (act == Misbehaviour::CloseMidResponse) {
+        static const std::string half = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"o";
+        co_await asio::async_write(stream, asio::buffer(half), asio::redirect_error(use_awaitable, ec));
+        beast::get_lowest_layer(stream).close();
+        co_return;
+      }
+      // Pipelined requests already buffered: answer them together in one write, as fast
+      // servers do (bench/delivery_bench measures the client, not this double's syscalls).
+      beast::ostream(pending) << res;
+      if (buf.size() > 0 && res.keep_alive()) continue;
+      co_await asio::async_write(stream, pending.data(), asio::redirect_error(use_awaitable, ec));
+      pending.clear();
+      if (ec || !res.keep_alive()) co_return;
+    }
+  }
+
+  asio::awaitable<void> accept() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      s.set_option(tcp::no_delay(true), ec);  // as nginx and Node.js do: no Nagle delay on answers
+      if (ssl) asio::co_spawn(ioc, tlsSession(std::move(s)), asio::detached);
+      else asio::co_spawn(ioc, plainSession(std::move(s)), asio::detached);
+    }
+  }
+};
+
+PlatformSink::PlatformSink(const std::string& host, uint16_t port, bool print, std::optional<Tls> tls)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->host = host;
+  impl_->print = print;
+  if (tls) {
+    impl_->ssl.emplace(asio::ssl::context::tls_server);
+    impl_->ssl->use_certificate_chain_file(tls->certFile);
+    impl_->ssl->use_private_key_file(tls->keyFile, asio::ssl::context::pem);
+  }
+  tcp::endpoint ep(asio::ip::make_address(host), port);
+  impl_->acceptor.open(ep.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(ep);
+  impl_->acceptor.listen();
+  asio::co_spawn(impl_->ioc, impl_->accept(), asio::detached);
+  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+}
+
+PlatformSink::~PlatformSink() { stop(); }
+
+uint16_t PlatformSink::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::string PlatformSink::baseUrl() const {
+  return (impl_->ssl ? "https://" : "http://") + impl_->host + ":" + std::to_string(port());
+}
+
+void PlatformSink::setResponder(std::function<unsigned(const RecordedRequest&)> responder) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->responder = std::move(responder);
+}
+
+void PlatformSink::setBodyResponder(std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> r) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->bodyResponder = std::move(r);
+}
+
+void PlatformSink::misbehave(Misbehaviour m, int count) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->misbehaviour = m;
+  impl_->misbehaveCount = count;
+}
+
+void PlatformSink::misbehaveWhen(std::function<Misbehaviour(const RecordedRequest&)> choose) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->chooseMisbehaviour = std::move(choose);
+}
+
+void PlatformSink::setKeepAlive(bool keepAlive) { impl_->keepAlive = keepAlive; }
+
+void PlatformSink::setRetryAfter(std::string value) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->retryAfter = std::move(value);
+}
+
+std::vector<RecordedRequest> PlatformSink::requests() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->requests;
+}
+
+bool PlatformSink::waitForRequests(size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->cv.wait_for(lock, timeout, [&] { return impl_->requests.size() >= n; });
+}
+
+void PlatformSink::run() {
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void PlatformSink::stop() {
+  impl_->ioc.stop();
+  if (impl_->thread.joinable() && impl_->thread.get_id() != std::this_thread::get_id()) impl_->thread.join();
+}
+
+}  // namespace bridge
