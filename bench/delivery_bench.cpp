@@ -29,16 +29,16 @@ int main(int argc, char** argv) {
   std::atomic<int> done{0};
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < events; ++i)
-    client.submit({"POST", "/devices/d" + std::to_string(i % 100) + "/data", body, std::to_string(i),
-                   "d" + std::to_string(i % 100)},
-                [&](const bridge::PlatformClient::Outcome&) {
-                  if (++done == events) cv.notify_all();
-                });
+    client.submit({"POST", "/devices/d" + std::to_string(i % 100) + "/data", body,
+                   std::to_string(i), "d" + std::to_string(i % 100)},
+                  [&](const bridge::PlatformClient::Outcome&) {
+                    if (++done == events) cv.notify_all();
+                  });
   std::unique_lock lock(m);
   cv.wait_for(lock, std::chrono::minutes(2), [&] { return done == events; });
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("delivered %d/%d events to a loopback platform double in %.2f s: %.0f events/s\n", done.load(), events, s,
-              done / s);
+  std::printf("delivered %d/%d events to a loopback platform double in %.2f s: %.0f events/s\n",
+              done.load(), events, s, done / s);
   client.stop(std::chrono::seconds(1));
   return done == events ? 0 : 1;
 }

@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "bridge/core/log.hpp"
-#include "codecs/codec.hpp"
-#include "bridge/store/sqlite_store.hpp"
 #include "bridge/network/uplink_pipeline.hpp"
+#include "bridge/store/sqlite_store.hpp"
+#include "codecs/codec.hpp"
 #include "lorawan/phy_payload.hpp"
 #include "lorawan/security.hpp"
 #include "lorawan/semtech_udp.hpp"
@@ -47,8 +47,9 @@ struct Fixture {
     for (int f = 1; f <= kFramesPerDevice; ++f)
       for (int d = 0; d < kDevices; ++d) {
         Bytes phy = testsupport::buildUplink(devs[size_t(d)], uint32_t(f), 1, payload);
-        datagrams.push_back(lorawan::semtech::makePushData(
-            2, uint16_t(f), lorawan::Eui64(0xAA555A0000000001), testsupport::pushBody(phy, uint32_t(f) * 1000)));
+        datagrams.push_back(
+            lorawan::semtech::makePushData(2, uint16_t(f), lorawan::Eui64(0xAA555A0000000001),
+                                           testsupport::pushBody(phy, uint32_t(f) * 1000)));
       }
   }
 };
@@ -72,7 +73,9 @@ class NullStore final : public Store {
   bool hasPlatformDownlink(const std::string&, const std::string&) override { return false; }
   void saveApiInterface(const std::string&, const std::string&) override {}
   std::vector<QueuedDownlink> listDownlinks(const std::string&, size_t) override { return {}; }
-  UplinkPage queryUplinks(const std::string&, int64_t, int64_t, size_t, size_t, bool) override { return {}; }
+  UplinkPage queryUplinks(const std::string&, int64_t, int64_t, size_t, size_t, bool) override {
+    return {};
+  }
   std::vector<std::pair<std::string, std::string>> loadApiInterfaces() override { return {}; }
   void enqueueOutbox(const OutboxEntry&) override {}
   std::vector<OutboxEntry> loadOutbox() override { return {}; }
@@ -97,8 +100,9 @@ void runIngest(benchmark::State& state, Store& store, bool outbox = false) {
   PipelineSettings ps;
   ps.dedupWindow = std::chrono::milliseconds(200);
   ps.lateCopyMemory = std::chrono::milliseconds(60000);
-  UplinkPipeline pipeline(ps, sessions, store,
-                          metrics, [&](const Uplink&, const std::string&) { ++emitted; }, [] { return int64_t(0); });
+  UplinkPipeline pipeline(
+      ps, sessions, store, metrics, [&](const Uplink&, const std::string&) { ++emitted; },
+      [] { return int64_t(0); });
   if (outbox)  // as the daemon does with a platform: the event joins the outbox in the same commit
     pipeline.setBeforeCommit([&store](const Uplink& u, const std::string& json) {
       store.enqueueOutbox({u.id, u.deviceIdOrSlug, "/devices/" + u.deviceIdOrSlug + "/data", json});
@@ -124,21 +128,31 @@ void BM_IngestNullStore(benchmark::State& state) {
   NullStore store;
   runIngest(state, store);
 }
-BENCHMARK(BM_IngestNullStore)->Arg(0)->Arg(1)->Iterations(kIterations)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_IngestNullStore)
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(kIterations)
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_IngestSqliteStore(benchmark::State& state) {
-  auto path = std::filesystem::temp_directory_path() / ("lb-bench-" + std::to_string(::getpid()) + ".db");
+  auto path =
+      std::filesystem::temp_directory_path() / ("lb-bench-" + std::to_string(::getpid()) + ".db");
   {
     auto store = SqliteStore::open(path.string()).value();
     runIngest(state, *store);
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
-BENCHMARK(BM_IngestSqliteStore)->Arg(0)->Arg(1)->Iterations(kIterations)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_IngestSqliteStore)
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(kIterations)
+    ->Unit(benchmark::kMicrosecond);
 
 // The same with the durable outbox on (every accepted uplink's event written in the group commit).
 void BM_IngestSqliteOutbox(benchmark::State& state) {
-  auto path = std::filesystem::temp_directory_path() / ("lb-bench-outbox-" + std::to_string(::getpid()) + ".db");
+  auto path = std::filesystem::temp_directory_path() /
+              ("lb-bench-outbox-" + std::to_string(::getpid()) + ".db");
   {
     auto store = SqliteStore::open(path.string()).value();
     runIngest(state, *store, true);
@@ -161,11 +175,13 @@ void BM_ParsePushData(benchmark::State& state) {
 BENCHMARK(BM_ParsePushData);
 
 void BM_MicAndDecrypt(benchmark::State& state) {
-  testsupport::AbpDevice dev{lorawan::DevAddr(0x26011BDA), lorawan::Aes128Key(), lorawan::Aes128Key()};
+  testsupport::AbpDevice dev{lorawan::DevAddr(0x26011BDA), lorawan::Aes128Key(),
+                             lorawan::Aes128Key()};
   Bytes phy = testsupport::buildUplink(dev, 7, 1, Bytes(12, 0x42));
   for (auto _ : state) {
     auto p = lorawan::parsePhyPayload(phy);
-    auto mic = lorawan::dataMic10(dev.nwkSKey, lorawan::Direction::Uplink, dev.devAddr, 7, lorawan::micInput(phy));
+    auto mic = lorawan::dataMic10(dev.nwkSKey, lorawan::Direction::Uplink, dev.devAddr, 7,
+                                  lorawan::micInput(phy));
     auto plain = lorawan::cryptFrmPayload(dev.appSKey, lorawan::Direction::Uplink, dev.devAddr, 7,
                                           std::get<lorawan::MacPayload>(p->payload).frmPayload);
     benchmark::DoNotOptimize(mic);

@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   const int joins = argc > 1 ? std::atoi(argv[1]) : 2000;
   const int rate = argc > 2 ? std::atoi(argv[2]) : 1000;
   bridge::log::setLevel(bridge::log::Level::Warn);
-  auto dir = std::filesystem::temp_directory_path() / ("lb-join-bench-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("lb-join-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto appKey = lorawan::Aes128Key::parse("B6B53F4A168A7A88BDF7EA135CE9CFCA").value();
   config::Config cfg;
@@ -50,12 +51,15 @@ int main(int argc, char** argv) {
   fwd.pull(1);
   std::vector<lorawan::Bytes> datagrams;
   for (int i = 0; i < joins; ++i) {
-    auto jr = testsupport::buildJoinRequest(appKey, lorawan::Eui64(1), lorawan::Eui64(0x0100000000000000ull + uint64_t(i)), 1);
+    auto jr = testsupport::buildJoinRequest(appKey, lorawan::Eui64(1),
+                                            lorawan::Eui64(0x0100000000000000ull + uint64_t(i)), 1);
     // tmst carries the index, so the JoinAccept's tmst tells which request it answers.
-    datagrams.push_back(lorawan::semtech::makePushData(2, uint16_t(i), lorawan::Eui64(0xAA555A0000000001),
-                                                       testsupport::pushBody(jr, uint32_t(i) * 10)));
+    datagrams.push_back(
+        lorawan::semtech::makePushData(2, uint16_t(i), lorawan::Eui64(0xAA555A0000000001),
+                                       testsupport::pushBody(jr, uint32_t(i) * 10)));
   }
-  std::vector<Clock::time_point> sentAt(static_cast<size_t>(joins)), gotAt(static_cast<size_t>(joins));
+  std::vector<Clock::time_point> sentAt(static_cast<size_t>(joins)),
+      gotAt(static_cast<size_t>(joins));
   std::atomic<int> received{0};
   std::thread rx([&] {
     while (received < joins) {
@@ -84,11 +88,16 @@ int main(int argc, char** argv) {
   std::vector<double> us;
   for (int i = 0; i < joins; ++i)
     if (gotAt[size_t(i)] != Clock::time_point{})
-      us.push_back(std::chrono::duration<double, std::micro>(gotAt[size_t(i)] - sentAt[size_t(i)]).count());
+      us.push_back(
+          std::chrono::duration<double, std::micro>(gotAt[size_t(i)] - sentAt[size_t(i)]).count());
   std::sort(us.begin(), us.end());
-  auto pct = [&](double q) { return us.empty() ? 0.0 : us[std::min(us.size() - 1, size_t(q * double(us.size())))]; };
-  std::printf("join request -> PULL_RESP over loopback: %zu/%d answered at %d/s: median %.0f us, p99 %.0f us, max %.0f us\n",
-              us.size(), joins, rate, pct(0.5), pct(0.99), us.empty() ? 0.0 : us.back());
+  auto pct = [&](double q) {
+    return us.empty() ? 0.0 : us[std::min(us.size() - 1, size_t(q * double(us.size())))];
+  };
+  std::printf(
+      "join request -> PULL_RESP over loopback: %zu/%d answered at %d/s: median %.0f us, p99 %.0f "
+      "us, max %.0f us\n",
+      us.size(), joins, rate, pct(0.5), pct(0.99), us.empty() ? 0.0 : us.back());
   std::filesystem::remove_all(dir);
   return us.size() == size_t(joins) ? 0 : 1;
 }

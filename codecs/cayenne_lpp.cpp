@@ -9,7 +9,6 @@
 // same bytes decode here (variant arduino) and fail there. `variant: ttn` behaves like TTS: only
 // the standard types, anything else is an error naming the type.
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "codecs/codec.hpp"
@@ -83,7 +82,8 @@ void writeBe(std::vector<uint8_t>& out, int64_t v, size_t n) {
 
 class CayenneLpp final : public Codec {
  public:
-  CayenneLpp(std::string variant, std::string style) : variant_(std::move(variant)), style_(std::move(style)) {}
+  CayenneLpp(std::string variant, std::string style)
+      : variant_(std::move(variant)), style_(std::move(style)) {}
   const std::string& name() const override { return name_; }
 
   DecodeResult decodeUplink(const UplinkInput& in) const override {
@@ -92,32 +92,39 @@ class CayenneLpp final : public Codec {
     const auto& b = in.bytes;
     size_t i = 0;
     while (i < b.size()) {
-      if (i + 2 > b.size()) return fail("truncated item at byte " + std::to_string(i) + ": channel without type");
+      if (i + 2 > b.size())
+        return fail("truncated item at byte " + std::to_string(i) + ": channel without type");
       const uint8_t channel = b[i], typeId = b[i + 1];
       const LppType* t = findType(typeId);
       if (!t || (variant_ == "ttn" && !t->standard))
-        return fail("unknown type " + std::to_string(typeId) + " at byte " + std::to_string(i + 1) +
-                    (t ? " (an Arduino-extended type; variant ttn knows only the 12 standard ones)" : ""));
+        return fail(
+            "unknown type " + std::to_string(typeId) + " at byte " + std::to_string(i + 1) +
+            (t ? " (an Arduino-extended type; variant ttn knows only the 12 standard ones)" : ""));
       const size_t size = t->axes == 0 ? 9 : size_t(t->size) * t->axes;
       if (i + 2 + size > b.size())
-        return fail(std::string(t->tts) + " on channel " + std::to_string(channel) + " needs " + std::to_string(size) +
-                    " bytes, " + std::to_string(b.size() - i - 2) + " remain");
+        return fail(std::string(t->tts) + " on channel " + std::to_string(channel) + " needs " +
+                    std::to_string(size) + " bytes, " + std::to_string(b.size() - i - 2) +
+                    " remain");
       const uint8_t* p = b.data() + i + 2;
       json value;
       if (t->axes == 0) {
-        value = {{"latitude", double(readBe(p, 3, true)) / 10000}, {"longitude", double(readBe(p + 3, 3, true)) / 10000},
+        value = {{"latitude", double(readBe(p, 3, true)) / 10000},
+                 {"longitude", double(readBe(p + 3, 3, true)) / 10000},
                  {"altitude", double(readBe(p + 6, 3, true)) / 100}};
       } else if (t->axes == 3) {
         const char* names[3] = {"x", "y", "z"};
         if (t->id == 135) names[0] = "r", names[1] = "g", names[2] = "b";
         value = json::object();
-        for (int a = 0; a < 3; ++a) value[names[a]] = double(readBe(p + a * t->size, t->size, t->isSigned)) / t->divisor;
+        for (int a = 0; a < 3; ++a)
+          value[names[a]] = double(readBe(p + a * t->size, t->size, t->isSigned)) / t->divisor;
       } else {
         int64_t raw = readBe(p, t->size, t->isSigned);
         value = t->divisor == 1 ? json(raw) : json(double(raw) / t->divisor);
       }
-      if (style_ == "chirpstack") out[t->chirpstack][std::to_string(channel)] = value;
-      else out[std::string(t->tts) + "_" + std::to_string(channel)] = value;
+      if (style_ == "chirpstack")
+        out[t->chirpstack][std::to_string(channel)] = value;
+      else
+        out[std::string(t->tts) + "_" + std::to_string(channel)] = value;
       i += 2 + size;
     }
     r.dataJson = out.dump();
@@ -137,9 +144,10 @@ class CayenneLpp final : public Codec {
       const LppType* t = us == std::string::npos ? nullptr : findType(key.substr(0, us));
       int channel = -1;
       if (t) channel = std::atoi(key.c_str() + us + 1);
-      if (!t || channel < 0 || channel > 255 || (variant_ == "ttn" && !t->standard) || t->axes != 1 ||
-          !value.is_number()) {
-        r.errors.push_back(key + ": not an encodable Cayenne LPP field (name_channel with a number)");
+      if (!t || channel < 0 || channel > 255 || (variant_ == "ttn" && !t->standard) ||
+          t->axes != 1 || !value.is_number()) {
+        r.errors.push_back(key +
+                           ": not an encodable Cayenne LPP field (name_channel with a number)");
         continue;
       }
       double scaled = std::round(value.get<double>() * t->divisor);
@@ -157,7 +165,9 @@ class CayenneLpp final : public Codec {
   }
 
  private:
-  static DecodeResult fail(std::string msg) { return {std::nullopt, {"cayenne_lpp: " + std::move(msg)}, {}}; }
+  static DecodeResult fail(std::string msg) {
+    return {std::nullopt, {"cayenne_lpp: " + std::move(msg)}, {}};
+  }
   std::string variant_, style_;
   std::string name_ = "cayenne_lpp";
 };

@@ -51,12 +51,12 @@ int runDeviceRepositoryTest(const std::string& yamlFile, std::ostream& out);
 
 // How a codec is chosen (the interface's `codec:` in YAML).
 struct CodecSpec {
-  std::string type = "raw";     // raw | cayenne_lpp | layout | js
+  std::string type = "raw";         // raw | cayenne_lpp | layout | js
   std::string variant = "arduino";  // cayenne_lpp: arduino (extended types) | ttn (the 12 standard)
-  std::string style = "tts";    // cayenne_lpp output: tts (temperature_1) | chirpstack (nested)
-  std::string file;             // layout: YAML file; js: the script
-  uint32_t timeoutMs = 100;     // js: per call
-  uint32_t memoryMb = 32;       // js: GC heap cap
+  std::string style = "tts";        // cayenne_lpp output: tts (temperature_1) | chirpstack (nested)
+  std::string file;                 // layout: YAML file; js: the script
+  uint32_t timeoutMs = 100;         // js: per call
+  uint32_t memoryMb = 32;           // js: GC heap cap
   std::map<int, CodecSpec> fports;  // per-FPort overrides
 };
 
@@ -68,8 +68,9 @@ std::unique_ptr<Codec> makeCayenneLppCodec(const std::string& variant, const std
 std::expected<std::unique_ptr<Codec>, std::string> loadLayoutCodec(const std::string& file);
 
 // Loads and compiles a JavaScript codec (TS013, TTN legacy or ChirpStack v3 conventions).
-std::expected<std::unique_ptr<Codec>, std::string> loadJsCodec(const std::string& file, std::chrono::milliseconds timeout,
-                                                              uint32_t memoryBytes);
+std::expected<std::unique_ptr<Codec>, std::string> loadJsCodec(const std::string& file,
+                                                               std::chrono::milliseconds timeout,
+                                                               uint32_t memoryBytes);
 
 // A device's codecs: the default and per-FPort overrides, built once at start-up.
 class CodecSet {

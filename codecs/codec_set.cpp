@@ -18,7 +18,8 @@ std::expected<std::shared_ptr<const Codec>, std::string> makeOne(const CodecSpec
     return std::shared_ptr<const Codec>(std::move(*c));
   }
   if (s.type == "js") {
-    auto c = loadJsCodec(s.file, std::chrono::milliseconds(s.timeoutMs), s.memoryMb * 1024u * 1024u);
+    auto c =
+        loadJsCodec(s.file, std::chrono::milliseconds(s.timeoutMs), s.memoryMb * 1024u * 1024u);
     if (!c) return std::unexpected(c.error());
     return std::shared_ptr<const Codec>(std::move(*c));
   }

@@ -5,30 +5,28 @@
 // dangling pointer once inlined.
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 
-#include <jsapi.h>
+#include <js/Array.h>
 #include <js/CompilationAndEvaluation.h>
+#include <js/Conversions.h>
 #include <js/Initialization.h>
 #include <js/SourceText.h>
-#include <js/Array.h>
-#include <js/Conversions.h>
 #include <js/ValueArray.h>
+#include <jsapi.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <mutex>
-#include <sstream>
-#include <set>
-#include <thread>
-
-#include <sys/resource.h>
-#include <unistd.h>
-#include <unordered_map>
-
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
 
 #include "codecs/codec.hpp"
 #include "codecs/js_prelude.hpp"
@@ -39,7 +37,8 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-JSClass kGlobalClass = {"global", JSCLASS_GLOBAL_FLAGS, &JS::DefaultGlobalClassOps, nullptr, nullptr, nullptr};
+JSClass kGlobalClass = {
+    "global", JSCLASS_GLOBAL_FLAGS, &JS::DefaultGlobalClassOps, nullptr, nullptr, nullptr};
 
 // One engine per process; SpiderMonkey wants JS_Init before any context.
 void initEngine() {
@@ -118,7 +117,8 @@ class Watchdog {
 
 // Runs `fn` under the time and memory limits; returns why it was stopped, if it was.
 template <typename F>
-std::pair<bool, const char*> limited(JSContext* cx, std::chrono::milliseconds timeout, size_t memoryBytes, F&& fn) {
+std::pair<bool, const char*> limited(JSContext* cx, std::chrono::milliseconds timeout,
+                                     size_t memoryBytes, F&& fn) {
   CallLimits limits{Clock::now() + timeout, residentBytes(), memoryBytes, nullptr};
   tCall = &limits;
   Watchdog::instance().arm(cx);
@@ -182,8 +182,12 @@ std::string pendingError(JSContext* cx) {
 
 class JsCodec final : public Codec {
  public:
-  JsCodec(std::string file, std::string source, std::chrono::milliseconds timeout, uint32_t memoryBytes)
-      : file_(std::move(file)), source_(std::move(source)), timeout_(timeout), memoryBytes_(memoryBytes) {}
+  JsCodec(std::string file, std::string source, std::chrono::milliseconds timeout,
+          uint32_t memoryBytes)
+      : file_(std::move(file)),
+        source_(std::move(source)),
+        timeout_(timeout),
+        memoryBytes_(memoryBytes) {}
 
   const std::string& name() const override { return name_; }
 
@@ -196,8 +200,12 @@ class JsCodec final : public Codec {
   }
   ~JsCodec() override { threadEngine().drop(id_); }
 
-  DecodeResult decodeUplink(const UplinkInput& in) const override { return decodeWith("__lbDecode", in); }
-  DecodeResult decodeDownlink(const UplinkInput& in) const override { return decodeWith("__lbDecodeDownlink", in); }
+  DecodeResult decodeUplink(const UplinkInput& in) const override {
+    return decodeWith("__lbDecode", in);
+  }
+  DecodeResult decodeDownlink(const UplinkInput& in) const override {
+    return decodeWith("__lbDecodeDownlink", in);
+  }
 
   DecodeResult decodeWith(const char* fn, const UplinkInput& in) const {
     // Arguments built natively: a JSON round trip of the input cost more than the codec (bench/).
@@ -205,23 +213,29 @@ class JsCodec final : public Codec {
       JS::RootedObject arr(cx, JS::NewArrayObject(cx, in.bytes.size()));
       if (!arr) return false;
       for (size_t k = 0; k < in.bytes.size(); ++k)
-        if (!JS_DefineElement(cx, arr, uint32_t(k), int32_t(in.bytes[k]), JSPROP_ENUMERATE)) return false;
-      JSString* vars = JS_NewStringCopyUTF8N(cx, JS::UTF8Chars(in.variablesJson.data(), in.variablesJson.size()));
+        if (!JS_DefineElement(cx, arr, uint32_t(k), int32_t(in.bytes[k]), JSPROP_ENUMERATE))
+          return false;
+      JSString* vars = JS_NewStringCopyUTF8N(
+          cx, JS::UTF8Chars(in.variablesJson.data(), in.variablesJson.size()));
       return vars && args.append(JS::ObjectValue(*arr)) && args.append(JS::Int32Value(in.fPort)) &&
-             args.append(JS::DoubleValue(double(in.recvTimeMs))) && args.append(JS::StringValue(vars));
+             args.append(JS::DoubleValue(double(in.recvTimeMs))) &&
+             args.append(JS::StringValue(vars));
     });
     if (!out) return {std::nullopt, {out.error()}, {}};
     json r = json::parse(*out, nullptr, false);
     DecodeResult d;
     if (r.is_discarded() || !r.is_object()) {
-      d.errors.push_back("js: decodeUplink returned " + std::string(r.is_discarded() ? "no JSON" : r.type_name()) +
+      d.errors.push_back("js: decodeUplink returned " +
+                         std::string(r.is_discarded() ? "no JSON" : r.type_name()) +
                          ", want an object with data");
       return d;
     }
     collect(r, "errors", d.errors);
     collect(r, "warnings", d.warnings);
-    if (auto it = r.find("data"); it != r.end() && !it->is_null()) d.dataJson = it->dump();
-    else if (d.errors.empty()) d.errors.push_back("js: decodeUplink returned no data");
+    if (auto it = r.find("data"); it != r.end() && !it->is_null())
+      d.dataJson = it->dump();
+    else if (d.errors.empty())
+      d.errors.push_back("js: decodeUplink returned no data");
     return d;
   }
 
@@ -232,7 +246,8 @@ class JsCodec final : public Codec {
       e.errors.push_back("downlink object is not JSON");
       return e;
     }
-    const std::string input = json{{"data", data}, {"fPort", fPort}, {"variables", json::object()}}.dump();
+    const std::string input =
+        json{{"data", data}, {"fPort", fPort}, {"variables", json::object()}}.dump();
     auto out = call("__lbEncode", [&](JSContext* cx, JS::MutableHandleValueVector args) {
       JSString* s = JS_NewStringCopyUTF8N(cx, JS::UTF8Chars(input.data(), input.size()));
       return s && args.append(JS::StringValue(s));
@@ -261,7 +276,8 @@ class JsCodec final : public Codec {
       }
       e.bytes.push_back(uint8_t(b.get<int>()));
     }
-    if (auto p = r.find("fPort"); p != r.end() && p->is_number_integer()) e.fPort = uint8_t(p->get<int>());
+    if (auto p = r.find("fPort"); p != r.end() && p->is_number_integer())
+      e.fPort = uint8_t(p->get<int>());
     return e;
   }
 
@@ -277,13 +293,15 @@ class JsCodec final : public Codec {
     if (!e.ensure(memoryBytes_)) return "js: cannot create the engine";
     JS::RealmOptions options;
     options.creationOptions().setNewCompartmentAndZone();
-    JS::RootedObject global(e.cx, JS_NewGlobalObject(e.cx, &kGlobalClass, nullptr, JS::FireOnNewGlobalHook, options));
+    JS::RootedObject global(
+        e.cx, JS_NewGlobalObject(e.cx, &kGlobalClass, nullptr, JS::FireOnNewGlobalHook, options));
     if (!global) return "js: cannot create a global";
     auto rooted = std::make_unique<JS::PersistentRootedObject>(e.cx, global);
     JSAutoRealm realm(e.cx, global);
     if (!JS::InitRealmStandardClasses(e.cx)) return "js: cannot initialise the standard classes";
-    for (auto [name, code] : {std::pair<const char*, const std::string*>{"prelude.js", nullptr},
-                              std::pair<const char*, const std::string*>{file_.c_str(), &source_}}) {
+    for (auto [name, code] :
+         {std::pair<const char*, const std::string*>{"prelude.js", nullptr},
+          std::pair<const char*, const std::string*>{file_.c_str(), &source_}}) {
       const std::string text = code ? *code : std::string(kJsPrelude);
       JS::CompileOptions opts(e.cx);
       opts.setFileAndLine(name, 1);
@@ -291,9 +309,12 @@ class JsCodec final : public Codec {
       if (!src.init(e.cx, text.data(), text.size(), JS::SourceOwnership::Borrowed))
         return "js: " + pendingError(e.cx);
       JS::RootedValue rv(e.cx);
-      auto [ok, stopped] = limited(e.cx, timeout_, memoryBytes_, [&] { return JS::Evaluate(e.cx, opts, src, &rv); });
+      auto [ok, stopped] =
+          limited(e.cx, timeout_, memoryBytes_, [&] { return JS::Evaluate(e.cx, opts, src, &rv); });
       if (!ok) {
-        std::string why = stopped ? std::string("loading the script exceeded its ") + stopped + " limit" : pendingError(e.cx);
+        std::string why = stopped
+                              ? std::string("loading the script exceeded its ") + stopped + " limit"
+                              : pendingError(e.cx);
         if (!stopped) return "js: " + why;
         e.resetPending = true;
         return "js: " + why;
@@ -321,7 +342,8 @@ class JsCodec final : public Codec {
     JS::RootedValueVector args(e.cx);
     if (!makeArgs(e.cx, &args)) return std::unexpected("js: out of memory");
     JS::RootedValue rv(e.cx);
-    auto [ok, stopped] = limited(e.cx, timeout_, memoryBytes_, [&] { return JS_CallFunctionName(e.cx, global, fn, args, &rv); });
+    auto [ok, stopped] = limited(e.cx, timeout_, memoryBytes_,
+                                 [&] { return JS_CallFunctionName(e.cx, global, fn, args, &rv); });
     if (!ok) {
       const bool catchable = !stopped && JS_IsExceptionPending(e.cx);
       std::string why =
@@ -332,8 +354,10 @@ class JsCodec final : public Codec {
       global = nullptr;
       // A failed global may be left in any state: rebuild it next time; after an uncatchable
       // failure (memory, interrupt) start the thread's engine afresh.
-      if (catchable) e.drop(id_);
-      else e.resetPending = true;
+      if (catchable)
+        e.drop(id_);
+      else
+        e.resetPending = true;
       return std::unexpected(why);
     }
     if (!rv.isString()) return std::unexpected("js: codec result is not serialisable");
@@ -353,8 +377,9 @@ class JsCodec final : public Codec {
 
 }  // namespace
 
-std::expected<std::unique_ptr<Codec>, std::string> loadJsCodec(const std::string& file, std::chrono::milliseconds timeout,
-                                                              uint32_t memoryBytes) {
+std::expected<std::unique_ptr<Codec>, std::string> loadJsCodec(const std::string& file,
+                                                               std::chrono::milliseconds timeout,
+                                                               uint32_t memoryBytes) {
   std::ifstream f(file);
   if (!f) return std::unexpected(file + ": cannot open JavaScript codec");
   std::stringstream ss;

@@ -5,14 +5,14 @@
 //     2:
 //       - { name: temperature, offset: 0, type: i16, scale: 0.1, unit: "°C" }
 //       - { name: door, offset: 2, type: u8, bits: [0, 1], enum: { 0: closed, 1: open } }
-#include <cmath>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
+#include <sstream>
 
 #include "codecs/codec.hpp"
 
@@ -41,13 +41,15 @@ class LayoutCodec final : public Codec {
 
   DecodeResult decodeUplink(const UplinkInput& in) const override {
     auto it = ports_.find(in.fPort);
-    if (it == ports_.end()) return {std::nullopt, {"layout: no fields for FPort " + std::to_string(in.fPort)}, {}};
+    if (it == ports_.end())
+      return {std::nullopt, {"layout: no fields for FPort " + std::to_string(in.fPort)}, {}};
     json out = json::object();
     for (const Field& f : it->second) {
       if (f.offset + f.size > in.bytes.size())
         return {std::nullopt,
                 {"layout: " + f.name + " needs bytes " + std::to_string(f.offset) + ".." +
-                 std::to_string(f.offset + f.size - 1) + ", payload has " + std::to_string(in.bytes.size())},
+                 std::to_string(f.offset + f.size - 1) + ", payload has " +
+                 std::to_string(in.bytes.size())},
                 {}};
       const uint8_t* p = in.bytes.data() + f.offset;
       uint64_t raw = 0;
@@ -95,7 +97,8 @@ class LayoutCodec final : public Codec {
 }  // namespace
 
 namespace {
-std::expected<std::unique_ptr<Codec>, std::string> readLayout(const YAML::Node& root, const std::string& file);
+std::expected<std::unique_ptr<Codec>, std::string> readLayout(const YAML::Node& root,
+                                                              const std::string& file);
 }  // namespace
 
 std::expected<std::unique_ptr<Codec>, std::string> loadLayoutCodec(const std::string& file) {
@@ -105,19 +108,22 @@ std::expected<std::unique_ptr<Codec>, std::string> loadLayoutCodec(const std::st
   } catch (const YAML::BadFile&) {
     return std::unexpected(file + ": cannot open layout file");
   } catch (const YAML::Exception& e) {
-    return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) +
+                           ": invalid YAML: " + e.msg);
   }
   // A document of an unexpected shape (a scalar where a mapping belongs) throws from yaml-cpp's
   // accessors: it is an error in the file, never an exception out of the loader (fuzz/).
   try {
     return readLayout(root, file);
   } catch (const YAML::Exception& e) {
-    return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) + ": unexpected layout: " + e.msg);
+    return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) +
+                           ": unexpected layout: " + e.msg);
   }
 }
 
 namespace {
-std::expected<std::unique_ptr<Codec>, std::string> readLayout(const YAML::Node& root, const std::string& file) {
+std::expected<std::unique_ptr<Codec>, std::string> readLayout(const YAML::Node& root,
+                                                              const std::string& file) {
   auto err = [&](const YAML::Node& n, const std::string& what) {
     return std::unexpected(file + ":" + std::to_string(n.Mark().line + 1) + ": " + what);
   };
@@ -126,47 +132,60 @@ std::expected<std::unique_ptr<Codec>, std::string> readLayout(const YAML::Node& 
   std::map<int, std::vector<Field>> out;
   for (const auto& kv : ports) {
     int port = kv.first.as<int>(-1);
-    if (port < 1 || port > 223) return err(kv.first, "fports: \"" + kv.first.as<std::string>("?") + "\" is not an FPort 1..223");
-    if (!kv.second.IsSequence()) return err(kv.second, "fports." + std::to_string(port) + ": want a list of fields");
+    if (port < 1 || port > 223)
+      return err(kv.first,
+                 "fports: \"" + kv.first.as<std::string>("?") + "\" is not an FPort 1..223");
+    if (!kv.second.IsSequence())
+      return err(kv.second, "fports." + std::to_string(port) + ": want a list of fields");
     for (size_t i = 0; i < kv.second.size(); ++i) {
       const YAML::Node n = kv.second[i];
       const std::string path = "fports." + std::to_string(port) + "[" + std::to_string(i) + "]";
       if (!n.IsMap()) return err(n, path + ": want a mapping");
       for (const auto& k : n) {
-        static const char* kKeys[] = {"name", "offset", "type", "endian", "bits", "scale", "add", "enum", "unit"};
+        static const char* kKeys[] = {"name",  "offset", "type", "endian", "bits",
+                                      "scale", "add",    "enum", "unit"};
         std::string key = k.first.as<std::string>("");
-        if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* a) { return key == a; }))
+        if (std::none_of(std::begin(kKeys), std::end(kKeys),
+                         [&](const char* a) { return key == a; }))
           return err(k.first, path + "." + key + ": unknown key");
       }
       Field f;
       f.name = n["name"].as<std::string>("");
       if (f.name.empty()) return err(n, path + ".name: missing");
-      if (!n["offset"] || n["offset"].as<long>(-1) < 0) return err(n, path + ".offset: missing or negative");
+      if (!n["offset"] || n["offset"].as<long>(-1) < 0)
+        return err(n, path + ".offset: missing or negative");
       f.offset = size_t(n["offset"].as<long>());
       f.type = n["type"].as<std::string>("u8");
       static const std::map<std::string, std::pair<size_t, bool>> kTypes = {
-          {"u8", {1, false}}, {"u16", {2, false}}, {"u24", {3, false}}, {"u32", {4, false}}, {"i8", {1, true}},
-          {"i16", {2, true}}, {"i24", {3, true}},  {"i32", {4, true}},  {"f32", {4, false}}};
+          {"u8", {1, false}},  {"u16", {2, false}}, {"u24", {3, false}},
+          {"u32", {4, false}}, {"i8", {1, true}},   {"i16", {2, true}},
+          {"i24", {3, true}},  {"i32", {4, true}},  {"f32", {4, false}}};
       auto t = kTypes.find(f.type);
-      if (t == kTypes.end()) return err(n["type"], path + ".type: \"" + f.type + "\", want u8..u32, i8..i32 or f32");
+      if (t == kTypes.end())
+        return err(n["type"], path + ".type: \"" + f.type + "\", want u8..u32, i8..i32 or f32");
       f.size = t->second.first;
       f.isSigned = t->second.second;
       std::string endian = n["endian"].as<std::string>("big");
-      if (endian != "big" && endian != "little") return err(n["endian"], path + ".endian: want big or little");
+      if (endian != "big" && endian != "little")
+        return err(n["endian"], path + ".endian: want big or little");
       f.littleEndian = endian == "little";
       if (n["bits"]) {
-        if (!n["bits"].IsSequence() || n["bits"].size() != 2) return err(n["bits"], path + ".bits: want [start, length]");
+        if (!n["bits"].IsSequence() || n["bits"].size() != 2)
+          return err(n["bits"], path + ".bits: want [start, length]");
         int start = n["bits"][0].as<int>(-1), len = n["bits"][1].as<int>(-1);
         if (start < 0 || len < 1 || size_t(start + len) > 8 * f.size)
-          return err(n["bits"], path + ".bits: outside the " + std::to_string(8 * f.size) + "-bit field");
+          return err(n["bits"],
+                     path + ".bits: outside the " + std::to_string(8 * f.size) + "-bit field");
         f.bits = {start, len};
       }
       f.scale = n["scale"].as<double>(1.0);
       f.add = n["add"].as<double>(0.0);
       f.unit = n["unit"].as<std::string>("");
       if (n["enum"]) {
-        if (!n["enum"].IsMap()) return err(n["enum"], path + ".enum: want a mapping of value to name");
-        for (const auto& e : n["enum"]) f.enumNames[e.first.as<int64_t>(0)] = e.second.as<std::string>("");
+        if (!n["enum"].IsMap())
+          return err(n["enum"], path + ".enum: want a mapping of value to name");
+        for (const auto& e : n["enum"])
+          f.enumNames[e.first.as<int64_t>(0)] = e.second.as<std::string>("");
       }
       out[port].push_back(f);
     }

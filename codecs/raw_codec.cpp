@@ -24,6 +24,8 @@ DecodeResult Codec::decodeDownlink(const UplinkInput&) const {
   return {std::nullopt, {"codec " + name() + " cannot decode downlinks"}, {}};
 }
 
-std::unique_ptr<Codec> makeRawCodec() { return std::make_unique<RawCodec>(); }
+std::unique_ptr<Codec> makeRawCodec() {
+  return std::make_unique<RawCodec>();
+}
 
 }  // namespace codecs

@@ -1,8 +1,8 @@
-#include <fstream>
-#include <ostream>
-
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "codecs/codec.hpp"
 
@@ -61,7 +61,8 @@ int runDeviceRepositoryTest(const std::string& yamlFile, std::ostream& out) {
   for (const char* section : {"uplinkDecoder", "downlinkEncoder", "downlinkDecoder"}) {
     const YAML::Node s = root[section];
     if (!s) continue;
-    auto codec = loadJsCodec(dir + s["fileName"].as<std::string>(""), std::chrono::milliseconds(1000), 64u << 20);
+    auto codec = loadJsCodec(dir + s["fileName"].as<std::string>(""),
+                             std::chrono::milliseconds(1000), 64u << 20);
     if (!codec) {
       out << "FAIL " << section << ": " << codec.error() << "\n";
       ++failed;
@@ -74,9 +75,11 @@ int runDeviceRepositoryTest(const std::string& yamlFile, std::ostream& out) {
       const json want = toJson(ex["output"]);
       json got;
       if (std::string(section) == "downlinkEncoder") {
-        auto r = (*codec)->encodeDownlink(input.value("data", json::object()).dump(), uint8_t(input.value("fPort", 1)));
+        auto r = (*codec)->encodeDownlink(input.value("data", json::object()).dump(),
+                                          uint8_t(input.value("fPort", 1)));
         got = json::object();
-        if (!r.errors.empty()) got["errors"] = r.errors;
+        if (!r.errors.empty())
+          got["errors"] = r.errors;
         else {
           got["bytes"] = r.bytes;
           if (r.fPort) got["fPort"] = *r.fPort;
@@ -84,7 +87,8 @@ int runDeviceRepositoryTest(const std::string& yamlFile, std::ostream& out) {
       } else {
         auto bytes = bytesOf(input["bytes"]);
         UplinkInput in{bytes, uint8_t(input.value("fPort", 1)), 0};
-        auto r = std::string(section) == "uplinkDecoder" ? (*codec)->decodeUplink(in) : (*codec)->decodeDownlink(in);
+        auto r = std::string(section) == "uplinkDecoder" ? (*codec)->decodeUplink(in)
+                                                         : (*codec)->decodeDownlink(in);
         got = json::object();
         if (r.dataJson) got["data"] = json::parse(*r.dataJson);
         if (!r.errors.empty()) got["errors"] = r.errors;
@@ -94,8 +98,9 @@ int runDeviceRepositoryTest(const std::string& yamlFile, std::ostream& out) {
       bool ok = true;
       for (const auto& [k, v] : want.items())
         if (!got.contains(k) || got[k] != v) ok = false;
-      const std::string what = std::string(section) + " example " + std::to_string(i) +
-                               (ex["description"] ? ": " + ex["description"].as<std::string>() : "");
+      const std::string what =
+          std::string(section) + " example " + std::to_string(i) +
+          (ex["description"] ? ": " + ex["description"].as<std::string>() : "");
       if (ok) {
         ++passed;
         out << "PASS " << what << "\n";

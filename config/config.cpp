@@ -1,13 +1,13 @@
 #include "config/config.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "config/defaults.hpp"
 #include "lorawan/region/band.hpp"
@@ -44,7 +44,8 @@ class Reader {
   }
 
   // Unknown keys are an error naming the key and its line.
-  void allowOnly(const YAML::Node& map, const std::string& path, std::initializer_list<const char*> keys) {
+  void allowOnly(const YAML::Node& map, const std::string& path,
+                 std::initializer_list<const char*> keys) {
     for (const auto& kv : map) {
       std::string k = kv.first.as<std::string>("");
       if (std::none_of(keys.begin(), keys.end(), [&](const char* a) { return k == a; }))
@@ -65,7 +66,8 @@ class Reader {
       return std::nullopt;
     }
     // Never for API input: "${ADMIN_TOKEN}" in a request must not read the environment.
-    auto v = expandEnvironment_ ? expandEnv(n.Scalar()) : std::expected<std::string, std::string>(n.Scalar());
+    auto v = expandEnvironment_ ? expandEnv(n.Scalar())
+                                : std::expected<std::string, std::string>(n.Scalar());
     if (!v) {
       error(n, p, v.error());
       return std::nullopt;
@@ -95,15 +97,16 @@ class Reader {
       return std::nullopt;
     }
     if (v < lo || v > hi) {
-      error(n, p, std::to_string(v) + " out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+      error(n, p,
+            std::to_string(v) + " out of range " + std::to_string(lo) + ".." + std::to_string(hi));
       return std::nullopt;
     }
     return uint32_t(v);
   }
 
   template <typename T, typename Parse>
-  std::optional<T> typed(const YAML::Node& map, const char* key, const std::string& path, Parse parse,
-                         bool required = false) {
+  std::optional<T> typed(const YAML::Node& map, const char* key, const std::string& path,
+                         Parse parse, bool required = false) {
     auto s = str(map, key, path, required);
     if (!s || s->empty()) {
       if (s && required) error(map[key], path + "." + key, "missing");
@@ -157,8 +160,10 @@ auto parseAddr = [](const std::string& s) { return lorawan::DevAddr::parse(s); }
 void readCodec(Reader& r, const YAML::Node& c, const std::string& path, codecs::CodecSpec& spec,
                const std::string& baseDir, bool allowPorts) {
   if (!r.isMap(c, path)) return;
-  if (allowPorts) r.allowOnly(c, path, {"type", "variant", "style", "file", "timeout_ms", "memory_mb", "fports"});
-  else r.allowOnly(c, path, {"type", "variant", "style", "file", "timeout_ms", "memory_mb"});
+  if (allowPorts)
+    r.allowOnly(c, path, {"type", "variant", "style", "file", "timeout_ms", "memory_mb", "fports"});
+  else
+    r.allowOnly(c, path, {"type", "variant", "style", "file", "timeout_ms", "memory_mb"});
   spec.timeoutMs = r.uint(c, "timeout_ms", path, 1, 10000).value_or(spec.timeoutMs);
   spec.memoryMb = r.uint(c, "memory_mb", path, 4, 1024).value_or(spec.memoryMb);
   spec.type = r.str(c, "type", path).value_or("raw");
@@ -177,10 +182,12 @@ void readCodec(Reader& r, const YAML::Node& c, const std::string& path, codecs::
     for (const auto& kv : ports) {
       int port = kv.first.as<int>(-1);
       if (port < 1 || port > 223) {
-        r.error(kv.first, path + ".fports", "\"" + kv.first.as<std::string>("?") + "\" is not an FPort 1..223");
+        r.error(kv.first, path + ".fports",
+                "\"" + kv.first.as<std::string>("?") + "\" is not an FPort 1..223");
         continue;
       }
-      readCodec(r, kv.second, path + ".fports." + std::to_string(port), spec.fports[port], baseDir, false);
+      readCodec(r, kv.second, path + ".fports." + std::to_string(port), spec.fports[port], baseDir,
+                false);
     }
   }
 }
@@ -197,40 +204,52 @@ void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
   itf.deviceIdOrSlug = r.str(n, "device_id_or_slug", path, true).value_or("");
   itf.driverInstanceId = r.str(n, "driver_instance_id", path).value_or("");
   if (const YAML::Node t = n["tags"]; t.IsDefined() && !t.IsNull()) {
-    if (!t.IsSequence()) r.error(t, path + ".tags", "want a list of strings");
+    if (!t.IsSequence())
+      r.error(t, path + ".tags", "want a list of strings");
     else
       for (const auto& tag : t) {
-        if (!tag.IsScalar()) r.error(tag, path + ".tags", "want a list of strings");
-        else itf.tags.push_back(tag.Scalar());
+        if (!tag.IsScalar())
+          r.error(tag, path + ".tags", "want a list of strings");
+        else
+          itf.tags.push_back(tag.Scalar());
       }
   }
-  if (const YAML::Node c = n["codec"]; c.IsDefined()) readCodec(r, c, path + ".codec", itf.codec, baseDir, true);
+  if (const YAML::Node c = n["codec"]; c.IsDefined())
+    readCodec(r, c, path + ".codec", itf.codec, baseDir, true);
   {
     auto set = codecs::CodecSet::build(itf.codec);
-    if (set) itf.codecs = *set;
-    else if (const YAML::Node c = n["codec"]; c.IsDefined()) r.error(c, path + ".codec", set.error());
+    if (set)
+      itf.codecs = *set;
+    else if (const YAML::Node c = n["codec"]; c.IsDefined())
+      r.error(c, path + ".codec", set.error());
   }
   const YAML::Node o = n["opts"];
   const std::string op = path + ".opts";
   if (!o.IsDefined()) {
     r.error(n, op, "missing");
   } else if (r.isMap(o, op)) {
-    r.allowOnly(o, op, {"enabled", "managed", "device_type", "device_eui", "eui", "device_key",
-                        "network_key", "device_address", "network_session_key", "app_session_key",
-                        "duplicate_framecounter_allowed", "mac_version", "adr"});
+    r.allowOnly(o, op,
+                {"enabled", "managed", "device_type", "device_eui", "eui", "device_key",
+                 "network_key", "device_address", "network_session_key", "app_session_key",
+                 "duplicate_framecounter_allowed", "mac_version", "adr"});
     auto& x = itf.opts;
     x.enabled = r.boolean(o, "enabled", op).value_or(true);
     x.managed = r.boolean(o, "managed", op).value_or(true);
-    x.duplicateFramecounterAllowed = r.boolean(o, "duplicate_framecounter_allowed", op).value_or(false);
+    x.duplicateFramecounterAllowed =
+        r.boolean(o, "duplicate_framecounter_allowed", op).value_or(false);
     x.macVersion = r.str(o, "mac_version", op).value_or(x.macVersion);
     x.adr = r.boolean(o, "adr", op).value_or(false);
-    if (x.macVersion != "1.0.0" && x.macVersion != "1.0.1" && x.macVersion != "1.0.2" && x.macVersion != "1.0.3" &&
-        x.macVersion != "1.0.4" && x.macVersion != "1.1")
-      r.error(o["mac_version"], op + ".mac_version", "\"" + x.macVersion + "\", want 1.0.0 .. 1.0.4 or 1.1");
+    if (x.macVersion != "1.0.0" && x.macVersion != "1.0.1" && x.macVersion != "1.0.2" &&
+        x.macVersion != "1.0.3" && x.macVersion != "1.0.4" && x.macVersion != "1.1")
+      r.error(o["mac_version"], op + ".mac_version",
+              "\"" + x.macVersion + "\", want 1.0.0 .. 1.0.4 or 1.1");
     auto type = r.str(o, "device_type", op, true);
-    if (type == "abp") x.deviceType = DeviceType::Abp;
-    else if (type == "otaa") x.deviceType = DeviceType::Otaa;
-    else if (type) r.error(o["device_type"], op + ".device_type", "\"" + *type + "\", want abp or otaa");
+    if (type == "abp")
+      x.deviceType = DeviceType::Abp;
+    else if (type == "otaa")
+      x.deviceType = DeviceType::Otaa;
+    else if (type)
+      r.error(o["device_type"], op + ".device_type", "\"" + *type + "\", want abp or otaa");
     const bool abp = x.deviceType == DeviceType::Abp;
     x.deviceEui = r.typed<lorawan::Eui64>(o, "device_eui", op, parseEui, !abp);
     x.joinEui = r.typed<lorawan::Eui64>(o, "eui", op, parseEui, !abp);
@@ -279,7 +298,8 @@ std::expected<YAML::Node, std::string> loadYaml(const std::string& text, const s
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    return std::unexpected(file + ":" + std::to_string(e.mark.line + 1) +
+                           ": invalid YAML: " + e.msg);
   }
 }
 
@@ -330,7 +350,8 @@ bool looksLikeUuid(const std::string& s) {
 
 std::expected<HostPort, std::string> parseHostPort(const std::string& s) {
   auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) return std::unexpected("\"" + s + "\", want HOST:PORT");
+  if (colon == std::string::npos || colon == 0)
+    return std::unexpected("\"" + s + "\", want HOST:PORT");
   HostPort hp;
   hp.host = s.substr(0, colon);
   if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']')
@@ -344,7 +365,8 @@ std::expected<HostPort, std::string> parseHostPort(const std::string& s) {
 }
 
 namespace {
-std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml, const std::string& fileName,
+std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
+                                                        const std::string& fileName,
                                                         const std::string& baseDir);
 }  // namespace
 
@@ -355,14 +377,16 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
   try {
     return parseConfigUnguarded(yaml, fileName, baseDir);
   } catch (const YAML::Exception& e) {
-    return std::unexpected(fileName + ":" + std::to_string(e.mark.line + 1) + ": cannot read: " + e.msg);
+    return std::unexpected(fileName + ":" + std::to_string(e.mark.line + 1) +
+                           ": cannot read: " + e.msg);
   } catch (const std::exception& e) {
     return std::unexpected(fileName + ": cannot read: " + e.what());
   }
 }
 
 namespace {
-std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml, const std::string& fileName,
+std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
+                                                        const std::string& fileName,
                                                         const std::string& baseDir) {
   auto rootOr = loadYaml(yaml, fileName);
   if (!rootOr) return std::unexpected(rootOr.error());
@@ -378,14 +402,18 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
   c.storePath = defaults::kStorePath;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!r.isMap(root, "(top level)")) return std::unexpected(join(r.errors()));
-  r.allowOnly(root, "", {"listen", "network", "gateways", "store", "platform", "api",
-                         "interfaces_dir", "interfaces"});
+  r.allowOnly(root, "",
+              {"listen", "network", "gateways", "store", "platform", "api", "interfaces_dir",
+               "interfaces"});
 
-  auto hostPort = [&](const YAML::Node& map, const char* key, const std::string& path, HostPort& out) {
+  auto hostPort = [&](const YAML::Node& map, const char* key, const std::string& path,
+                      HostPort& out) {
     if (auto s = r.str(map, key, path)) {
       auto hp = parseHostPort(*s);
-      if (hp) out = *hp;
-      else r.error(map[key], path + "." + key, hp.error());
+      if (hp)
+        out = *hp;
+      else
+        r.error(map[key], path + "." + key, hp.error());
     }
   };
   if (const YAML::Node l = root["listen"]; l.IsDefined() && r.isMap(l, "listen")) {
@@ -397,16 +425,20 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
   c.rx1DelaySeconds = defaults::kRx1DelaySeconds;
   c.subBand = defaults::kSubBand;
   if (const YAML::Node n = root["network"]; n.IsDefined() && r.isMap(n, "network")) {
-    r.allowOnly(n, "network", {"region", "net_id", "dedup_window_ms", "late_copy_memory_ms", "rx1_delay_s",
-                               "rx1_dr_offset", "extra_channels", "sub_band"});
+    r.allowOnly(n, "network",
+                {"region", "net_id", "dedup_window_ms", "late_copy_memory_ms", "rx1_delay_s",
+                 "rx1_dr_offset", "extra_channels", "sub_band"});
     c.region = r.str(n, "region", "network").value_or(c.region);
-    if (!lorawan::region::findBand(c.region)) r.error(n["region"], "network.region", "\"" + c.region + "\", want one of " + bandList());
-    if (auto id = r.typed<lorawan::NetId>(n, "net_id", "network",
-                                          [](const std::string& s) { return lorawan::NetId::parse(s); }))
+    if (!lorawan::region::findBand(c.region))
+      r.error(n["region"], "network.region", "\"" + c.region + "\", want one of " + bandList());
+    if (auto id = r.typed<lorawan::NetId>(
+            n, "net_id", "network", [](const std::string& s) { return lorawan::NetId::parse(s); }))
       c.netId = *id;
     c.dedupWindowMs = r.uint(n, "dedup_window_ms", "network", 1, 5000).value_or(c.dedupWindowMs);
-    c.lateCopyMemoryMs = r.uint(n, "late_copy_memory_ms", "network", 1000, 3600000).value_or(c.lateCopyMemoryMs);
-    c.rx1DelaySeconds = uint8_t(r.uint(n, "rx1_delay_s", "network", 1, 15).value_or(c.rx1DelaySeconds));
+    c.lateCopyMemoryMs =
+        r.uint(n, "late_copy_memory_ms", "network", 1000, 3600000).value_or(c.lateCopyMemoryMs);
+    c.rx1DelaySeconds =
+        uint8_t(r.uint(n, "rx1_delay_s", "network", 1, 15).value_or(c.rx1DelaySeconds));
     c.rx1DrOffset = uint8_t(r.uint(n, "rx1_dr_offset", "network", 0, 7).value_or(c.rx1DrOffset));
     c.subBand = int(r.uint(n, "sub_band", "network", 1, 8).value_or(uint32_t(c.subBand)));
     if (const YAML::Node ch = n["extra_channels"]; ch.IsDefined()) {
@@ -417,7 +449,8 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
         for (const auto& f : ch) {
           double mhz;
           if (!f.IsScalar() || !YAML::convert<double>::decode(f, mhz) || mhz < 100 || mhz > 3000)
-            r.error(f, "network.extra_channels", "\"" + f.as<std::string>("?") + "\" is not a frequency in MHz");
+            r.error(f, "network.extra_channels",
+                    "\"" + f.as<std::string>("?") + "\" is not a frequency in MHz");
           else
             c.extraChannelsHz.push_back(uint64_t(mhz * 1e6 + 0.5));
         }
@@ -425,30 +458,38 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
     }
   }
   if (!extraSet && c.region == "EU868")
-    c.extraChannelsHz.assign(std::begin(defaults::kEu868ExtraChannels), std::end(defaults::kEu868ExtraChannels));
+    c.extraChannelsHz.assign(std::begin(defaults::kEu868ExtraChannels),
+                             std::end(defaults::kEu868ExtraChannels));
   if (YAML::Node g = root["gateways"]; g.IsDefined() && !g.IsNull()) {
     // A list of known gateways, or a mapping with the policy and the list under `known`.
     std::string listPath = "gateways";
     if (g.IsMap()) {
-      r.allowOnly(g, "gateways", {"policy", "known", "path_expiry_s", "idle_expiry_s", "max_gateways",
-                                  "max_datagram_bytes", "rate_per_source"});
+      r.allowOnly(g, "gateways",
+                  {"policy", "known", "path_expiry_s", "idle_expiry_s", "max_gateways",
+                   "max_datagram_bytes", "rate_per_source"});
       auto& gp = c.gatewayPolicy;
       if (auto pol = r.str(g, "policy", "gateways")) {
-        if (*pol == "listed") gp.listedOnly = true;
-        else if (*pol != "open") r.error(g["policy"], "gateways.policy", "\"" + *pol + "\", want open or listed");
+        if (*pol == "listed")
+          gp.listedOnly = true;
+        else if (*pol != "open")
+          r.error(g["policy"], "gateways.policy", "\"" + *pol + "\", want open or listed");
       }
       gp.pathExpiryS = r.uint(g, "path_expiry_s", "gateways", 10, 86400).value_or(gp.pathExpiryS);
-      gp.idleExpiryS = r.uint(g, "idle_expiry_s", "gateways", 60, 30 * 86400).value_or(gp.idleExpiryS);
+      gp.idleExpiryS =
+          r.uint(g, "idle_expiry_s", "gateways", 60, 30 * 86400).value_or(gp.idleExpiryS);
       gp.maxGateways = r.uint(g, "max_gateways", "gateways", 1, 10000000).value_or(gp.maxGateways);
-      gp.maxDatagramBytes = r.uint(g, "max_datagram_bytes", "gateways", 512, 65507).value_or(gp.maxDatagramBytes);
-      gp.ratePerSource = r.uint(g, "rate_per_source", "gateways", 1, 10000000).value_or(gp.ratePerSource);
+      gp.maxDatagramBytes =
+          r.uint(g, "max_datagram_bytes", "gateways", 512, 65507).value_or(gp.maxDatagramBytes);
+      gp.ratePerSource =
+          r.uint(g, "rate_per_source", "gateways", 1, 10000000).value_or(gp.ratePerSource);
       listPath = "gateways.known";
       const YAML::Node known = g["known"];
       g = known.IsDefined() && !known.IsNull() ? known : YAML::Node(YAML::NodeType::Sequence);
       if (gp.listedOnly && g.size() == 0)
         r.error(root["gateways"], "gateways.known", "policy listed needs the gateways listed here");
     }
-    if (!g.IsSequence()) r.error(g, listPath, "want a list");
+    if (!g.IsSequence())
+      r.error(g, listPath, "want a list");
     else
       for (size_t i = 0; i < g.size(); ++i) {
         const std::string p = listPath + "[" + std::to_string(i) + "]";
@@ -458,7 +499,8 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
         if (auto e = r.typed<lorawan::Eui64>(g[i], "eui", p, parseEui, true)) gw.eui = *e;
         gw.region = r.str(g[i], "region", p).value_or(c.region);
         if (!lorawan::region::findBand(gw.region))
-          r.error(g[i]["region"], p + ".region", "\"" + gw.region + "\", want one of " + bandList());
+          r.error(g[i]["region"], p + ".region",
+                  "\"" + gw.region + "\", want one of " + bandList());
         c.gateways.push_back(gw);
       }
   }
@@ -468,49 +510,68 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
     c.storePath = r.str(s, "path", "store").value_or(c.storePath);
     c.keepUplinks = r.uint(s, "keep_uplinks", "store", 100, 100000000).value_or(c.keepUplinks);
   }
-  if (const YAML::Node p = root["platform"]; p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
-    r.allowOnly(p, "platform", {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile", "paths", "connections", "max_backoff_ms", "pipeline", "downlink_queue",
-                                "outbox_max_rows", "outbox_max_mb"});
+  if (const YAML::Node p = root["platform"];
+      p.IsDefined() && !p.IsNull() && r.isMap(p, "platform")) {
+    r.allowOnly(p, "platform",
+                {"base_url", "token", "timeout_ms", "max_attempts", "ca_file", "oauth", "profile",
+                 "paths", "connections", "max_backoff_ms", "pipeline", "downlink_queue",
+                 "outbox_max_rows", "outbox_max_mb"});
     PlatformConfig pc;
     pc.baseUrl = r.str(p, "base_url", "platform", true).value_or("");
-    if (!pc.baseUrl.empty() && pc.baseUrl.rfind("http://", 0) != 0 && pc.baseUrl.rfind("https://", 0) != 0)
-      r.error(p["base_url"], "platform.base_url", "\"" + pc.baseUrl + "\", want http:// or https://");
+    if (!pc.baseUrl.empty() && pc.baseUrl.rfind("http://", 0) != 0 &&
+        pc.baseUrl.rfind("https://", 0) != 0)
+      r.error(p["base_url"], "platform.base_url",
+              "\"" + pc.baseUrl + "\", want http:// or https://");
     else if (!pc.baseUrl.empty()) {
       const size_t start = pc.baseUrl.find("//") + 2;
       const std::string authority = pc.baseUrl.substr(start, pc.baseUrl.find('/', start) - start);
       // Never a secret in a URL (it would be logged): tokens go in `token` or `oauth`.
       if (authority.find('@') != std::string::npos)
-        r.error(p["base_url"], "platform.base_url", "credentials in the URL are not supported; use token or oauth");
+        r.error(p["base_url"], "platform.base_url",
+                "credentials in the URL are not supported; use token or oauth");
       else if (authority.empty() || authority[0] == ':')
         r.error(p["base_url"], "platform.base_url", "\"" + pc.baseUrl + "\" has no host");
     }
     pc.token = r.str(p, "token", "platform").value_or("");
-    pc.timeoutMs = r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
-    pc.outboxMaxRows = r.uint(p, "outbox_max_rows", "platform", 1, 100000000).value_or(pc.outboxMaxRows);
+    pc.timeoutMs =
+        r.uint(p, "timeout_ms", "platform", 100, 600000).value_or(defaults::kPlatformTimeoutMs);
+    pc.outboxMaxRows =
+        r.uint(p, "outbox_max_rows", "platform", 1, 100000000).value_or(pc.outboxMaxRows);
     pc.outboxMaxMb = r.uint(p, "outbox_max_mb", "platform", 1, 1000000).value_or(pc.outboxMaxMb);
-    pc.maxAttempts = r.uint(p, "max_attempts", "platform", 0, 1000000).value_or(defaults::kPlatformMaxAttempts);
+    pc.maxAttempts =
+        r.uint(p, "max_attempts", "platform", 0, 1000000).value_or(defaults::kPlatformMaxAttempts);
     pc.connections = r.uint(p, "connections", "platform", 1, 256).value_or(pc.connections);
     pc.pipeline = r.uint(p, "pipeline", "platform", 1, 64).value_or(pc.pipeline);
-    pc.maxBackoffMs = r.uint(p, "max_backoff_ms", "platform", 100, 3600000).value_or(pc.maxBackoffMs);
+    pc.maxBackoffMs =
+        r.uint(p, "max_backoff_ms", "platform", 100, 3600000).value_or(pc.maxBackoffMs);
     if (auto prof = r.str(p, "profile", "platform"); prof && !applyPlatformProfile(*prof, pc))
-      r.error(p["profile"], "platform.profile", "\"" + *prof + "\", want generic, deveui or instathings");
-    if (const YAML::Node paths = p["paths"]; paths.IsDefined() && r.isMap(paths, "platform.paths")) {
+      r.error(p["profile"], "platform.profile",
+              "\"" + *prof + "\", want generic, deveui or instathings");
+    if (const YAML::Node paths = p["paths"];
+        paths.IsDefined() && r.isMap(paths, "platform.paths")) {
       r.allowOnly(paths, "platform.paths", {"uplink", "events", "downlinks", "downlink_status"});
       pc.uplinkPath = r.str(paths, "uplink", "platform.paths").value_or(pc.uplinkPath);
       pc.eventsPath = r.str(paths, "events", "platform.paths").value_or(pc.eventsPath);
       pc.downlinksPath = r.str(paths, "downlinks", "platform.paths").value_or(pc.downlinksPath);
-      pc.downlinkStatusPath = r.str(paths, "downlink_status", "platform.paths").value_or(pc.downlinkStatusPath);
-      for (const std::string* t : {&pc.uplinkPath, &pc.eventsPath, &pc.downlinksPath, &pc.downlinkStatusPath})
+      pc.downlinkStatusPath =
+          r.str(paths, "downlink_status", "platform.paths").value_or(pc.downlinkStatusPath);
+      for (const std::string* t :
+           {&pc.uplinkPath, &pc.eventsPath, &pc.downlinksPath, &pc.downlinkStatusPath})
         if (t->empty() || (*t)[0] != '/')
           r.error(paths, "platform.paths", "\"" + *t + "\" must start with /");
     }
-    if (const YAML::Node q = p["downlink_queue"]; q.IsDefined() && r.isMap(q, "platform.downlink_queue")) {
-      r.allowOnly(q, "platform.downlink_queue", {"enabled", "poll_interval_s", "page_size", "fetch_timeout_ms"});
+    if (const YAML::Node q = p["downlink_queue"];
+        q.IsDefined() && r.isMap(q, "platform.downlink_queue")) {
+      r.allowOnly(q, "platform.downlink_queue",
+                  {"enabled", "poll_interval_s", "page_size", "fetch_timeout_ms"});
       auto& dq = pc.downlinkQueue;
       dq.enabled = r.boolean(q, "enabled", "platform.downlink_queue").value_or(true);
-      dq.pollIntervalS = r.uint(q, "poll_interval_s", "platform.downlink_queue", 0, 86400).value_or(dq.pollIntervalS);
-      dq.pageSize = r.uint(q, "page_size", "platform.downlink_queue", 1, 10000).value_or(dq.pageSize);
-      dq.fetchTimeoutMs = r.uint(q, "fetch_timeout_ms", "platform.downlink_queue", 50, 5000).value_or(dq.fetchTimeoutMs);
+      dq.pollIntervalS = r.uint(q, "poll_interval_s", "platform.downlink_queue", 0, 86400)
+                             .value_or(dq.pollIntervalS);
+      dq.pageSize =
+          r.uint(q, "page_size", "platform.downlink_queue", 1, 10000).value_or(dq.pageSize);
+      dq.fetchTimeoutMs = r.uint(q, "fetch_timeout_ms", "platform.downlink_queue", 50, 5000)
+                              .value_or(dq.fetchTimeoutMs);
     }
     if (const YAML::Node o = p["oauth"]; o.IsDefined() && r.isMap(o, "platform.oauth")) {
       r.allowOnly(o, "platform.oauth", {"token_url", "client_id", "client_secret"});
@@ -519,25 +580,31 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
       oa.clientId = r.str(o, "client_id", "platform.oauth", true).value_or("");
       oa.clientSecret = r.str(o, "client_secret", "platform.oauth", true).value_or("");
       if (!oa.tokenUrl.empty() && oa.tokenUrl.rfind("http", 0) != 0)
-        r.error(o["token_url"], "platform.oauth.token_url", "\"" + oa.tokenUrl + "\", want http:// or https://");
+        r.error(o["token_url"], "platform.oauth.token_url",
+                "\"" + oa.tokenUrl + "\", want http:// or https://");
       pc.oauth = oa;
     }
     if (auto ca = r.str(p, "ca_file", "platform")) {
       fs::path f = fs::path(*ca).is_absolute() ? fs::path(*ca) : fs::path(baseDir) / *ca;
       std::error_code ec;
-      if (!fs::is_regular_file(f, ec)) r.error(p["ca_file"], "platform.ca_file", "\"" + f.string() + "\" is not a file");
+      if (!fs::is_regular_file(f, ec))
+        r.error(p["ca_file"], "platform.ca_file", "\"" + f.string() + "\" is not a file");
       pc.caFile = f.string();
     }
     c.platform = pc;
   }
   if (const YAML::Node a = root["api"]; a.IsDefined() && r.isMap(a, "api")) {
-    r.allowOnly(a, "api", {"tokens", "rate_per_s", "rate_burst", "max_connections", "max_event_clients"});
+    r.allowOnly(a, "api",
+                {"tokens", "rate_per_s", "rate_burst", "max_connections", "max_event_clients"});
     c.apiRatePerS = r.uint(a, "rate_per_s", "api", 1, 1000000).value_or(c.apiRatePerS);
-    c.apiMaxConnections = r.uint(a, "max_connections", "api", 1, 100000).value_or(c.apiMaxConnections);
-    c.apiMaxEventClients = r.uint(a, "max_event_clients", "api", 0, 100000).value_or(c.apiMaxEventClients);
+    c.apiMaxConnections =
+        r.uint(a, "max_connections", "api", 1, 100000).value_or(c.apiMaxConnections);
+    c.apiMaxEventClients =
+        r.uint(a, "max_event_clients", "api", 0, 100000).value_or(c.apiMaxEventClients);
     c.apiRateBurst = r.uint(a, "rate_burst", "api", 1, 1000000).value_or(c.apiRateBurst);
     if (const YAML::Node t = a["tokens"]; t.IsDefined()) {
-      if (!t.IsSequence()) r.error(t, "api.tokens", "want a list");
+      if (!t.IsSequence())
+        r.error(t, "api.tokens", "want a list");
       else
         for (size_t i = 0; i < t.size(); ++i) {
           const std::string p = "api.tokens[" + std::to_string(i) + "]";
@@ -554,7 +621,8 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
             for (const auto& role : roles) {
               std::string v = role.IsScalar() ? role.Scalar() : "";
               if (v != "network-server" && v != "device-admin" && v != "org-admin")
-                r.error(role, p + ".roles", "\"" + v + "\", want network-server, device-admin or org-admin");
+                r.error(role, p + ".roles",
+                        "\"" + v + "\", want network-server, device-admin or org-admin");
               tok.roles.push_back(v);
             }
           c.apiTokens.push_back(tok);
@@ -568,17 +636,25 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
     c.interfacesDir = d.string();
     std::error_code ec;
     if (!fs::is_directory(d, ec)) {
-      r.error(root["interfaces_dir"], "interfaces_dir", "\"" + d.string() + "\" is not a directory");
+      r.error(root["interfaces_dir"], "interfaces_dir",
+              "\"" + d.string() + "\" is not a directory");
     } else {
       std::vector<fs::path> files;
       for (const auto& e : fs::directory_iterator(d, ec))
-        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml") files.push_back(e.path());
+        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml")
+          files.push_back(e.path());
       std::sort(files.begin(), files.end());
       for (const auto& f : files) {
         auto text = readFile(f.string());
-        if (!text) { r.errors().push_back(text.error()); continue; }
+        if (!text) {
+          r.errors().push_back(text.error());
+          continue;
+        }
         auto node = loadYaml(*text, f.string());
-        if (!node) { r.errors().push_back(node.error()); continue; }
+        if (!node) {
+          r.errors().push_back(node.error());
+          continue;
+        }
         if (node->IsNull()) continue;
         Reader fr(f.string());
         readInterfaceList(fr, *node, "interfaces", c.interfaces, d.string());
@@ -592,8 +668,9 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
 }
 }  // namespace
 
-std::expected<Interface, std::string> parseInterfaceJson(const std::string& json, const std::string& origin,
-                                                        bool allowCodecFiles) {
+std::expected<Interface, std::string> parseInterfaceJson(const std::string& json,
+                                                         const std::string& origin,
+                                                         bool allowCodecFiles) {
   YAML::Node n;
   try {
     n = YAML::Load(json);  // JSON is YAML: one reader, the same checks and messages as the files
@@ -602,10 +679,12 @@ std::expected<Interface, std::string> parseInterfaceJson(const std::string& json
   }
   Reader r("", /*expandEnvironment=*/false);
   std::vector<Interface> out;
-  if (const YAML::Node c = n.IsMap() ? n["codec"] : YAML::Node(); !allowCodecFiles && c.IsDefined() && c.IsMap()) {
+  if (const YAML::Node c = n.IsMap() ? n["codec"] : YAML::Node();
+      !allowCodecFiles && c.IsDefined() && c.IsMap()) {
     // Codecs with a file are for the operator's YAML: an API client must not make us read files.
     if (c["file"].IsDefined() || c["fports"].IsDefined())
-      r.error(c, "interface.codec", "file-based and per-FPort codecs are configured in YAML, not the API");
+      r.error(c, "interface.codec",
+              "file-based and per-FPort codecs are configured in YAML, not the API");
   }
   try {
     readInterface(r, n, "interface", out, ".");
@@ -616,7 +695,8 @@ std::expected<Interface, std::string> parseInterfaceJson(const std::string& json
     std::string msg;
     for (auto e : r.errors()) {
       // The reader's "file:line: " prefix means nothing for a request body; keep the field path.
-      if (auto at = e.find(": "); at != std::string::npos && e.rfind(":", 0) == 0) e = e.substr(at + 2);
+      if (auto at = e.find(": "); at != std::string::npos && e.rfind(":", 0) == 0)
+        e = e.substr(at + 2);
       msg += (msg.empty() ? "" : "; ") + e;
     }
     return std::unexpected(msg);

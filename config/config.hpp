@@ -117,7 +117,8 @@ std::expected<Config, std::string> parseConfig(const std::string& yaml, const st
 // One seed-000 interface from a management API body, with the same checks as the YAML files;
 // errors name the field ("interface.opts.device_key: ..."). No ${VAR} expansion, no codec files.
 // `allowCodecFiles`: only for what the bridge itself stored (an interface from YAML, changed).
-std::expected<Interface, std::string> parseInterfaceJson(const std::string& json, const std::string& origin,
-                                                        bool allowCodecFiles = false);
+std::expected<Interface, std::string> parseInterfaceJson(const std::string& json,
+                                                         const std::string& origin,
+                                                         bool allowCodecFiles = false);
 
 }  // namespace config

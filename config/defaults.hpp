@@ -74,7 +74,8 @@ inline constexpr int64_t kOnlineWindowMs = 2 * 3600 * 1000;
 // RXTimingSetupReq.
 inline constexpr uint8_t kRx1DelaySeconds = 1;
 // The 8-channel plan most EU868 gateways run (and TTN/ChirpStack configure): 3 default + 5 extra.
-inline constexpr uint64_t kEu868ExtraChannels[] = {867100000, 867300000, 867500000, 867700000, 867900000};
+inline constexpr uint64_t kEu868ExtraChannels[] = {867100000, 867300000, 867500000, 867700000,
+                                                   867900000};
 // US915/AU915 8-channel gateways usually listen on sub-band 2 (channels 8-15 + 65).
 inline constexpr int kSubBand = 2;
 

@@ -17,9 +17,9 @@ struct InterfaceOpts {
   bool managed = true;
   DeviceType deviceType = DeviceType::Abp;
   std::optional<lorawan::Eui64> deviceEui;
-  std::optional<lorawan::Eui64> joinEui;        // `eui`
-  std::optional<lorawan::Aes128Key> deviceKey;  // AppKey
-  std::optional<lorawan::Aes128Key> networkKey; // NwkKey (1.1)
+  std::optional<lorawan::Eui64> joinEui;         // `eui`
+  std::optional<lorawan::Aes128Key> deviceKey;   // AppKey
+  std::optional<lorawan::Aes128Key> networkKey;  // NwkKey (1.1)
   std::optional<lorawan::DevAddr> deviceAddress;
   std::optional<lorawan::Aes128Key> networkSessionKey;
   std::optional<lorawan::Aes128Key> appSessionKey;
@@ -30,7 +30,6 @@ struct InterfaceOpts {
   // Our extension: SNR-margin ADR for this device (off by default; EU-like bands).
   bool adr = false;
 };
-
 
 struct Interface {
   std::string id;  // UUID

@@ -2,9 +2,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "bridge/api/protocol.hpp"
-#include "bridge/api/list_filter.hpp"
 #include "bridge/api/device_name.hpp"
+#include "bridge/api/list_filter.hpp"
+#include "bridge/api/protocol.hpp"
 #include "fuzz/targets.hpp"
 
 namespace fuzz {

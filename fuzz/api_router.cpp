@@ -8,10 +8,10 @@
 #include <string>
 
 #include "bridge/api/routes.hpp"
+#include "bridge/core/log.hpp"
+#include "bridge/gateway/downlink_scheduler.hpp"
 #include "bridge/network/class_a.hpp"
 #include "bridge/network/device_status.hpp"
-#include "bridge/gateway/downlink_scheduler.hpp"
-#include "bridge/core/log.hpp"
 #include "bridge/store/sqlite_store.hpp"
 #include "fuzz/targets.hpp"
 #include "lorawan/region/band.hpp"

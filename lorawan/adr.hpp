@@ -20,7 +20,8 @@ struct AdrDecision {
 };
 
 // nullopt: too little history, unknown DR, or nothing to change.
-std::optional<AdrDecision> decideAdr(const region::Band& band, uint8_t currentDr, uint8_t currentTxPower,
-                                     std::span<const double> snrHistory, const AdrSettings& s = {});
+std::optional<AdrDecision> decideAdr(const region::Band& band, uint8_t currentDr,
+                                     uint8_t currentTxPower, std::span<const double> snrHistory,
+                                     const AdrSettings& s = {});
 
 }  // namespace lorawan

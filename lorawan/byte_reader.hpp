@@ -27,8 +27,8 @@ class ByteReader {
   }
   std::optional<uint32_t> u24le() {
     if (remaining() < 3) return std::nullopt;
-    uint32_t v = uint32_t(data_[pos_]) | uint32_t(data_[pos_ + 1]) << 8 |
-                 uint32_t(data_[pos_ + 2]) << 16;
+    uint32_t v =
+        uint32_t(data_[pos_]) | uint32_t(data_[pos_ + 1]) << 8 | uint32_t(data_[pos_ + 2]) << 16;
     pos_ += 3;
     return v;
   }

@@ -17,7 +17,7 @@ constexpr DevAddrLayout devAddrLayout(NetId netId) {
   constexpr uint8_t kNwkIdBits[8] = {6, 6, 9, 11, 12, 13, 15, 17};
   const uint8_t type = netId.type();
   const uint8_t idBits = kNwkIdBits[type];
-  const uint8_t typeBits = uint8_t(type + 1);  // 0, 10, 110, 1110, ...
+  const uint8_t typeBits = uint8_t(type + 1);           // 0, 10, 110, 1110, ...
   const uint32_t typePrefix = ((1u << typeBits) - 2u);  // type ones followed by a zero
   const uint32_t nwkId = netId.value() & ((1u << idBits) - 1u);
   const uint8_t prefixBits = uint8_t(typeBits + idBits);

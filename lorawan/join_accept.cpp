@@ -24,8 +24,8 @@ Bytes serialize(const JoinAcceptPayload& ja) {
 
 std::expected<JoinAcceptPayload, ParseError> parseJoinAcceptPayload(std::span<const uint8_t> b) {
   if (b.size() != 12 && b.size() != 28)
-    return std::unexpected(ParseError{
-        "JoinAccept", "payload length " + std::to_string(b.size()) + ", want 12 or 28"});
+    return std::unexpected(
+        ParseError{"JoinAccept", "payload length " + std::to_string(b.size()) + ", want 12 or 28"});
   ByteReader r(b);
   JoinAcceptPayload ja;
   ja.joinNonce = *r.u24le();

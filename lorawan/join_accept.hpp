@@ -14,8 +14,12 @@ struct DlSettings {
   bool optNeg = false;  // set by a LoRaWAN 1.1 network server
   uint8_t rx1DrOffset = 0;
   uint8_t rx2DataRate = 0;
-  uint8_t toByte() const { return uint8_t((optNeg ? 0x80 : 0) | (rx1DrOffset & 7) << 4 | (rx2DataRate & 0xF)); }
-  static DlSettings fromByte(uint8_t b) { return {bool(b & 0x80), uint8_t(b >> 4 & 7), uint8_t(b & 0xF)}; }
+  uint8_t toByte() const {
+    return uint8_t((optNeg ? 0x80 : 0) | (rx1DrOffset & 7) << 4 | (rx2DataRate & 0xF));
+  }
+  static DlSettings fromByte(uint8_t b) {
+    return {bool(b & 0x80), uint8_t(b >> 4 & 7), uint8_t(b & 0xF)};
+  }
   bool operator==(const DlSettings&) const = default;
 };
 

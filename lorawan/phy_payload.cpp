@@ -11,7 +11,9 @@ std::unexpected<ParseError> fail(std::string field, std::string message) {
   return std::unexpected(ParseError{std::move(field), std::move(message)});
 }
 
-std::string n(size_t v) { return std::to_string(v); }
+std::string n(size_t v) {
+  return std::to_string(v);
+}
 
 void putU16(Bytes& out, uint16_t v) {
   out.push_back(uint8_t(v));
@@ -82,21 +84,29 @@ std::expected<MacPayload, ParseError> parseMacPayload(ByteReader& r, bool uplink
 
 const char* toString(MType t) {
   switch (t) {
-    case MType::JoinRequest: return "JoinRequest";
-    case MType::JoinAccept: return "JoinAccept";
-    case MType::UnconfirmedDataUp: return "UnconfirmedDataUp";
-    case MType::UnconfirmedDataDown: return "UnconfirmedDataDown";
-    case MType::ConfirmedDataUp: return "ConfirmedDataUp";
-    case MType::ConfirmedDataDown: return "ConfirmedDataDown";
-    case MType::RejoinRequest: return "RejoinRequest";
-    case MType::Proprietary: return "Proprietary";
+    case MType::JoinRequest:
+      return "JoinRequest";
+    case MType::JoinAccept:
+      return "JoinAccept";
+    case MType::UnconfirmedDataUp:
+      return "UnconfirmedDataUp";
+    case MType::UnconfirmedDataDown:
+      return "UnconfirmedDataDown";
+    case MType::ConfirmedDataUp:
+      return "ConfirmedDataUp";
+    case MType::ConfirmedDataDown:
+      return "ConfirmedDataDown";
+    case MType::RejoinRequest:
+      return "RejoinRequest";
+    case MType::Proprietary:
+      return "Proprietary";
   }
   return "?";
 }
 
 bool isUplink(MType t) {
-  return t == MType::JoinRequest || t == MType::UnconfirmedDataUp ||
-         t == MType::ConfirmedDataUp || t == MType::RejoinRequest;
+  return t == MType::JoinRequest || t == MType::UnconfirmedDataUp || t == MType::ConfirmedDataUp ||
+         t == MType::RejoinRequest;
 }
 
 bool isDataFrame(MType t) {
@@ -107,8 +117,8 @@ bool isDataFrame(MType t) {
 std::expected<PhyPayload, ParseError> parsePhyPayload(std::span<const uint8_t> bytes) {
   if (bytes.empty()) return fail("MHDR", "frame is empty");
   if (bytes.size() > kMaxPhyPayloadSize)
-    return fail("PHYPayload", n(bytes.size()) + " bytes exceeds the " + n(kMaxPhyPayloadSize) +
-                                  "-byte maximum");
+    return fail("PHYPayload",
+                n(bytes.size()) + " bytes exceeds the " + n(kMaxPhyPayloadSize) + "-byte maximum");
   ByteReader r(bytes);
   PhyPayload phy;
   phy.mhdr = Mhdr::fromByte(*r.u8());
@@ -130,8 +140,7 @@ std::expected<PhyPayload, ParseError> parsePhyPayload(std::span<const uint8_t> b
 
   switch (t) {
     case MType::JoinRequest: {
-      if (bytes.size() != 23)
-        return fail("JoinRequest", "length " + n(bytes.size()) + ", want 23");
+      if (bytes.size() != 23) return fail("JoinRequest", "length " + n(bytes.size()) + ", want 23");
       JoinRequestPayload j;
       j.joinEui = Eui64::fromLe(r.bytes(8)->first<8>());
       j.devEui = Eui64::fromLe(r.bytes(8)->first<8>());
@@ -154,8 +163,8 @@ std::expected<PhyPayload, ParseError> parsePhyPayload(std::span<const uint8_t> b
       j.type = *type;
       if (j.type == 0 || j.type == 2) {
         if (bytes.size() != 19)
-          return fail("RejoinRequest", "type " + n(j.type) + " length " + n(bytes.size()) +
-                                           ", want 19");
+          return fail("RejoinRequest",
+                      "type " + n(j.type) + " length " + n(bytes.size()) + ", want 19");
         j.netId = NetId::fromLe(r.bytes(3)->first<3>());
       } else if (j.type == 1) {
         if (bytes.size() != 24)
@@ -232,8 +241,8 @@ Bytes serialize(const PhyPayload& phy) {
 std::expected<RoutingPeek, ParseError> peekRouting(std::span<const uint8_t> bytes) {
   if (bytes.empty()) return fail("MHDR", "frame is empty");
   if (bytes.size() > kMaxPhyPayloadSize)
-    return fail("PHYPayload", n(bytes.size()) + " bytes exceeds the " + n(kMaxPhyPayloadSize) +
-                                  "-byte maximum");
+    return fail("PHYPayload",
+                n(bytes.size()) + " bytes exceeds the " + n(kMaxPhyPayloadSize) + "-byte maximum");
   RoutingPeek p{MType(bytes[0] >> 5), std::nullopt, std::nullopt};
   if (isDataFrame(p.mtype)) {
     if (bytes.size() < 12)

@@ -19,9 +19,13 @@ Block counterBlock(uint8_t first, Direction dir, DevAddr addr, uint32_t fcnt) {
   return b;
 }
 
-Mic first4(const Block& b) { return {b[0], b[1], b[2], b[3]}; }
+Mic first4(const Block& b) {
+  return {b[0], b[1], b[2], b[3]};
+}
 
-Aes128Key keyFrom(const Block& b) { return Aes128Key(b); }
+Aes128Key keyFrom(const Block& b) {
+  return Aes128Key(b);
+}
 
 }  // namespace
 

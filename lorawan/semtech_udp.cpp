@@ -1,12 +1,12 @@
 #include "lorawan/semtech_udp.hpp"
 
+#include <simdjson.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
-
 #include <nlohmann/json.hpp>
-#include <simdjson.h>
 
 #include "lorawan/base64.hpp"
 
@@ -23,14 +23,20 @@ std::unexpected<ParseError> fail(std::string field, std::string message) {
 
 const char* typeName(const element& e) {
   switch (e.type()) {
-    case element_type::ARRAY: return "array";
-    case element_type::OBJECT: return "object";
+    case element_type::ARRAY:
+      return "array";
+    case element_type::OBJECT:
+      return "object";
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return "number";
-    case element_type::STRING: return "string";
-    case element_type::BOOL: return "boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::DOUBLE:
+      return "number";
+    case element_type::STRING:
+      return "string";
+    case element_type::BOOL:
+      return "boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "?";
 }
@@ -38,23 +44,30 @@ const char* typeName(const element& e) {
 std::string jsonError(simdjson::error_code e) {
   switch (e) {
     case simdjson::NUMBER_ERROR:
-    case simdjson::NUMBER_OUT_OF_RANGE: return "invalid JSON: a number out of range";
-    case simdjson::DEPTH_ERROR: return "invalid JSON: nested too deeply";
-    case simdjson::UTF8_ERROR: return "invalid JSON: not UTF-8";
-    case simdjson::CAPACITY: return "invalid JSON: document too large";
-    default: return std::string("invalid JSON: ") + simdjson::error_message(e);
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return "invalid JSON: a number out of range";
+    case simdjson::DEPTH_ERROR:
+      return "invalid JSON: nested too deeply";
+    case simdjson::UTF8_ERROR:
+      return "invalid JSON: not UTF-8";
+    case simdjson::CAPACITY:
+      return "invalid JSON: document too large";
+    default:
+      return std::string("invalid JSON: ") + simdjson::error_message(e);
   }
 }
 
 // Field readers: missing, wrong type and out-of-range each get their own message.
-std::expected<element, ParseError> field(const object& o, const char* key, const std::string& path) {
+std::expected<element, ParseError> field(const object& o, const char* key,
+                                         const std::string& path) {
   element e;
   if (o[key].get(e) != simdjson::SUCCESS) return fail(path + "." + key, "missing");
   return e;
 }
 
 template <typename T>
-std::expected<T, ParseError> intValue(const element& e, const std::string& path, int64_t lo, uint64_t hi) {
+std::expected<T, ParseError> intValue(const element& e, const std::string& path, int64_t lo,
+                                      uint64_t hi) {
   if (e.is_uint64()) {
     uint64_t v = uint64_t(e.get_uint64());
     if (v > hi) return fail(path, std::to_string(v) + " out of range");
@@ -62,22 +75,23 @@ std::expected<T, ParseError> intValue(const element& e, const std::string& path,
   }
   if (e.is_int64()) {
     int64_t v = int64_t(e.get_int64());
-    if (v < lo || (v > 0 && uint64_t(v) > hi)) return fail(path, std::to_string(v) + " out of range");
+    if (v < lo || (v > 0 && uint64_t(v) > hi))
+      return fail(path, std::to_string(v) + " out of range");
     return T(v);
   }
   return fail(path, std::string("want an integer, got ") + typeName(e));
 }
 
 template <typename T>
-std::expected<T, ParseError> intField(const object& o, const char* key, const std::string& path, int64_t lo,
-                                      uint64_t hi) {
+std::expected<T, ParseError> intField(const object& o, const char* key, const std::string& path,
+                                      int64_t lo, uint64_t hi) {
   auto e = field(o, key, path);
   if (!e) return std::unexpected(e.error());
   return intValue<T>(*e, path + "." + key, lo, hi);
 }
 
-std::expected<double, ParseError> numField(const object& o, const char* key, const std::string& path, double lo,
-                                           double hi) {
+std::expected<double, ParseError> numField(const object& o, const char* key,
+                                           const std::string& path, double lo, double hi) {
   auto e = field(o, key, path);
   if (!e) return std::unexpected(e.error());
   double v;
@@ -87,7 +101,8 @@ std::expected<double, ParseError> numField(const object& o, const char* key, con
   return v;
 }
 
-std::expected<std::string_view, ParseError> strField(const object& o, const char* key, const std::string& path) {
+std::expected<std::string_view, ParseError> strField(const object& o, const char* key,
+                                                     const std::string& path) {
   auto e = field(o, key, path);
   if (!e) return std::unexpected(e.error());
   std::string_view v;
@@ -108,14 +123,15 @@ struct JsonDocument {
   }
 };
 
-#define LB_TRY(var, expr)                                   \
-  auto var = (expr);                                        \
+#define LB_TRY(var, expr) \
+  auto var = (expr);      \
   if (!var) return std::unexpected(std::move(var.error()))
 
 std::expected<RxPacket, ParseError> parseRxPacket(const element& j, size_t index) {
   const std::string path = "rxpk[" + std::to_string(index) + "]";
   object o;
-  if (j.get_object().get(o) != simdjson::SUCCESS) return fail(path, std::string("want an object, got ") + typeName(j));
+  if (j.get_object().get(o) != simdjson::SUCCESS)
+    return fail(path, std::string("want an object, got ") + typeName(j));
   RxPacket p;
   LB_TRY(tmst, intField<uint32_t>(o, "tmst", path, 0, 0xFFFFFFFFu));
   p.tmst = *tmst;
@@ -173,7 +189,9 @@ std::expected<RxPacket, ParseError> parseRxPacket(const element& j, size_t index
     }
     const RxSignal* best = &p.rsig[0];
     for (const auto& s : p.rsig)
-      if (s.snr.value_or(-99) > best->snr.value_or(-99) || (s.snr == best->snr && s.rssi > best->rssi)) best = &s;
+      if (s.snr.value_or(-99) > best->snr.value_or(-99) ||
+          (s.snr == best->snr && s.rssi > best->rssi))
+        best = &s;
     p.channel = best->channel;
     p.rssi = best->rssi;
     p.snr = best->snr;
@@ -194,8 +212,8 @@ std::expected<RxPacket, ParseError> parseRxPacket(const element& j, size_t index
   if (o["size"].get(e) == simdjson::SUCCESS) {
     LB_TRY(size, intValue<size_t>(e, path + ".size", 0, 65535));
     if (*size != p.phyPayload.size())
-      return fail(path + ".size", std::to_string(*size) + " does not match " + std::to_string(p.phyPayload.size()) +
-                                      " decoded bytes");
+      return fail(path + ".size", std::to_string(*size) + " does not match " +
+                                      std::to_string(p.phyPayload.size()) + " decoded bytes");
   }
   return p;
 }
@@ -204,22 +222,31 @@ std::expected<RxPacket, ParseError> parseRxPacket(const element& j, size_t index
 
 const char* toString(Identifier id) {
   switch (id) {
-    case Identifier::PushData: return "PUSH_DATA";
-    case Identifier::PushAck: return "PUSH_ACK";
-    case Identifier::PullData: return "PULL_DATA";
-    case Identifier::PullResp: return "PULL_RESP";
-    case Identifier::PullAck: return "PULL_ACK";
-    case Identifier::TxAck: return "TX_ACK";
+    case Identifier::PushData:
+      return "PUSH_DATA";
+    case Identifier::PushAck:
+      return "PUSH_ACK";
+    case Identifier::PullData:
+      return "PULL_DATA";
+    case Identifier::PullResp:
+      return "PULL_RESP";
+    case Identifier::PullAck:
+      return "PULL_ACK";
+    case Identifier::TxAck:
+      return "TX_ACK";
   }
   return "?";
 }
 
 std::expected<Datagram, ParseError> parseDatagram(std::span<const uint8_t> b) {
-  if (b.size() < 4) return fail("header", "datagram of " + std::to_string(b.size()) + " bytes, need at least 4");
-  if (b.size() > kMaxDatagramSize) return fail("datagram", "oversized: " + std::to_string(b.size()) + " bytes");
+  if (b.size() < 4)
+    return fail("header", "datagram of " + std::to_string(b.size()) + " bytes, need at least 4");
+  if (b.size() > kMaxDatagramSize)
+    return fail("datagram", "oversized: " + std::to_string(b.size()) + " bytes");
   Datagram d;
   d.version = b[0];
-  if (d.version != 1 && d.version != 2) return fail("version", std::to_string(d.version) + ", want 1 or 2");
+  if (d.version != 1 && d.version != 2)
+    return fail("version", std::to_string(d.version) + ", want 1 or 2");
   d.token = uint16_t(b[1] << 8 | b[2]);  // opaque; echoed as received
   if (b[3] > 0x05) return fail("identifier", "unknown 0x" + toHex(b.subspan(3, 1)));
   d.identifier = Identifier(b[3]);
@@ -228,15 +255,16 @@ std::expected<Datagram, ParseError> parseDatagram(std::span<const uint8_t> b) {
     case Identifier::PullData:
     case Identifier::TxAck: {
       if (b.size() < 12)
-        return fail("gateway EUI", std::string(toString(d.identifier)) + " of " + std::to_string(b.size()) +
-                                       " bytes, need at least 12");
+        return fail("gateway EUI", std::string(toString(d.identifier)) + " of " +
+                                       std::to_string(b.size()) + " bytes, need at least 12");
       uint64_t v = 0;  // the gateway EUI is sent most significant byte first
       for (size_t i = 4; i < 12; ++i) v = v << 8 | b[i];
       d.gatewayEui = Eui64(v);
       d.json = b.subspan(12);
       if (d.identifier == Identifier::PullData && !d.json.empty())
         return fail("PULL_DATA", "unexpected " + std::to_string(d.json.size()) + " trailing bytes");
-      if (d.identifier == Identifier::PushData && d.json.empty()) return fail("PUSH_DATA", "missing JSON body");
+      if (d.identifier == Identifier::PushData && d.json.empty())
+        return fail("PUSH_DATA", "missing JSON body");
       break;
     }
     case Identifier::PullResp:
@@ -259,7 +287,8 @@ PushDataParser::~PushDataParser() = default;
 
 std::expected<PushData, ParseError> PushDataParser::parse(std::span<const uint8_t> body) {
   element root;
-  if (auto err = impl_->load(body).get(root); err != simdjson::SUCCESS) return fail("PUSH_DATA", jsonError(err));
+  if (auto err = impl_->load(body).get(root); err != simdjson::SUCCESS)
+    return fail("PUSH_DATA", jsonError(err));
   object o;
   if (root.get_object().get(o) != simdjson::SUCCESS)
     return fail("PUSH_DATA", std::string("want a JSON object, got ") + typeName(root));
@@ -267,7 +296,8 @@ std::expected<PushData, ParseError> PushDataParser::parse(std::span<const uint8_
   element e;
   if (o["rxpk"].get(e) == simdjson::SUCCESS) {
     simdjson::dom::array rx;
-    if (e.get_array().get(rx) != simdjson::SUCCESS) return fail("rxpk", std::string("want an array, got ") + typeName(e));
+    if (e.get_array().get(rx) != simdjson::SUCCESS)
+      return fail("rxpk", std::string("want an array, got ") + typeName(e));
     size_t i = 0;
     for (element r : rx) pd.rxpk.push_back(parseRxPacket(r, i++));
   }
@@ -332,7 +362,8 @@ std::expected<TxAck, ParseError> parseTxAck(std::span<const uint8_t> body) {
   if (body.empty()) return ack;  // v1 forwarders and successful v2 ones may send no JSON
   JsonDocument p;
   element root;
-  if (auto err = p.load(body).get(root); err != simdjson::SUCCESS) return fail("TX_ACK", jsonError(err));
+  if (auto err = p.load(body).get(root); err != simdjson::SUCCESS)
+    return fail("TX_ACK", jsonError(err));
   if (!root.is_object()) return fail("TX_ACK", "want a JSON object");
   element a;
   if (root["txpk_ack"].get(a) != simdjson::SUCCESS) return ack;

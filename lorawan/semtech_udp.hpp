@@ -28,8 +28,8 @@ struct Datagram {
   uint8_t version = 2;
   uint16_t token = 0;
   Identifier identifier = Identifier::PushData;
-  std::optional<Eui64> gatewayEui;    // PUSH_DATA, PULL_DATA, TX_ACK
-  std::span<const uint8_t> json;      // PUSH_DATA, PULL_RESP, TX_ACK (may be empty)
+  std::optional<Eui64> gatewayEui;  // PUSH_DATA, PULL_DATA, TX_ACK
+  std::span<const uint8_t> json;    // PUSH_DATA, PULL_RESP, TX_ACK (may be empty)
 };
 
 // Datagrams larger than this are refused; real forwarders stay well under 4 KiB.
@@ -55,9 +55,9 @@ struct RxPacket {
   uint64_t frequencyHz = 0;
   int channel = 0;
   int rfChain = 0;
-  int crcStatus = 1;                // 1 OK, -1 bad, 0 none
-  std::string modulation;           // "LORA", "FSK", "LR-FHSS"
-  std::string dataRate;             // "SF7BW125", FSK bitrate as text, "M0CW137"
+  int crcStatus = 1;       // 1 OK, -1 bad, 0 none
+  std::string modulation;  // "LORA", "FSK", "LR-FHSS"
+  std::string dataRate;    // "SF7BW125", FSK bitrate as text, "M0CW137"
   std::optional<std::string> codeRate;
   double rssi = 0;
   std::optional<double> snr;
@@ -103,9 +103,9 @@ struct TxPacket {
   int rfChain = 0;
   int powerDbm = 14;
   std::string modulation = "LORA";
-  std::string dataRate;          // "SF7BW125"
+  std::string dataRate;  // "SF7BW125"
   std::string codeRate = "4/5";
-  bool invertPolarity = true;    // downlinks to devices: ipol true
+  bool invertPolarity = true;  // downlinks to devices: ipol true
   Bytes phyPayload;
 };
 std::string txpkJson(const TxPacket& tx);  // {"txpk":{...}}

@@ -73,7 +73,9 @@ Eui64 Eui64::fromLe(std::span<const uint8_t, 8> le) {
 void Eui64::toLe(uint8_t* out) const {
   for (int i = 0; i < 8; ++i) out[i] = uint8_t(v_ >> (8 * i));
 }
-std::string Eui64::toString() const { return fixedHex(v_, 16); }
+std::string Eui64::toString() const {
+  return fixedHex(v_, 16);
+}
 
 std::expected<DevAddr, std::string> DevAddr::parse(std::string_view hex) {
   auto v = parseFixedHex(hex, 8, "DevAddr");
@@ -87,7 +89,9 @@ DevAddr DevAddr::fromLe(std::span<const uint8_t, 4> le) {
 void DevAddr::toLe(uint8_t* out) const {
   for (int i = 0; i < 4; ++i) out[i] = uint8_t(v_ >> (8 * i));
 }
-std::string DevAddr::toString() const { return fixedHex(v_, 8); }
+std::string DevAddr::toString() const {
+  return fixedHex(v_, 8);
+}
 
 std::expected<NetId, std::string> NetId::parse(std::string_view hex) {
   auto v = parseFixedHex(hex, 6, "NetID");
@@ -100,7 +104,9 @@ NetId NetId::fromLe(std::span<const uint8_t, 3> le) {
 void NetId::toLe(uint8_t* out) const {
   for (int i = 0; i < 3; ++i) out[i] = uint8_t(v_ >> (8 * i));
 }
-std::string NetId::toString() const { return fixedHex(v_, 6); }
+std::string NetId::toString() const {
+  return fixedHex(v_, 6);
+}
 
 std::expected<Aes128Key, std::string> Aes128Key::parse(std::string_view hex) {
   if (hex.size() != 32)
@@ -114,6 +120,8 @@ std::expected<Aes128Key, std::string> Aes128Key::parse(std::string_view hex) {
 std::string Aes128Key::redacted() const {
   return toHex(std::span(b_).first(2)) + "…(redacted)";
 }
-std::string Aes128Key::hex() const { return toHex(b_); }
+std::string Aes128Key::hex() const {
+  return toHex(b_);
+}
 
 }  // namespace lorawan

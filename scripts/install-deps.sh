@@ -4,7 +4,8 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config ccache libboost-dev libssl-dev libcrypto++-dev
       nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev
       libbenchmark-dev libsimdjson-dev libmozjs-102-dev
-      clang-16 libclang-rt-16-dev)  # the sanitizer and fuzzer tree (scripts/sanitize.sh)
+      clang-16 libclang-rt-16-dev  # the sanitizer and fuzzer tree (scripts/sanitize.sh)
+      clang-format-16)             # scripts/format.sh --check
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

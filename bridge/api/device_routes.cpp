@@ -1,15 +1,14 @@
 // /devices routes: the device list (seed 001 pagination and filters), one device, its status
 // (seed 003), its stored data (seed 004), its downlinks, and its interfaces (seed 000).
 #include <map>
-
 #include <nlohmann/json.hpp>
 
-#include "bridge/api/routes.hpp"
-#include "bridge/api/protocol.hpp"
-#include "bridge/api/list_filter.hpp"
 #include "bridge/api/device_name.hpp"
-#include "bridge/network/downlink_request.hpp"
 #include "bridge/api/interface_json.hpp"
+#include "bridge/api/list_filter.hpp"
+#include "bridge/api/protocol.hpp"
+#include "bridge/api/routes.hpp"
+#include "bridge/network/downlink_request.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "lorawan/base64.hpp"
 

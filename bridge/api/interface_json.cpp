@@ -25,10 +25,14 @@ enum class Want { String, Bool, Integer, Object };
 
 const char* describe(Want w) {
   switch (w) {
-    case Want::String: return "a string";
-    case Want::Bool: return "true or false";
-    case Want::Integer: return "an integer";
-    case Want::Object: return "an object";
+    case Want::String:
+      return "a string";
+    case Want::Bool:
+      return "true or false";
+    case Want::Integer:
+      return "an integer";
+    case Want::Object:
+      return "an object";
   }
   return "?";
 }
@@ -36,10 +40,14 @@ const char* describe(Want w) {
 bool matches(const json& v, Want w) {
   if (v.is_null()) return w != Want::Object;  // null: not set (the reader applies the default)
   switch (w) {
-    case Want::String: return v.is_string();
-    case Want::Bool: return v.is_boolean();
-    case Want::Integer: return v.is_number_integer();
-    case Want::Object: return v.is_object();
+    case Want::String:
+      return v.is_string();
+    case Want::Bool:
+      return v.is_boolean();
+    case Want::Integer:
+      return v.is_number_integer();
+    case Want::Object:
+      return v.is_object();
   }
   return false;
 }
@@ -57,35 +65,49 @@ std::optional<std::string> checkFields(const json& obj, const std::string& path,
 
 std::optional<std::string> codecTypeError(const json& c, const std::string& path) {
   return checkFields(c, path,
-                     {{"type", Want::String}, {"variant", Want::String}, {"style", Want::String},
-                      {"file", Want::String}, {"timeout_ms", Want::Integer}, {"memory_mb", Want::Integer}});
+                     {{"type", Want::String},
+                      {"variant", Want::String},
+                      {"style", Want::String},
+                      {"file", Want::String},
+                      {"timeout_ms", Want::Integer},
+                      {"memory_mb", Want::Integer}});
 }
 }  // namespace
 
 std::optional<std::string> interfaceTypeError(const json& body) {
   if (!body.is_object()) return "interface: want an object, got " + std::string(body.type_name());
   if (auto e = checkFields(body, "interface",
-                           {{"id", Want::String}, {"device_id_or_slug", Want::String},
-                            {"driver_instance_id", Want::String}, {"codec", Want::Object},
+                           {{"id", Want::String},
+                            {"device_id_or_slug", Want::String},
+                            {"driver_instance_id", Want::String},
+                            {"codec", Want::Object},
                             {"opts", Want::Object}}))
     return e;
   if (auto t = body.find("tags"); t != body.end() && !t->is_null()) {
-    if (!t->is_array()) return "interface.tags: want a list of strings, got " + std::string(t->type_name());
+    if (!t->is_array())
+      return "interface.tags: want a list of strings, got " + std::string(t->type_name());
     for (size_t i = 0; i < t->size(); ++i)
       if (!(*t)[i].is_string())
-        return "interface.tags[" + std::to_string(i) + "]: want a string, got " + (*t)[i].type_name();
+        return "interface.tags[" + std::to_string(i) + "]: want a string, got " +
+               (*t)[i].type_name();
   }
   if (auto c = body.find("codec"); c != body.end()) {
     if (auto e = codecTypeError(*c, "interface.codec")) return e;
   }
   if (auto o = body.find("opts"); o != body.end()) {
     return checkFields(*o, "interface.opts",
-                       {{"enabled", Want::Bool}, {"managed", Want::Bool},
-                        {"duplicate_framecounter_allowed", Want::Bool}, {"adr", Want::Bool},
-                        {"device_type", Want::String}, {"device_eui", Want::String},
-                        {"eui", Want::String}, {"device_key", Want::String},
-                        {"network_key", Want::String}, {"device_address", Want::String},
-                        {"network_session_key", Want::String}, {"app_session_key", Want::String},
+                       {{"enabled", Want::Bool},
+                        {"managed", Want::Bool},
+                        {"duplicate_framecounter_allowed", Want::Bool},
+                        {"adr", Want::Bool},
+                        {"device_type", Want::String},
+                        {"device_eui", Want::String},
+                        {"eui", Want::String},
+                        {"device_key", Want::String},
+                        {"network_key", Want::String},
+                        {"device_address", Want::String},
+                        {"network_session_key", Want::String},
+                        {"app_session_key", Want::String},
                         {"mac_version", Want::String}});
   }
   return std::nullopt;

@@ -2,10 +2,9 @@
 // A seed-000 interface as JSON: {"id", "device_id_or_slug", "driver_instance_id", "codec", "opts"}.
 // For the API keys are redacted ("2b7e…(redacted)"); for the store they are kept in full (the
 // store file is 0600) so an interface created through the API survives a restart.
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "bridge/network/session_registry.hpp"
 #include "config/interface.hpp"

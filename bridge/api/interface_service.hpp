@@ -3,10 +3,9 @@
 // change is validated like the YAML files, committed to the store, and effective at once in the
 // session registry. Runs on the network thread (where the registry lives).
 #include <expected>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bridge/network/session_registry.hpp"
 #include "bridge/store/store.hpp"

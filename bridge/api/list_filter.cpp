@@ -1,7 +1,6 @@
 #include "bridge/api/list_filter.hpp"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace bridge {

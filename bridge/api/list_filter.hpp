@@ -3,10 +3,9 @@
 // eq when no operator) and `fa:<field>=<op>:<a,b>` on arrays (contains, containedby, overlap;
 // contains when none), evaluated on the JSON objects a list returns; and `sort=[-]field`.
 #include <expected>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "bridge/api/protocol.hpp"
 

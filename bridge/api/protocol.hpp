@@ -2,12 +2,11 @@
 // Small helpers shared by the management API's route files: the seed-000 envelope, URL decoding,
 // query parameters, numeric parameters with range checks.
 #include <expected>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bridge/api/server.hpp"
 
@@ -21,7 +20,8 @@ inline ApiResponse reply(unsigned status, nlohmann::json body) {
     env["body"] = std::move(body);
   else
     env["error"] = std::move(body);
-  return {status, "application/json", env.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  return {status, "application/json",
+          env.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 // The first path segment or query name/value that is not UTF-8, named for the error ("path

@@ -4,12 +4,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
-
-#include "bridge/api/protocol.hpp"
 #include "bridge/api/device_name.hpp"
+#include "bridge/api/protocol.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/token_bucket.hpp"
 #include "bridge/core/utf8.hpp"
@@ -17,8 +16,8 @@
 
 namespace bridge {
 
-using nlohmann::json;
 using api::reply;
+using nlohmann::json;
 
 namespace {
 
@@ -88,27 +87,32 @@ ApiResponse gateways(const ApiContext& ctx) {
       auto addr = [](const auto& ep) -> json {
         return ep ? json(ep->address().to_string() + ":" + std::to_string(ep->port())) : json();
       };
-      const int64_t seen = std::chrono::duration_cast<std::chrono::milliseconds>(g.lastSeen.time_since_epoch()).count();
-      list.push_back({{"gatewayEui", g.eui.toString()},
-                      {"pushAddress", addr(g.pushAddress)},
-                      {"pullAddress", addr(g.pullAddress)},
-                      {"protocolVersion", g.protocolVersion},
-                      {"lastSeen", formatRfc3339Ms(seen)},
-                      {"pushCount", g.pushCount},
-                      {"pullCount", g.pullCount},
-                      {"stat", g.lastStatJson.empty() ? json() : json::parse(g.lastStatJson, nullptr, false)},
-                      {"region", ctx.gatewayRegion ? json(ctx.gatewayRegion(g.eui)) : json()}});
+      const int64_t seen =
+          std::chrono::duration_cast<std::chrono::milliseconds>(g.lastSeen.time_since_epoch())
+              .count();
+      list.push_back(
+          {{"gatewayEui", g.eui.toString()},
+           {"pushAddress", addr(g.pushAddress)},
+           {"pullAddress", addr(g.pullAddress)},
+           {"protocolVersion", g.protocolVersion},
+           {"lastSeen", formatRfc3339Ms(seen)},
+           {"pushCount", g.pushCount},
+           {"pullCount", g.pullCount},
+           {"stat", g.lastStatJson.empty() ? json() : json::parse(g.lastStatJson, nullptr, false)},
+           {"region", ctx.gatewayRegion ? json(ctx.gatewayRegion(g.eui)) : json()}});
     }
   return reply(200, list);
 }
 
-std::expected<std::string, ApiResponse> authorizeEvents(const ApiContext& ctx, const ApiRequest& req) {
+std::expected<std::string, ApiResponse> authorizeEvents(const ApiContext& ctx,
+                                                        const ApiRequest& req) {
   const api::Query q = api::parseQuery(req.target);
   if (!ctx.tokens.empty()) {
     std::string auth = req.authorization;
     if (const std::string* t = api::param(q, "access_token")) auth = "Bearer " + *t;
     if (!tokenOf(ctx, auth))
-      return std::unexpected(reply(401, "missing or unknown token (Authorization: Bearer or ?access_token=)"));
+      return std::unexpected(
+          reply(401, "missing or unknown token (Authorization: Bearer or ?access_token=)"));
   }
   const std::string* filter = api::param(q, "device");
   if (!filter) return "";
@@ -126,10 +130,12 @@ ApiResponse route(const ApiContext& ctx, RateLimiter& limiter, const ApiRequest&
   ApiAccess access;
   if (!ctx.tokens.empty()) {
     const config::ApiToken* token = tokenOf(ctx, req.authorization);
-    if (!token) return reply(401, "missing or unknown bearer token (Authorization: Bearer <token>)");
+    if (!token)
+      return reply(401, "missing or unknown bearer token (Authorization: Bearer <token>)");
     if (unsigned wait = limiter.take(token->token)) {
       ctx.metrics->inc("api_rate_limited_total");
-      ApiResponse r = reply(429, "too many requests for this token; retry after " + std::to_string(wait) + " s");
+      ApiResponse r = reply(
+          429, "too many requests for this token; retry after " + std::to_string(wait) + " s");
       r.retryAfter = std::to_string(wait);
       return r;
     }
@@ -151,7 +157,8 @@ ApiResponse route(const ApiContext& ctx, RateLimiter& limiter, const ApiRequest&
   }
   if (path.size() == 3 && path[0] == "deadletters" && path[2] == "retry") {
     if (req.method != "POST") return reply(405, "use POST to retry a dead letter");
-    if (!access.writeDevices) return reply(403, "this token's roles may not retry; needs device-admin or org-admin");
+    if (!access.writeDevices)
+      return reply(403, "this token's roles may not retry; needs device-admin or org-admin");
     if (!ctx.retryDeadLetter) return reply(404, "no platform configured");
     bool ok = false;
     ctx.onNetworkThread([&] { ok = ctx.retryDeadLetter(path[1]); });
@@ -159,15 +166,18 @@ ApiResponse route(const ApiContext& ctx, RateLimiter& limiter, const ApiRequest&
     return reply(202, {{"id", path[1]}, {"status", "queued"}});
   }
   if (!path.empty() && path[0] == "devices") return routeDevices(ctx, req, path, access);
-  return reply(404, "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
+  return reply(404,
+               "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
 }
 
 // The one place where a request's failure becomes an answer (see makeApiHandler).
 template <typename R, typename F>
 R guarded(const ApiContext& ctx, const ApiRequest& req, F&& route) {
   auto fail = [](ApiResponse r) -> R {
-    if constexpr (std::is_same_v<R, ApiResponse>) return r;
-    else return std::unexpected(std::move(r));
+    if constexpr (std::is_same_v<R, ApiResponse>)
+      return r;
+    else
+      return std::unexpected(std::move(r));
   };
   if (auto bad = api::nonUtf8Part(req.target)) {
     ctx.metrics->inc("api_requests_invalid_total{reason=\"utf8\"}");
@@ -181,10 +191,11 @@ R guarded(const ApiContext& ctx, const ApiRequest& req, F&& route) {
     static std::atomic<uint64_t> nextId{1};
     const std::string id = std::to_string(nextId++);
     ctx.metrics->inc("api_internal_errors_total");
-    log::error("api_internal_error", {{"request_id", id},
-                                      {"method", sanitizeUtf8(req.method, 16)},
-                                      {"path", sanitizeUtf8(req.target.substr(0, req.target.find('?')), 200)},
-                                      {"error", sanitizeUtf8(e.what(), 300)}});
+    log::error("api_internal_error",
+               {{"request_id", id},
+                {"method", sanitizeUtf8(req.method, 16)},
+                {"path", sanitizeUtf8(req.target.substr(0, req.target.find('?')), 200)},
+                {"error", sanitizeUtf8(e.what(), 300)}});
     return fail(reply(500, "internal error (request id " + id + " in the bridge's log)"));
   }
 }

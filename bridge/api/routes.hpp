@@ -3,16 +3,15 @@
 // their data, status and downlinks, gateways, dead letters, health and metrics. Responses use the
 // seed-000 envelope {"status", "ok", "body"}; errors say what was wrong in "error".
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <stdexcept>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
-#include "bridge/api/server.hpp"
-#include "bridge/network/class_a.hpp"
-#include "bridge/gateway/gateway_registry.hpp"
 #include "bridge/api/interface_service.hpp"
+#include "bridge/api/server.hpp"
 #include "bridge/core/metrics.hpp"
+#include "bridge/gateway/gateway_registry.hpp"
+#include "bridge/network/class_a.hpp"
 #include "bridge/network/session_registry.hpp"
 #include "bridge/store/store.hpp"
 #include "config/config.hpp"
@@ -66,7 +65,7 @@ struct ApiAccess {
 };
 
 // /devices... routes (api_devices.cpp).
-ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req, const std::vector<std::string>& path,
-                         const ApiAccess& access);
+ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req,
+                         const std::vector<std::string>& path, const ApiAccess& access);
 
 }  // namespace bridge

@@ -1,11 +1,6 @@
 #include "bridge/api/server.hpp"
 
 #include <atomic>
-#include <cerrno>
-#include <deque>
-#include <list>
-#include <thread>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,6 +12,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <cerrno>
+#include <deque>
+#include <list>
+#include <thread>
 
 #include "bridge/core/log.hpp"
 #include "bridge/core/metrics.hpp"
@@ -154,11 +153,13 @@ struct ApiServer::Impl {
       if (ec == http::error::body_limit) {
         count("api_requests_invalid_total{reason=\"body_size\"}");
         r = {413, "application/json",
-             errorBody(413, "request body exceeds " + std::to_string(limits.maxBodyBytes) + " bytes")};
+             errorBody(413,
+                       "request body exceeds " + std::to_string(limits.maxBodyBytes) + " bytes")};
       } else if (ec == http::error::header_limit) {
         count("api_requests_invalid_total{reason=\"header_size\"}");
         r = {431, "application/json",
-             errorBody(431, "request headers exceed " + std::to_string(limits.maxHeaderBytes) + " bytes")};
+             errorBody(431, "request headers exceed " + std::to_string(limits.maxHeaderBytes) +
+                                " bytes")};
       } else if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
                  ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
         co_return;
@@ -263,11 +264,16 @@ ApiServer::ApiServer(const std::string& host, uint16_t port, Handler handler, Ap
   });
 }
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
-uint16_t ApiServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t ApiServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
-void ApiServer::enableEvents(const std::string& path, WsAuthorize authorize, std::function<void()> dropped) {
+void ApiServer::enableEvents(const std::string& path, WsAuthorize authorize,
+                             std::function<void()> dropped) {
   impl_->eventsPath = path;
   impl_->authorize = std::move(authorize);
   impl_->dropped = std::move(dropped);
@@ -288,8 +294,12 @@ void ApiServer::broadcast(const std::string& device, const std::string& text) {
   });
 }
 
-size_t ApiServer::eventClients() const { return impl_->clientCount; }
-size_t ApiServer::connections() const { return impl_->connectionCount; }
+size_t ApiServer::eventClients() const {
+  return impl_->clientCount;
+}
+size_t ApiServer::connections() const {
+  return impl_->connectionCount;
+}
 
 void ApiServer::stop() {
   impl_->ioc.stop();

@@ -27,8 +27,8 @@ class Metrics;
 
 // What one client may cost the bridge. Beyond a cap the answer is 503 (counted), never a crash.
 struct ApiLimits {
-  size_t maxConnections = 256;     // open HTTP connections, WebSocket clients included
-  size_t maxEventClients = 64;     // WebSocket /events clients
+  size_t maxConnections = 256;  // open HTTP connections, WebSocket clients included
+  size_t maxEventClients = 64;  // WebSocket /events clients
   size_t maxBodyBytes = 64 * 1024;
   size_t maxHeaderBytes = 16 * 1024;
   size_t maxWsMessageBytes = 4096;  // clients only ever send pings and the close handshake

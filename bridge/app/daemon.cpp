@@ -1,40 +1,38 @@
 #include "bridge/app/daemon.hpp"
 
-#include <chrono>
-#include <cstring>
-#include <filesystem>
-#include <set>
-#include <condition_variable>
-#include <future>
-#include <mutex>
-
-#include <nlohmann/json.hpp>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
 
+#include "bridge/api/interface_service.hpp"
 #include "bridge/api/routes.hpp"
 #include "bridge/api/server.hpp"
+#include "bridge/core/log.hpp"
+#include "bridge/core/metrics.hpp"
+#include "bridge/gateway/downlink_scheduler.hpp"
+#include "bridge/gateway/gateway_registry.hpp"
+#include "bridge/gateway/udp_server.hpp"
 #include "bridge/network/class_a.hpp"
 #include "bridge/network/codec_pool.hpp"
 #include "bridge/network/device_status.hpp"
-#include "bridge/gateway/downlink_scheduler.hpp"
-#include "bridge/gateway/gateway_registry.hpp"
-#include "bridge/api/interface_service.hpp"
 #include "bridge/network/join_server.hpp"
-#include "bridge/core/log.hpp"
-#include "bridge/core/metrics.hpp"
+#include "bridge/network/session_registry.hpp"
+#include "bridge/network/uplink_pipeline.hpp"
 #include "bridge/platform/client.hpp"
 #include "bridge/platform/downlink_fetcher.hpp"
-#include "bridge/network/session_registry.hpp"
 #include "bridge/store/sqlite_store.hpp"
-#include "bridge/gateway/udp_server.hpp"
 #include "lorawan/phy_payload.hpp"
 #include "lorawan/region/band.hpp"
-#include "bridge/network/uplink_pipeline.hpp"
 
 namespace bridge {
 
@@ -42,7 +40,8 @@ namespace asio = boost::asio;
 using asio::ip::udp;
 
 static int64_t wallClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -158,17 +157,19 @@ struct Daemon::Impl {
       return true;
     }
     metrics.inc("outbox_refused_total");
-    if (!outboxFullReported) log::error("outbox_full", {{"rows", std::to_string(store->outboxSize().first)}});
+    if (!outboxFullReported)
+      log::error("outbox_full", {{"rows", std::to_string(store->outboxSize().first)}});
     outboxFullReported = true;
     log::warn("outbox_event_refused", {{"id", id}});
     return false;
   }
 
   // A platform path from its template: {device}, {dev_eui}, {interface}, {id}.
-  std::string platformPath(const std::string& tmpl, const std::string& device, const std::string& interfaceId,
-                           const std::string& id) {
+  std::string platformPath(const std::string& tmpl, const std::string& device,
+                           const std::string& interfaceId, const std::string& id) {
     const config::Interface* itf = sessions.interfaceForDevice(device);
-    const std::string devEui = itf && itf->opts.deviceEui ? itf->opts.deviceEui->toString() : device;
+    const std::string devEui =
+        itf && itf->opts.deviceEui ? itf->opts.deviceEui->toString() : device;
     std::string out;
     for (size_t i = 0; i < tmpl.size();) {
       auto fill = [&](const char* key, const std::string& value) {
@@ -178,7 +179,8 @@ struct Daemon::Impl {
         i += n;
         return true;
       };
-      if (fill("{device}", device) || fill("{dev_eui}", devEui) || fill("{interface}", interfaceId) || fill("{id}", id))
+      if (fill("{device}", device) || fill("{dev_eui}", devEui) ||
+          fill("{interface}", interfaceId) || fill("{id}", id))
         continue;
       out += tmpl[i++];
     }
@@ -198,30 +200,36 @@ struct Daemon::Impl {
 
   // Hands an outbox entry (already durable) to the platform client.
   void deliver(const OutboxEntry& e) {
-    platform->submit({e.method, e.path, e.body, e.id, e.device}, [this, id = e.id](const PlatformClient::Outcome& o) {
-      asio::post(ioc, [this, id, o] {
-        if (o.kind == PlatformClient::Outcome::Delivered) store->completeOutbox(id);
-        else if (o.kind == PlatformClient::Outcome::Rejected) store->deadLetter(id, o.status, o.responseExcerpt, wallClockMs());
-        else return;  // gave up for this run: stays in the outbox for the next start
-        scheduleFlush();
-      });
-    });
+    platform->submit({e.method, e.path, e.body, e.id, e.device},
+                     [this, id = e.id](const PlatformClient::Outcome& o) {
+                       asio::post(ioc, [this, id, o] {
+                         if (o.kind == PlatformClient::Outcome::Delivered)
+                           store->completeOutbox(id);
+                         else if (o.kind == PlatformClient::Outcome::Rejected)
+                           store->deadLetter(id, o.status, o.responseExcerpt, wallClockMs());
+                         else
+                           return;  // gave up for this run: stays in the outbox for the next start
+                         scheduleFlush();
+                       });
+                     });
   }
 
   // Live events on the API's WebSocket: {"action": ..., "payload": ...} (seed 004 style).
   void publish(const char* action, const std::string& device, const std::string& payload) {
     if (!api || api->eventClients() == 0) return;
-    api->broadcast(device, std::string("{\"action\":\"") + action + "\",\"payload\":" + payload + "}");
+    api->broadcast(device,
+                   std::string("{\"action\":\"") + action + "\",\"payload\":" + payload + "}");
   }
 
   void onEvent(const std::string& device, const std::string& json, const std::string& id) {
     const char* action = json.find("\"type\":\"join\"") != std::string::npos       ? "join"
                          : json.find("\"type\":\"downlink\"") != std::string::npos ? "downlink"
-                                                                                      : "status";
+                                                                                   : "status";
     publish(action, device, json);
     if (!platform) return;
     const config::Interface* itf = sessions.interfaceForDevice(device);
-    sendDurably({id, device, platformPath(cfg.platform->eventsPath, device, itf ? itf->id : "", id), json});
+    sendDurably(
+        {id, device, platformPath(cfg.platform->eventsPath, device, itf ? itf->id : "", id), json});
   }
 
   void sendDurably(const OutboxEntry& e) {
@@ -233,23 +241,29 @@ struct Daemon::Impl {
 
   // PATCH {downlink_status} {"status", "detail", "at"} for a downlink from the platform's queue,
   // through the outbox like every event. The key makes a repeated report the same request.
-  void reportPlatformStatus(const std::string& device, const std::string& platformId, const std::string& status,
-                            const std::string& detail, uint32_t attempt) {
+  void reportPlatformStatus(const std::string& device, const std::string& platformId,
+                            const std::string& status, const std::string& detail,
+                            uint32_t attempt) {
     if (!platform) return;
     const config::Interface* itf = sessions.interfaceForDevice(device);
     const std::string itfId = itf ? itf->id : "";
     nlohmann::json body{{"status", status},
                         {"detail", detail.empty() ? nlohmann::json() : nlohmann::json(detail)},
                         {"at", formatRfc3339Ms(wallClockMs())}};
-    const std::string key = "downlink-" + itfId + "-" + platformId + "-" + status + "-" + std::to_string(attempt);
-    sendDurably({key, device, platformPath(cfg.platform->downlinkStatusPath, device, itfId, platformId), body.dump(),
-                 "PATCH"});
+    const std::string key =
+        "downlink-" + itfId + "-" + platformId + "-" + status + "-" + std::to_string(attempt);
+    sendDurably({key, device,
+                 platformPath(cfg.platform->downlinkStatusPath, device, itfId, platformId),
+                 body.dump(), "PATCH"});
   }
 
   // Reads the device's pending downlinks from the platform, then `done` (on this thread).
-  void fetchDownlinks(const config::Interface& itf, std::chrono::milliseconds within, std::function<void()> done) {
-    const std::string path = platformPath(cfg.platform->downlinksPath, itf.deviceIdOrSlug, itf.id, "");
-    fetcher->fetch(itf.deviceIdOrSlug, itf.id, path, std::chrono::steady_clock::now() + within, std::move(done));
+  void fetchDownlinks(const config::Interface& itf, std::chrono::milliseconds within,
+                      std::function<void()> done) {
+    const std::string path =
+        platformPath(cfg.platform->downlinksPath, itf.deviceIdOrSlug, itf.id, "");
+    fetcher->fetch(itf.deviceIdOrSlug, itf.id, path, std::chrono::steady_clock::now() + within,
+                   std::move(done));
   }
 
   void armPoll() {
@@ -268,7 +282,8 @@ struct Daemon::Impl {
     const auto now = UplinkPipeline::Clock::now();
     // Joins are answered at once (the JoinAccept must leave within milliseconds); copies are
     // recognised by the join server's cache, not by the uplink dedup window.
-    if (!rx.phyPayload.empty() && rx.crcStatus == 1 && (rx.phyPayload[0] >> 5) == uint8_t(lorawan::MType::JoinRequest)) {
+    if (!rx.phyPayload.empty() && rx.crcStatus == 1 &&
+        (rx.phyPayload[0] >> 5) == uint8_t(lorawan::MType::JoinRequest)) {
       metrics.inc("uplinks_received_total");
       joins->onJoinRequest(gw, rx, now);
       return;
@@ -290,7 +305,8 @@ struct Daemon::Impl {
     publish("data", u.deviceIdOrSlug, json);
     if (!platform) return;  // embedded default: kept in the store, shown in the log
     // Already in the outbox (committed with the uplink's counters): hand it over.
-    deliver({u.id, u.deviceIdOrSlug, platformPath(cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
+    deliver({u.id, u.deviceIdOrSlug,
+             platformPath(cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
     if (u.fcntReset) onEvent(u.deviceIdOrSlug, toFCntResetEventJson(u), u.id + "-reset");
   }
 
@@ -301,7 +317,8 @@ struct Daemon::Impl {
     std::error_code ec;
     if (!cfg.interfacesDir.empty())
       for (const auto& e : fs::directory_iterator(cfg.interfacesDir, ec))
-        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml") files.push_back(e.path());
+        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml")
+          files.push_back(e.path());
     std::sort(files.begin(), files.end());
     std::string sig;
     for (const auto& f : files) {
@@ -319,7 +336,10 @@ struct Daemon::Impl {
     auto fresh = config::loadConfigFile(cfg.sourcePath);
     if (!fresh) {
       metrics.inc("interface_reloads_total{result=\"failed\"}");
-      log::error("interfaces_reload_failed", {{"trigger", why}, {"error", fresh.error()}, {"kept", std::to_string(sessions.interfaces().size())}});
+      log::error("interfaces_reload_failed",
+                 {{"trigger", why},
+                  {"error", fresh.error()},
+                  {"kept", std::to_string(sessions.interfaces().size())}});
       return;
     }
     store->flush();
@@ -334,7 +354,8 @@ struct Daemon::Impl {
     interfaceService->applyStored();
     cfg.interfaces = fresh->interfaces;
     metrics.inc("interface_reloads_total{result=\"ok\"}");
-    log::info("interfaces_reloaded", {{"trigger", why}, {"interfaces", std::to_string(sessions.interfaces().size())}});
+    log::info("interfaces_reloaded",
+              {{"trigger", why}, {"interfaces", std::to_string(sessions.interfaces().size())}});
   }
 
   // A changed interface file is noticed within two seconds (a stat per file, no inotify).
@@ -361,7 +382,8 @@ struct Daemon::Impl {
   // A status event (DevStatusAns) also updates the device's status.
   void onClassAEvent(const std::string& device, const std::string& id, const std::string& json) {
     if (json.find("\"type\":\"status\"") != std::string::npos)
-      if (Session* s = sessionOf(device)) noteDevStatus(*s, nlohmann::json::parse(json, nullptr, false));
+      if (Session* s = sessionOf(device))
+        noteDevStatus(*s, nlohmann::json::parse(json, nullptr, false));
     onEvent(device, json, id);
   }
 
@@ -410,10 +432,8 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   if (cfg.platform) impl->platform = std::make_unique<PlatformClient>(*cfg.platform, impl->metrics);
   Impl* p = impl.get();
   impl->pipeline = std::make_unique<UplinkPipeline>(
-      pipelineSettings(cfg),
-      impl->sessions, *impl->store, impl->metrics,
-      [p](const Uplink& u, const std::string& json) { p->onUplink(u, json); },
-      wallClockMs);
+      pipelineSettings(cfg), impl->sessions, *impl->store, impl->metrics,
+      [p](const Uplink& u, const std::string& json) { p->onUplink(u, json); }, wallClockMs);
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(cfg.udpListen.host, ec);
   if (ec) return std::unexpected("listen.udp: \"" + cfg.udpListen.host + "\" is not an IP address");
@@ -443,8 +463,10 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     return std::unexpected("listen.udp " + cfg.udpListen.toString() + ": " + e.code().message());
   }
   impl->downlinks = std::make_unique<DownlinkScheduler>(
-      impl->gateways, [p](const udp::endpoint& to, std::span<const uint8_t> b) { p->udp->sendTo(to, b); },
-      impl->metrics, [p](const DownlinkJob& job, DownlinkResult r, const std::string& error) {
+      impl->gateways,
+      [p](const udp::endpoint& to, std::span<const uint8_t> b) { p->udp->sendTo(to, b); },
+      impl->metrics,
+      [p](const DownlinkJob& job, DownlinkResult r, const std::string& error) {
         if (p->classA) p->classA->onOutcome(job, r, error);
       });
   JoinSettings js;
@@ -460,15 +482,18 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   if (!js.band) return std::unexpected("network.region: unknown band " + cfg.region);
   impl->joins = std::make_unique<JoinServer>(
       js, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
-      [p](const std::string& device, const std::string& id, const std::string& json) { p->onEvent(device, json, id); },
-      wallClockMs,
-      std::random_device{}());
+      [p](const std::string& device, const std::string& id, const std::string& json) {
+        p->onEvent(device, json, id);
+      },
+      wallClockMs, std::random_device{}());
   impl->pipeline->setBands(js.band, js.gatewayBands, cfg.extraChannelsHz);
   if (impl->platform) {
     impl->pipeline->setBeforeCommit([p](const Uplink& u, const std::string& json) {
       if (!p->admitToOutbox(u.id)) return;
       p->store->enqueueOutbox(
-          {u.id, u.deviceIdOrSlug, p->platformPath(p->cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id), json});
+          {u.id, u.deviceIdOrSlug,
+           p->platformPath(p->cfg.platform->uplinkPath, u.deviceIdOrSlug, u.interfaceId, u.id),
+           json});
     });
     // What a previous run accepted but never got a 2xx for goes out first, in order.
     auto pending = impl->store->loadOutbox();
@@ -480,11 +505,14 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   impl->pipeline->setDecoder([p](Uplink&& u, std::function<void(Uplink&&)> done) {
     auto guard = asio::make_work_guard(p->ioc);
     auto shared = std::make_shared<Uplink>(std::move(u));
-    p->codecPool->run(shared->interfaceId, [p, shared, done = std::move(done), guard = std::move(guard)]() mutable {
+    p->codecPool->run(shared->interfaceId, [p, shared, done = std::move(done),
+                                            guard = std::move(guard)]() mutable {
       const auto started = std::chrono::steady_clock::now();
       decodePayload(*shared);
       if (shared->codecName != "raw")
-        p->metrics.observe("codec_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        p->metrics.observe(
+            "codec_seconds",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       asio::post(p->ioc, [shared, done = std::move(done), guard = std::move(guard)]() mutable {
         done(std::move(*shared));
       });
@@ -498,49 +526,56 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   cs.extraChannels = cfg.extraChannelsHz.size();
   impl->classA = std::make_unique<ClassA>(
       cs, impl->sessions, *impl->store, *impl->downlinks, impl->metrics,
-      [p](const std::string& device, const std::string& id, const std::string& json) { p->onClassAEvent(device, id, json); },
+      [p](const std::string& device, const std::string& id, const std::string& json) {
+        p->onClassAEvent(device, id, json);
+      },
       wallClockMs);
   if (impl->platform && cfg.platform->downlinkQueue.enabled) {
     impl->fetcher = std::make_unique<DownlinkFetcher>(
         cfg.platform->downlinkQueue, *impl->platform, *impl->classA, *impl->store, impl->metrics,
         [p](std::function<void()> task) { asio::post(p->ioc, std::move(task)); },
         [p](const std::string& device, const std::string& platformId, const std::string& status,
-            const std::string& detail) { p->reportPlatformStatus(device, platformId, status, detail, 0); });
-    impl->classA->onPlatformStatus([p](const std::string& device, const QueuedDownlink& d, const std::string& status,
-                                       const std::string& detail) {
+            const std::string& detail) {
+          p->reportPlatformStatus(device, platformId, status, detail, 0);
+        });
+    impl->classA->onPlatformStatus([p](const std::string& device, const QueuedDownlink& d,
+                                       const std::string& status, const std::string& detail) {
       p->reportPlatformStatus(device, d.platformId, status, detail, d.attempts);
     });
     impl->armPoll();
   }
-  impl->joins->onRejection([p](const char* reason, lorawan::Eui64 devEui, lorawan::Eui64 gw, const std::string& detail) {
-    if (!p->api || p->api->eventClients() == 0) return;
-    const config::Interface* itf = p->sessions.otaaByDevEui(devEui);
-    const std::string device = itf ? itf->deviceIdOrSlug : "";
-    nlohmann::json e{{"type", "join_rejected"},
-                     {"reason", reason},
-                     {"deviceIdOrSlug", itf ? nlohmann::json(device) : nlohmann::json()},
-                     {"devEui", devEui.toString()},
-                     {"gatewayEui", gw.toString()},
-                     {"detail", detail},
-                     {"at", formatRfc3339Ms(wallClockMs())}};
-    p->publish("error", device, e.dump());
-  });
-  impl->pipeline->onRejection([p](const char* reason, const Session* s, uint32_t devAddr, lorawan::Eui64 gw,
-                                   const std::string& detail) {
+  impl->joins->onRejection(
+      [p](const char* reason, lorawan::Eui64 devEui, lorawan::Eui64 gw, const std::string& detail) {
+        if (!p->api || p->api->eventClients() == 0) return;
+        const config::Interface* itf = p->sessions.otaaByDevEui(devEui);
+        const std::string device = itf ? itf->deviceIdOrSlug : "";
+        nlohmann::json e{{"type", "join_rejected"},
+                         {"reason", reason},
+                         {"deviceIdOrSlug", itf ? nlohmann::json(device) : nlohmann::json()},
+                         {"devEui", devEui.toString()},
+                         {"gatewayEui", gw.toString()},
+                         {"detail", detail},
+                         {"at", formatRfc3339Ms(wallClockMs())}};
+        p->publish("error", device, e.dump());
+      });
+  impl->pipeline->onRejection([p](const char* reason, const Session* s, uint32_t devAddr,
+                                  lorawan::Eui64 gw, const std::string& detail) {
     if (!p->api || p->api->eventClients() == 0) return;
     const std::string device = s ? s->itf.deviceIdOrSlug : "";
     nlohmann::json e{{"type", "uplink_rejected"},
                      {"reason", reason},
                      {"deviceIdOrSlug", s ? nlohmann::json(device) : nlohmann::json()},
-                     {"devAddr", devAddr ? nlohmann::json(lorawan::DevAddr(devAddr).toString()) : nlohmann::json()},
+                     {"devAddr", devAddr ? nlohmann::json(lorawan::DevAddr(devAddr).toString())
+                                         : nlohmann::json()},
                      {"gatewayEui", gw.toString()},
                      {"detail", detail},
                      {"at", formatRfc3339Ms(wallClockMs())}};
     p->publish("error", device, e.dump());
   });
-  impl->pipeline->onRetransmission([p](Session& s, lorawan::Eui64 gw, const lorawan::semtech::RxPacket& rx) {
-    p->classA->ackAgain(s, gw, rx, DownlinkScheduler::Clock::now());
-  });
+  impl->pipeline->onRetransmission(
+      [p](Session& s, lorawan::Eui64 gw, const lorawan::semtech::RxPacket& rx) {
+        p->classA->ackAgain(s, gw, rx, DownlinkScheduler::Clock::now());
+      });
   ApiContext api;
   api.tokens = cfg.apiTokens;
   api.metrics = &impl->metrics;
@@ -585,13 +620,17 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
       // The outbox keeps everything while the platform is away: reported, not unhealthy.
       const auto r = p->platform->reachability();
       h["platformReachable"] = r.reachable;
-      h["platformLastAnswerAgoMs"] = r.lastAnswerAgoMs >= 0 ? nlohmann::json(r.lastAnswerAgoMs) : nlohmann::json();
+      h["platformLastAnswerAgoMs"] =
+          r.lastAnswerAgoMs >= 0 ? nlohmann::json(r.lastAnswerAgoMs) : nlohmann::json();
       h["platformLastError"] = r.lastError.empty() ? nlohmann::json() : nlohmann::json(r.lastError);
       h["platformQueued"] = p->platform->queued();
       auto [rows, bytes] = p->store->outboxSize();
       const bool full = p->outboxFull();
-      h["outbox"] = {{"rows", rows}, {"bytes", bytes}, {"maxRows", p->cfg.platform->outboxMaxRows},
-                     {"maxBytes", size_t(p->cfg.platform->outboxMaxMb) << 20}, {"full", full}};
+      h["outbox"] = {{"rows", rows},
+                     {"bytes", bytes},
+                     {"maxRows", p->cfg.platform->outboxMaxRows},
+                     {"maxBytes", size_t(p->cfg.platform->outboxMaxMb) << 20},
+                     {"full", full}};
       ok = ok && !full;
     }
     return std::make_pair(ok, h.dump());
@@ -609,9 +648,10 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     ApiLimits limits;
     limits.maxConnections = cfg.apiMaxConnections;
     limits.maxEventClients = cfg.apiMaxEventClients;
-    impl->api = std::make_unique<ApiServer>(cfg.apiListen.host, cfg.apiListen.port, makeApiHandler(api),
-                                            limits, &impl->metrics);
-    impl->api->enableEvents("/events", makeEventsAuthorizer(api), [p] { p->metrics.inc("api_events_dropped_total"); });
+    impl->api = std::make_unique<ApiServer>(cfg.apiListen.host, cfg.apiListen.port,
+                                            makeApiHandler(api), limits, &impl->metrics);
+    impl->api->enableEvents("/events", makeEventsAuthorizer(api),
+                            [p] { p->metrics.inc("api_events_dropped_total"); });
   } catch (const std::exception& e) {
     return std::unexpected("listen.api " + cfg.apiListen.toString() + ": " + e.what());
   }
@@ -621,7 +661,9 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Daemon::~Daemon() { stop(); }
+Daemon::~Daemon() {
+  stop();
+}
 
 void Daemon::run() {
   asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
@@ -637,7 +679,8 @@ void Daemon::run() {
     hangup.cancel();
     p->close();
   });
-  std::function<void(boost::system::error_code, int)> onHangup = [&](boost::system::error_code ec, int) {
+  std::function<void(boost::system::error_code, int)> onHangup = [&](boost::system::error_code ec,
+                                                                     int) {
     if (ec) return;
     impl_->reloadInterfaces("SIGHUP");
     hangup.async_wait(onHangup);
@@ -681,9 +724,17 @@ void Daemon::reloadInterfaces() {
   done.get_future().wait();
 }
 
-uint16_t Daemon::udpPort() const { return impl_->udp->localEndpoint().port(); }
-uint16_t Daemon::apiPort() const { return impl_->api->port(); }
-Metrics& Daemon::metrics() { return impl_->metrics; }
-size_t Daemon::sessionCount() const { return impl_->sessions.size(); }
+uint16_t Daemon::udpPort() const {
+  return impl_->udp->localEndpoint().port();
+}
+uint16_t Daemon::apiPort() const {
+  return impl_->api->port();
+}
+Metrics& Daemon::metrics() {
+  return impl_->metrics;
+}
+size_t Daemon::sessionCount() const {
+  return impl_->sessions.size();
+}
 
 }  // namespace bridge

@@ -1,25 +1,24 @@
 // lorawan-bridge: the daemon and its tools.
 #include <pthread.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <iostream>
-#include <algorithm>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "bridge/http/blocking_client.hpp"
 #include "bridge/app/daemon.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/http/blocking_client.hpp"
 #include "bridge/tools/platform_sink.hpp"
 #include "bridge/tools/replay.hpp"
 #include "codecs/codec.hpp"
 #include "config/config.hpp"
 #include "lorawan/types.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -30,7 +29,8 @@ const char* kUsage =
     "       lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"
     "       lorawan-bridge deadletters (list | retry ID) [--api HOST:PORT] [--token T]\n"
     "       lorawan-bridge api METHOD PATH [BODY] [--api HOST:PORT] [--token T]\n"
-    "       lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style tts|chirpstack]\n"
+    "       lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style "
+    "tts|chirpstack]\n"
     "                                 | --layout FILE.yaml) --fport N --hex BYTES\n"
     "\n"
     "  --config FILE   run the bridge (Semtech UDP in, platform REST out)\n"
@@ -62,10 +62,15 @@ int replay(const std::vector<std::string>& args) {
   std::string to, file;
   bool fast = false;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--to" && i + 1 < args.size()) to = args[++i];
-    else if (args[i] == "--fast") fast = true;
-    else if (args[i] == "--help") { std::cout << "usage: lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n"; return 0; }
-    else file = args[i];
+    if (args[i] == "--to" && i + 1 < args.size())
+      to = args[++i];
+    else if (args[i] == "--fast")
+      fast = true;
+    else if (args[i] == "--help") {
+      std::cout << "usage: lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n";
+      return 0;
+    } else
+      file = args[i];
   }
   if (to.empty() || file.empty()) {
     std::cerr << "usage: lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n";
@@ -79,16 +84,20 @@ int sink(const std::vector<std::string>& args) {
   std::string listen = "127.0.0.1:9000";
   unsigned status = 200;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--listen" && i + 1 < args.size()) listen = args[++i];
+    if (args[i] == "--listen" && i + 1 < args.size())
+      listen = args[++i];
     else if (args[i] == "--status" && i + 1 < args.size()) {
       const std::string& v = args[++i];
-      if (v.size() != 3 || !std::all_of(v.begin(), v.end(), ::isdigit) || v[0] < '1' || v[0] > '5') {
+      if (v.size() != 3 || !std::all_of(v.begin(), v.end(), ::isdigit) || v[0] < '1' ||
+          v[0] > '5') {
         std::cerr << "sink: --status \"" << v << "\", want an HTTP status 100..599\n";
         return 2;
       }
       status = unsigned(std::stoul(v));
+    } else {
+      std::cout << "usage: lorawan-bridge sink --listen HOST:PORT [--status CODE]\n";
+      return args[i] == "--help" ? 0 : 2;
     }
-    else { std::cout << "usage: lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"; return args[i] == "--help" ? 0 : 2; }
   }
   auto hp = config::parseHostPort(listen);
   if (!hp) {
@@ -119,10 +128,13 @@ int sink(const std::vector<std::string>& args) {
 
 int codecRun(const std::vector<std::string>& args) {
   const char* usage =
-      "usage: lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style tts|chirpstack]\n"
-      "                                 | --layout FILE.yaml | --codec FILE.js) --fport N --hex BYTES [--var k=v]...\n"
-    "       lorawan-bridge codec test DEVICE_CODEC.yaml\n";
-  if (args.size() == 2 && args[0] == "test") return codecs::runDeviceRepositoryTest(args[1], std::cout) == 0 ? 0 : 1;
+      "usage: lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style "
+      "tts|chirpstack]\n"
+      "                                 | --layout FILE.yaml | --codec FILE.js) --fport N --hex "
+      "BYTES [--var k=v]...\n"
+      "       lorawan-bridge codec test DEVICE_CODEC.yaml\n";
+  if (args.size() == 2 && args[0] == "test")
+    return codecs::runDeviceRepositoryTest(args[1], std::cout) == 0 ? 0 : 1;
   if (args.empty() || args[0] != "run") {
     std::cerr << usage << "       lorawan-bridge codec test DEVICE_CODEC.yaml\n";
     return 2;
@@ -134,21 +146,35 @@ int codecRun(const std::vector<std::string>& args) {
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto next = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : ""; };
-    if (a == "--type") spec.type = next();
-    else if (a == "--variant") spec.variant = next();
-    else if (a == "--style") spec.style = next();
-    else if (a == "--layout") spec.type = "layout", spec.file = next();
-    else if (a == "--codec") spec.type = "js", spec.file = next();
-    else if (a == "--fport") fport = std::atoi(next().c_str());
-    else if (a == "--hex") hex = next();
+    if (a == "--type")
+      spec.type = next();
+    else if (a == "--variant")
+      spec.variant = next();
+    else if (a == "--style")
+      spec.style = next();
+    else if (a == "--layout")
+      spec.type = "layout", spec.file = next();
+    else if (a == "--codec")
+      spec.type = "js", spec.file = next();
+    else if (a == "--fport")
+      fport = std::atoi(next().c_str());
+    else if (a == "--hex")
+      hex = next();
     else if (a == "--var") {
       std::string kv = next();
       auto eq = kv.find('=');
-      if (eq == std::string::npos) { std::cerr << "codec run: --var wants k=v, got " << kv << "\n"; return 2; }
+      if (eq == std::string::npos) {
+        std::cerr << "codec run: --var wants k=v, got " << kv << "\n";
+        return 2;
+      }
       vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (a == "--help") {
+      std::cout << usage;
+      return 0;
+    } else {
+      std::cerr << "codec run: unknown argument " << a << "\n" << usage;
+      return 2;
     }
-    else if (a == "--help") { std::cout << usage; return 0; }
-    else { std::cerr << "codec run: unknown argument " << a << "\n" << usage; return 2; }
   }
   if (fport < 1 || fport > 223) {
     std::cerr << "codec run: --fport must be 1..223\n";
@@ -165,7 +191,8 @@ int codecRun(const std::vector<std::string>& args) {
     return 1;
   }
   const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
   auto r = (*set)->decode({*bytes, uint8_t(fport), nowMs, vars.dump()});
   nlohmann::json out{{"data", r.dataJson ? nlohmann::json::parse(*r.dataJson) : nlohmann::json()},
                      {"errors", r.errors},
@@ -181,14 +208,19 @@ int deadLetters(const std::vector<std::string>& args) {
   std::string api = "127.0.0.1:8080", token, id;
   std::string cmd = args.empty() ? "" : args[0];
   for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--api" && i + 1 < args.size()) api = args[++i];
-    else if (args[i] == "--token" && i + 1 < args.size()) token = args[++i];
-    else id = args[i];
+    if (args[i] == "--api" && i + 1 < args.size())
+      api = args[++i];
+    else if (args[i] == "--token" && i + 1 < args.size())
+      token = args[++i];
+    else
+      id = args[i];
   }
   if (const char* env = std::getenv("LORAWAN_BRIDGE_TOKEN"); token.empty() && env) token = env;
   std::expected<bridge::ApiCallResult, std::string> r;
-  if (cmd == "list") r = bridge::callApi(api, "GET", "/deadletters", token);
-  else if (cmd == "retry" && !id.empty()) r = bridge::callApi(api, "POST", "/deadletters/" + id + "/retry", token);
+  if (cmd == "list")
+    r = bridge::callApi(api, "GET", "/deadletters", token);
+  else if (cmd == "retry" && !id.empty())
+    r = bridge::callApi(api, "POST", "/deadletters/" + id + "/retry", token);
   else {
     std::cerr << usage;
     return 2;
@@ -205,17 +237,22 @@ int apiCall(const std::vector<std::string>& args) {
   std::string api = "127.0.0.1:8080", token;
   std::vector<std::string> positional;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--api" && i + 1 < args.size()) api = args[++i];
-    else if (args[i] == "--token" && i + 1 < args.size()) token = args[++i];
-    else positional.push_back(args[i]);
+    if (args[i] == "--api" && i + 1 < args.size())
+      api = args[++i];
+    else if (args[i] == "--token" && i + 1 < args.size())
+      token = args[++i];
+    else
+      positional.push_back(args[i]);
   }
-  if (positional.size() < 2 || positional.size() > 3 || positional[1].empty() || positional[1][0] != '/') {
+  if (positional.size() < 2 || positional.size() > 3 || positional[1].empty() ||
+      positional[1][0] != '/') {
     std::cerr << "usage: lorawan-bridge api METHOD PATH [BODY] [--api HOST:PORT] [--token T]\n"
                  "  e.g. lorawan-bridge api GET '/devices/cellar-sensor/data?perPage=5&sort=-ts'\n";
     return 2;
   }
   if (const char* env = std::getenv("LORAWAN_BRIDGE_TOKEN"); token.empty() && env) token = env;
-  auto r = bridge::callApi(api, positional[0], positional[1], token, positional.size() == 3 ? positional[2] : "");
+  auto r = bridge::callApi(api, positional[0], positional[1], token,
+                           positional.size() == 3 ? positional[2] : "");
   if (!r) {
     std::cerr << "api: " << r.error() << "\n";
     return 1;
@@ -228,11 +265,12 @@ int apiCall(const std::vector<std::string>& args) {
 int daemon(const std::vector<std::string>& args) {
   std::string configPath;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) configPath = args[++i];
+    if (args[i] == "--config" && i + 1 < args.size())
+      configPath = args[++i];
     else if (args[i] == "--log-level" && i + 1 < args.size()) {
       const std::string l = args[++i];
-      bridge::log::setLevel(l == "debug" ? bridge::log::Level::Debug
-                            : l == "warn" ? bridge::log::Level::Warn
+      bridge::log::setLevel(l == "debug"   ? bridge::log::Level::Debug
+                            : l == "warn"  ? bridge::log::Level::Warn
                             : l == "error" ? bridge::log::Level::Error
                                            : bridge::log::Level::Info);
     } else {
@@ -279,7 +317,8 @@ int main(int argc, char** argv) {
     if (cmd == "api") return apiCall(rest);
     return daemon(args);
   } catch (const std::exception& e) {
-    std::cerr << "lorawan-bridge " << (cmd.rfind("--", 0) == 0 ? "" : cmd + ": ") << e.what() << "\n";
+    std::cerr << "lorawan-bridge " << (cmd.rfind("--", 0) == 0 ? "" : cmd + ": ") << e.what()
+              << "\n";
     return 1;
   }
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
@@ -15,17 +15,23 @@ std::mutex gMutex;
 
 const char* name(Level l) {
   switch (l) {
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warn: return "warn";
-    case Level::Error: return "error";
+    case Level::Debug:
+      return "debug";
+    case Level::Info:
+      return "info";
+    case Level::Warn:
+      return "warn";
+    case Level::Error:
+      return "error";
   }
   return "?";
 }
 
 // Values may come from the network: control bytes (CR, ESC, ...) are escaped, so no value can
 // forge a log line or drive a terminal.
-bool isControl(char c) { return uint8_t(c) < 0x20 || c == 0x7f; }
+bool isControl(char c) {
+  return uint8_t(c) < 0x20 || c == 0x7f;
+}
 
 void appendValue(std::string& out, const std::string& v) {
   bool quote = v.empty() || v.find_first_of(" =\"\\") != std::string::npos ||
@@ -51,9 +57,15 @@ void appendValue(std::string& out, const std::string& v) {
 }
 }  // namespace
 
-void setLevel(Level l) { gLevel = int(l); }
-Level level() { return Level(gLevel.load()); }
-bool enabled(Level l) { return int(l) >= gLevel.load(std::memory_order_relaxed); }
+void setLevel(Level l) {
+  gLevel = int(l);
+}
+Level level() {
+  return Level(gLevel.load());
+}
+bool enabled(Level l) {
+  return int(l) >= gLevel.load(std::memory_order_relaxed);
+}
 
 void write(Level l, std::string_view event, const Fields& fields) {
   using namespace std::chrono;

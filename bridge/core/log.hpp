@@ -17,9 +17,17 @@ bool enabled(Level l);
 using Fields = std::vector<std::pair<std::string_view, std::string>>;
 void write(Level l, std::string_view event, const Fields& fields = {});
 
-inline void debug(std::string_view e, const Fields& f = {}) { if (enabled(Level::Debug)) write(Level::Debug, e, f); }
-inline void info(std::string_view e, const Fields& f = {}) { if (enabled(Level::Info)) write(Level::Info, e, f); }
-inline void warn(std::string_view e, const Fields& f = {}) { if (enabled(Level::Warn)) write(Level::Warn, e, f); }
-inline void error(std::string_view e, const Fields& f = {}) { write(Level::Error, e, f); }
+inline void debug(std::string_view e, const Fields& f = {}) {
+  if (enabled(Level::Debug)) write(Level::Debug, e, f);
+}
+inline void info(std::string_view e, const Fields& f = {}) {
+  if (enabled(Level::Info)) write(Level::Info, e, f);
+}
+inline void warn(std::string_view e, const Fields& f = {}) {
+  if (enabled(Level::Warn)) write(Level::Warn, e, f);
+}
+inline void error(std::string_view e, const Fields& f = {}) {
+  write(Level::Error, e, f);
+}
 
 }  // namespace bridge::log

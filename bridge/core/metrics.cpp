@@ -6,24 +6,30 @@ namespace bridge {
 
 namespace {
 // Seconds: the platform's answers (ms on loopback, up to the timeout) and codec calls (us).
-constexpr double kBuckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+constexpr double kBuckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05,
+                               0.1,    0.25,   0.5,   1,     2.5,  5,     10};
 constexpr size_t kBucketCount = sizeof kBuckets / sizeof kBuckets[0];
 }  // namespace
 
 std::string labeled(const std::string& name, const std::string& key, const std::string& value) {
   std::string out = name + "{" + key + "=\"";
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out + "\"}";
 }
 
 void Metrics::clearGauges(const std::string& prefix) {
   std::lock_guard lock(mutex_);
-  for (auto it = gauges_.lower_bound(prefix); it != gauges_.end() && it->first.rfind(prefix, 0) == 0;)
+  for (auto it = gauges_.lower_bound(prefix);
+       it != gauges_.end() && it->first.rfind(prefix, 0) == 0;)
     it = gauges_.erase(it);
 }
 

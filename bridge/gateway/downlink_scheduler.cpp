@@ -6,8 +6,12 @@ namespace bridge {
 
 using namespace lorawan;
 
-DownlinkScheduler::DownlinkScheduler(GatewayRegistry& gateways, Send send, Metrics& metrics, Outcome outcome)
-    : gateways_(gateways), send_(std::move(send)), metrics_(metrics), outcome_(std::move(outcome)) {}
+DownlinkScheduler::DownlinkScheduler(GatewayRegistry& gateways, Send send, Metrics& metrics,
+                                     Outcome outcome)
+    : gateways_(gateways),
+      send_(std::move(send)),
+      metrics_(metrics),
+      outcome_(std::move(outcome)) {}
 
 bool DownlinkScheduler::schedule(DownlinkJob job, Clock::time_point now) {
   prune(now);
@@ -20,7 +24,9 @@ bool DownlinkScheduler::transmit(const DownlinkJob& job, const semtech::TxPacket
   auto gw = gateways_.find(job.gateway);
   if (!gw || !gw->pullAddress) {
     metrics_.inc("downlinks_total{result=\"no_gateway_path\"}");
-    log::warn("downlink_unroutable", {{"kind", job.kind}, {"device", job.device}, {"gateway", job.gateway.toString()},
+    log::warn("downlink_unroutable", {{"kind", job.kind},
+                                      {"device", job.device},
+                                      {"gateway", job.gateway.toString()},
                                       {"reason", "no PULL_DATA from this gateway yet"}});
     return false;
   }
@@ -29,14 +35,20 @@ bool DownlinkScheduler::transmit(const DownlinkJob& job, const semtech::TxPacket
   Bytes dg = semtech::makePullResp(gw->protocolVersion, token, semtech::txpkJson(tx));
   send_(*gw->pullAddress, dg);
   pending_[token] = Pending{job, rx2, now};
-  metrics_.inc(std::string("downlinks_total{result=\"sent\",window=\"") + (rx2 ? "rx2" : "rx1") + "\"}");
-  log::info("downlink_sent", {{"kind", job.kind}, {"device", job.device}, {"gateway", job.gateway.toString()},
-                              {"window", rx2 ? "rx2" : "rx1"}, {"tmst", std::to_string(tx.tmst)},
-                              {"freq", std::to_string(tx.frequencyHz)}, {"datr", tx.dataRate}});
+  metrics_.inc(std::string("downlinks_total{result=\"sent\",window=\"") + (rx2 ? "rx2" : "rx1") +
+               "\"}");
+  log::info("downlink_sent", {{"kind", job.kind},
+                              {"device", job.device},
+                              {"gateway", job.gateway.toString()},
+                              {"window", rx2 ? "rx2" : "rx1"},
+                              {"tmst", std::to_string(tx.tmst)},
+                              {"freq", std::to_string(tx.frequencyHz)},
+                              {"datr", tx.dataRate}});
   return true;
 }
 
-void DownlinkScheduler::onTxAck(Eui64 gateway, uint16_t token, const std::string& error, Clock::time_point now) {
+void DownlinkScheduler::onTxAck(Eui64 gateway, uint16_t token, const std::string& error,
+                                Clock::time_point now) {
   auto it = pending_.find(token);
   if (it == pending_.end() || it->second.job.gateway != gateway) {
     metrics_.inc("tx_acks_unmatched_total");
@@ -50,8 +62,10 @@ void DownlinkScheduler::onTxAck(Eui64 gateway, uint16_t token, const std::string
     return;
   }
   metrics_.inc("downlinks_total{result=\"tx_error\",error=\"" + error + "\"}");
-  log::warn("downlink_tx_error", {{"kind", p.job.kind}, {"device", p.job.device},
-                                  {"gateway", gateway.toString()}, {"error", error},
+  log::warn("downlink_tx_error", {{"kind", p.job.kind},
+                                  {"device", p.job.device},
+                                  {"gateway", gateway.toString()},
+                                  {"error", error},
                                   {"window", p.onRx2 ? "rx2" : "rx1"}});
   // RX2 is still ahead when the error came back well before RX2 opens.
   const bool rx2InTime = now - p.sentAt < p.job.rx2After - std::chrono::milliseconds(100);

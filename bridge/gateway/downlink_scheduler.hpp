@@ -1,16 +1,15 @@
 #pragma once
 // Sends downlinks as PULL_RESP to the gateway's last PULL_DATA address and follows their TX_ACK:
 // an error on RX1 moves the frame to RX2 while RX2 is still ahead; other failures are reported.
+#include <boost/asio/ip/udp.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
-#include <boost/asio/ip/udp.hpp>
-
-#include "bridge/gateway/gateway_registry.hpp"
 #include "bridge/core/metrics.hpp"
+#include "bridge/gateway/gateway_registry.hpp"
 #include "lorawan/semtech_udp.hpp"
 
 namespace bridge {
@@ -35,11 +34,13 @@ class DownlinkScheduler {
   // Told when the gateway confirmed (TX_ACK NONE) or finally refused a job.
   using Outcome = std::function<void(const DownlinkJob&, DownlinkResult, const std::string& error)>;
 
-  DownlinkScheduler(GatewayRegistry& gateways, Send send, Metrics& metrics, Outcome outcome = nullptr);
+  DownlinkScheduler(GatewayRegistry& gateways, Send send, Metrics& metrics,
+                    Outcome outcome = nullptr);
 
   // Sends RX1 (or RX2 when there is no RX1). False when the gateway has no downlink path yet.
   bool schedule(DownlinkJob job, Clock::time_point now);
-  void onTxAck(lorawan::Eui64 gateway, uint16_t token, const std::string& error, Clock::time_point now);
+  void onTxAck(lorawan::Eui64 gateway, uint16_t token, const std::string& error,
+               Clock::time_point now);
   size_t inFlight() const { return pending_.size(); }
 
  private:
@@ -48,7 +49,8 @@ class DownlinkScheduler {
     bool onRx2 = false;
     Clock::time_point sentAt;
   };
-  bool transmit(const DownlinkJob& job, const lorawan::semtech::TxPacket& tx, bool rx2, Clock::time_point now);
+  bool transmit(const DownlinkJob& job, const lorawan::semtech::TxPacket& tx, bool rx2,
+                Clock::time_point now);
   void prune(Clock::time_point now);
 
   GatewayRegistry& gateways_;

@@ -13,8 +13,9 @@ using namespace lorawan;
 namespace {
 // Metric labels from gateway input come from fixed sets, so no datagram adds a series.
 const char* txAckLabel(const std::string& error) {
-  static const char* const kCodes[] = {"NONE", "TOO_LATE", "TOO_EARLY", "COLLISION_PACKET",
-                                       "COLLISION_BEACON", "TX_FREQ", "TX_POWER", "GPS_UNLOCKED"};
+  static const char* const kCodes[] = {
+      "NONE",    "TOO_LATE", "TOO_EARLY",   "COLLISION_PACKET", "COLLISION_BEACON",
+      "TX_FREQ", "TX_POWER", "GPS_UNLOCKED"};
   if (error.empty()) return "NONE";
   for (const char* c : kCodes)
     if (error == c) return c;
@@ -65,21 +66,22 @@ void UdpServer::close() {
 // busy loop. Closing the socket ends the loop.
 void UdpServer::receive() {
   if (!socket_.is_open()) return;
-  socket_.async_receive_from(asio::buffer(buffer_), from_, [this](boost::system::error_code ec, size_t n) {
-    if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
-    if (!ec) {
-      consecutiveErrors_ = 0;
-      handle(std::span<const uint8_t>(buffer_.data(), n));
-      receive();
-      return;
-    }
-    metrics_.inc("udp_receive_errors_total");
-    if (consecutiveErrors_++ == 0) log::warn("udp_receive_failed", {{"error", ec.message()}});
-    retry_.expires_after(std::chrono::milliseconds(1u << std::min(consecutiveErrors_, 10u)));
-    retry_.async_wait([this](boost::system::error_code e) {
-      if (!e) receive();
-    });
-  });
+  socket_.async_receive_from(
+      asio::buffer(buffer_), from_, [this](boost::system::error_code ec, size_t n) {
+        if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
+        if (!ec) {
+          consecutiveErrors_ = 0;
+          handle(std::span<const uint8_t>(buffer_.data(), n));
+          receive();
+          return;
+        }
+        metrics_.inc("udp_receive_errors_total");
+        if (consecutiveErrors_++ == 0) log::warn("udp_receive_failed", {{"error", ec.message()}});
+        retry_.expires_after(std::chrono::milliseconds(1u << std::min(consecutiveErrors_, 10u)));
+        retry_.async_wait([this](boost::system::error_code e) {
+          if (!e) receive();
+        });
+      });
 }
 
 void UdpServer::sendTo(const udp::endpoint& to, std::span<const uint8_t> bytes) {
@@ -87,42 +89,51 @@ void UdpServer::sendTo(const udp::endpoint& to, std::span<const uint8_t> bytes) 
   socket_.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
   if (ec) {
     metrics_.inc("udp_send_errors_total");
-    log::warn("udp_send_failed", {{"to", to.address().to_string() + ":" + std::to_string(to.port())},
-                                  {"error", ec.message()}});
+    log::warn("udp_send_failed",
+              {{"to", to.address().to_string() + ":" + std::to_string(to.port())},
+               {"error", ec.message()}});
   }
 }
 
 void UdpServer::invalid(const std::string& reason, const std::string& detail) {
   metrics_.inc(labeled("udp_datagrams_invalid_total", "reason", invalidLabel(reason)));
-  log::warn("udp_datagram_invalid", {{"from", endpointText(from_)}, {"reason", reason}, {"detail", detail}});
+  log::warn("udp_datagram_invalid",
+            {{"from", endpointText(from_)}, {"reason", reason}, {"detail", detail}});
 }
 
 void UdpServer::dropped(const char* reason, const std::string& detail) {
   metrics_.inc(labeled("udp_datagrams_dropped_total", "reason", reason));
-  log::debug("udp_datagram_dropped", {{"from", endpointText(from_)}, {"reason", reason}, {"detail", detail}});
+  log::debug("udp_datagram_dropped",
+             {{"from", endpointText(from_)}, {"reason", reason}, {"detail", detail}});
 }
 
 bool UdpServer::withinRate() {
   const auto now = TokenBucket::Clock::now();
-  auto v6 = from_.address().is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, from_.address().to_v4())
-                                    : from_.address().to_v6();
+  auto v6 = from_.address().is_v4()
+                ? asio::ip::make_address_v6(asio::ip::v4_mapped, from_.address().to_v4())
+                : from_.address().to_v6();
   // Bounded: sources quiet for 10 s are full again and forgotten, at most one sweep a second
   // (a flood from many spoofed sources must not make every datagram sweep); past the bound
   // with everyone active, the table starts afresh.
   if (buckets_.size() > kMaxSources && now - lastSweep_ >= std::chrono::seconds(1)) {
     lastSweep_ = now;
-    std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.bucket.lastUse() > std::chrono::seconds(10); });
+    std::erase_if(buckets_, [&](const auto& kv) {
+      return now - kv.second.bucket.lastUse() > std::chrono::seconds(10);
+    });
     if (buckets_.size() > kMaxSources) buckets_.clear();
   }
-  auto& b = buckets_.try_emplace(v6.to_bytes(), Source{{limits_.ratePerSource, std::max(1.0, 2 * limits_.ratePerSource), now}})
+  auto& b = buckets_
+                .try_emplace(v6.to_bytes(), Source{{limits_.ratePerSource,
+                                                    std::max(1.0, 2 * limits_.ratePerSource), now}})
                 .first->second;
   if (b.bucket.take(now)) {
     b.limited = false;
     return true;
   }
   if (!b.limited)
-    log::warn("udp_source_rate_limited", {{"from", from_.address().to_string()},
-                                          {"limit_per_s", std::to_string(uint64_t(limits_.ratePerSource))}});
+    log::warn("udp_source_rate_limited",
+              {{"from", from_.address().to_string()},
+               {"limit_per_s", std::to_string(uint64_t(limits_.ratePerSource))}});
   b.limited = true;
   return false;
 }
@@ -130,7 +141,8 @@ bool UdpServer::withinRate() {
 void UdpServer::handle(std::span<const uint8_t> bytes) {
   metrics_.inc("udp_datagrams_total");
   if (bytes.size() > limits_.maxDatagramBytes) {
-    dropped("too_large", std::to_string(bytes.size()) + " bytes, limit " + std::to_string(limits_.maxDatagramBytes));
+    dropped("too_large", std::to_string(bytes.size()) + " bytes, limit " +
+                             std::to_string(limits_.maxDatagramBytes));
     return;
   }
   if (!withinRate()) {
@@ -144,7 +156,8 @@ void UdpServer::handle(std::span<const uint8_t> bytes) {
   }
   if (dg->gatewayEui) {
     switch (gateways_.admit(*dg->gatewayEui)) {
-      case GatewayRegistry::Refusal::None: break;
+      case GatewayRegistry::Refusal::None:
+        break;
       case GatewayRegistry::Refusal::Unlisted:
         dropped("unknown_gateway", "gateway " + dg->gatewayEui->toString() + " is not listed");
         return;
@@ -180,7 +193,8 @@ void UdpServer::handle(std::span<const uint8_t> bytes) {
       if (!gateways_.onPull(*dg->gatewayEui, from_, dg->version)) {
         // Someone else claims this EUI while the gateway keeps its path alive: not moved.
         metrics_.inc("gateway_path_conflicts_total");
-        log::warn("gateway_path_conflict", {{"gateway", dg->gatewayEui->toString()}, {"from", endpointText(from_)}});
+        log::warn("gateway_path_conflict",
+                  {{"gateway", dg->gatewayEui->toString()}, {"from", endpointText(from_)}});
       }
       metrics_.inc("udp_pull_data_total");
       sendTo(from_, semtech::makeAck(dg->version, dg->token, semtech::Identifier::PullAck));
@@ -198,7 +212,8 @@ void UdpServer::handle(std::span<const uint8_t> bytes) {
     }
     default:
       // PUSH_ACK, PULL_ACK and PULL_RESP only ever travel from us to gateways.
-      invalid("identifier", std::string("unexpected ") + semtech::toString(dg->identifier) + " from a gateway");
+      invalid("identifier",
+              std::string("unexpected ") + semtech::toString(dg->identifier) + " from a gateway");
   }
 }
 

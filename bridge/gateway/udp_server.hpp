@@ -2,26 +2,25 @@
 // The packet-forwarder side: one UDP socket speaking the Semtech protocol. PUSH_DATA is ACKed
 // as soon as its header is valid; PULL_DATA is answered and remembered (downlink path).
 #include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <string_view>
 #include <unordered_map>
 
-#include <boost/asio/steady_timer.hpp>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
-
-#include "bridge/gateway/gateway_registry.hpp"
 #include "bridge/core/metrics.hpp"
 #include "bridge/core/token_bucket.hpp"
+#include "bridge/gateway/gateway_registry.hpp"
 #include "lorawan/semtech_udp.hpp"
 
 namespace bridge {
 
 struct BytesHash {
   size_t operator()(const boost::asio::ip::address_v6::bytes_type& b) const {
-    return std::hash<std::string_view>()(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+    return std::hash<std::string_view>()(
+        std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
   }
 };
 
@@ -36,7 +35,8 @@ class UdpServer {
   using RxHandler = std::function<void(lorawan::Eui64, lorawan::semtech::RxPacket&&)>;
   // Called after each datagram, once its packets were handed over (to arm timers, flush).
   using AfterDatagram = std::function<void()>;
-  using TxAckHandler = std::function<void(lorawan::Eui64, uint16_t token, const std::string& error)>;
+  using TxAckHandler =
+      std::function<void(lorawan::Eui64, uint16_t token, const std::string& error)>;
 
   UdpServer(boost::asio::io_context& ioc, const boost::asio::ip::udp::endpoint& listen,
             GatewayRegistry& gateways, Metrics& metrics, RxHandler onRx, AfterDatagram after,

@@ -12,8 +12,10 @@ namespace bridge {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-std::expected<ApiCallResult, std::string> callApi(const std::string& hostPort, const std::string& method,
-                                                  const std::string& target, const std::string& token,
+std::expected<ApiCallResult, std::string> callApi(const std::string& hostPort,
+                                                  const std::string& method,
+                                                  const std::string& target,
+                                                  const std::string& token,
                                                   const std::string& body) {
   auto hp = config::parseHostPort(hostPort);
   if (!hp) return std::unexpected("--api " + hp.error());
@@ -26,7 +28,8 @@ std::expected<ApiCallResult, std::string> callApi(const std::string& hostPort, c
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, hp->host);
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    if (http::string_to_verb(method) == http::verb::unknown) return std::unexpected("unknown method " + method);
+    if (http::string_to_verb(method) == http::verb::unknown)
+      return std::unexpected("unknown method " + method);
     if (!body.empty()) {
       req.set(http::field::content_type, "application/json");
       req.body() = body;

@@ -10,8 +10,10 @@ struct ApiCallResult {
   std::string body;
 };
 
-std::expected<ApiCallResult, std::string> callApi(const std::string& hostPort, const std::string& method,
-                                                  const std::string& target, const std::string& token,
+std::expected<ApiCallResult, std::string> callApi(const std::string& hostPort,
+                                                  const std::string& method,
+                                                  const std::string& target,
+                                                  const std::string& token,
                                                   const std::string& body = "");
 
 }  // namespace bridge

@@ -2,11 +2,6 @@
 // One keep-alive HTTP/1.1 client connection (plain, or TLS with peer and host-name verification),
 // connected on demand, with a deadline on every operation. Not thread-safe: it lives on one
 // io_context thread (the platform client's), one request at a time.
-#include <chrono>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -16,6 +11,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "bridge/http/url.hpp"
 

@@ -23,9 +23,11 @@ std::expected<HttpUrl, std::string> parseHttpUrl(const std::string& url) {
     return std::unexpected("\"" + url + "\": credentials in the URL are not supported; use token");
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
-    if (close == std::string::npos) return std::unexpected("\"" + url + "\": unterminated IPv6 host");
+    if (close == std::string::npos)
+      return std::unexpected("\"" + url + "\": unterminated IPv6 host");
     u.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') u.port = authority.substr(close + 2);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      u.port = authority.substr(close + 2);
   } else {
     size_t colon = authority.rfind(':');
     u.host = authority.substr(0, colon);
@@ -33,7 +35,8 @@ std::expected<HttpUrl, std::string> parseHttpUrl(const std::string& url) {
   }
   if (u.host.empty()) return std::unexpected("\"" + url + "\": no host");
   if (u.port.empty()) u.port = u.tls ? "443" : "80";
-  if (!std::all_of(u.port.begin(), u.port.end(), ::isdigit) || u.port.size() > 5 || std::stoul(u.port) > 65535)
+  if (!std::all_of(u.port.begin(), u.port.end(), ::isdigit) || u.port.size() > 5 ||
+      std::stoul(u.port) > 65535)
     return std::unexpected("\"" + url + "\": bad port \"" + u.port + "\"");
   return u;
 }

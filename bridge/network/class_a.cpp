@@ -1,7 +1,6 @@
 #include "bridge/network/class_a.hpp"
 
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "bridge/core/log.hpp"
@@ -26,8 +25,9 @@ constexpr int64_t kGpsEpochUnix = 315964800;
 constexpr int64_t kGpsLeapSeconds = 18;
 }  // namespace
 
-ClassA::ClassA(ClassASettings settings, SessionRegistry& sessions, Store& store, DownlinkScheduler& downlinks,
-               Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs)
+ClassA::ClassA(ClassASettings settings, SessionRegistry& sessions, Store& store,
+               DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
+               std::function<int64_t()> wallClockMs)
     : settings_(std::move(settings)),
       sessions_(sessions),
       store_(store),
@@ -41,8 +41,8 @@ const region::Band& ClassA::bandFor(Eui64 gw) const {
   return it != settings_.gatewayBands.end() ? *it->second : *settings_.band;
 }
 
-void ClassA::event(const std::string& device, const std::string& interfaceId, const std::string& status,
-                   const QueuedDownlink& d, const std::string& detail) {
+void ClassA::event(const std::string& device, const std::string& interfaceId,
+                   const std::string& status, const QueuedDownlink& d, const std::string& detail) {
   metrics_.inc("downlink_events_total{status=\"" + status + "\"}");
   log::info("downlink_" + status, {{"device", device}, {"downlink", d.id}, {"detail", detail}});
   if (!d.platformId.empty() && statusReport_) statusReport_(device, d, status, detail);
@@ -52,7 +52,8 @@ void ClassA::event(const std::string& device, const std::string& interfaceId, co
                    {"id", id},
                    {"status", status},
                    {"downlinkId", d.id},
-                   {"platformDownlinkId", d.platformId.empty() ? nlohmann::json() : nlohmann::json(d.platformId)},
+                   {"platformDownlinkId",
+                    d.platformId.empty() ? nlohmann::json() : nlohmann::json(d.platformId)},
                    {"interfaceId", interfaceId},
                    {"deviceIdOrSlug", device},
                    {"fPort", d.fport},
@@ -76,14 +77,18 @@ void ClassA::adr(const Uplink& u, Session& s, std::vector<MacCommand>& answers) 
   // Keep the channels the device was given: the defaults plus the CFList's extra ones.
   const size_t channels = band.joinChannelsHz.size() + std::min<size_t>(settings_.extraChannels, 5);
   auto req = buildMacCommand(MacDirection::Downlink, "LinkADRReq",
-                             {{"data_rate", d->dataRate}, {"tx_power", d->txPowerIndex},
-                              {"ch_mask", (1u << channels) - 1}, {"ch_mask_cntl", 0}, {"nb_trans", 1}});
+                             {{"data_rate", d->dataRate},
+                              {"tx_power", d->txPowerIndex},
+                              {"ch_mask", (1u << channels) - 1},
+                              {"ch_mask_cntl", 0},
+                              {"nb_trans", 1}});
   if (!req) return;
   answers.push_back(*req);
   s.pendingTxPowerIndex = d->txPowerIndex;
   s.adrSnrs.clear();  // measure again at the new settings
   metrics_.inc("adr_requests_total");
-  log::info("adr_request", {{"device", s.itf.deviceIdOrSlug}, {"data_rate", std::to_string(d->dataRate)},
+  log::info("adr_request", {{"device", s.itf.deviceIdOrSlug},
+                            {"data_rate", std::to_string(d->dataRate)},
                             {"tx_power", std::to_string(d->txPowerIndex)}});
 }
 
@@ -98,15 +103,18 @@ Bytes ClassA::macAnswers(const Uplink& u, Session& s) {
     }
     if (c.cid == 0x02) {  // LinkCheckReq
       double snr = u.rx.empty() ? 0 : u.rx[0].snr.value_or(0);
-      uint32_t margin = uint32_t(std::clamp(std::lround(snr - requiredSnr(u.tx.dataRate)), 0L, 254L));
-      if (auto a = buildMacCommand(MacDirection::Downlink, "LinkCheckAns",
-                                   {{"margin", margin}, {"gw_cnt", uint32_t(std::min<size_t>(u.rx.size(), 255))}}))
+      uint32_t margin =
+          uint32_t(std::clamp(std::lround(snr - requiredSnr(u.tx.dataRate)), 0L, 254L));
+      if (auto a = buildMacCommand(
+              MacDirection::Downlink, "LinkCheckAns",
+              {{"margin", margin}, {"gw_cnt", uint32_t(std::min<size_t>(u.rx.size(), 255))}}))
         answers.push_back(*a);
     } else if (c.cid == 0x0D) {  // DeviceTimeReq: the time the uplink was received
       int64_t gpsMs = u.receivedAtMs - kGpsEpochUnix * 1000 + kGpsLeapSeconds * 1000;
       uint32_t fractional = uint32_t((gpsMs % 1000) * 256 / 1000);  // 1/256 s steps
-      if (auto a = buildMacCommand(MacDirection::Downlink, "DeviceTimeAns",
-                                   {{"seconds", uint32_t(gpsMs / 1000)}, {"fractional", fractional}}))
+      if (auto a =
+              buildMacCommand(MacDirection::Downlink, "DeviceTimeAns",
+                              {{"seconds", uint32_t(gpsMs / 1000)}, {"fractional", fractional}}))
         answers.push_back(*a);
     } else if (c.cid == 0x06) {  // DevStatusAns: battery and margin go upstream as a status event
       auto f = macFields(MacDirection::Uplink, c);
@@ -114,14 +122,15 @@ Bytes ClassA::macAnswers(const Uplink& u, Session& s) {
         int margin = int(f[1].second);
         if (margin > 31) margin -= 64;  // 6-bit signed
         const std::string id = uuids_.next();
-        nlohmann::json e{{"type", "status"},
-                         {"id", id},
-                         {"interfaceId", u.interfaceId},
-                         {"deviceIdOrSlug", u.deviceIdOrSlug},
-                         {"battery", f[0].second == 255 ? nlohmann::json() : nlohmann::json(f[0].second)},
-                         {"externalPower", f[0].second == 0},
-                         {"margin", margin},
-                         {"at", formatRfc3339Ms(u.receivedAtMs)}};
+        nlohmann::json e{
+            {"type", "status"},
+            {"id", id},
+            {"interfaceId", u.interfaceId},
+            {"deviceIdOrSlug", u.deviceIdOrSlug},
+            {"battery", f[0].second == 255 ? nlohmann::json() : nlohmann::json(f[0].second)},
+            {"externalPower", f[0].second == 0},
+            {"margin", margin},
+            {"at", formatRfc3339Ms(u.receivedAtMs)}};
         emit_(u.deviceIdOrSlug, id, e.dump());
       }
     }
@@ -150,7 +159,8 @@ void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
     } else if (d.attempts >= settings_.maxConfirmedAttempts) {
       d.status = "failed";
       store_.updateDownlink(d);
-      event(u.deviceIdOrSlug, u.interfaceId, "failed", d, "no ACK after " + std::to_string(d.attempts) + " attempts");
+      event(u.deviceIdOrSlug, u.interfaceId, "failed", d,
+            "no ACK after " + std::to_string(d.attempts) + " attempts");
       queue.erase(queue.begin());
     }
   }
@@ -170,8 +180,8 @@ void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
       store_.updateDownlink(d);
       event(u.deviceIdOrSlug, u.interfaceId, "failed", d,
             std::to_string(d.payload.size()) + " bytes exceed the " +
-                std::to_string(region::maxFrmPayload(band, rx1Dr, f.fopts.size())) + "-byte maximum at " +
-                region::dataRateName(band, rx1Dr));
+                std::to_string(region::maxFrmPayload(band, rx1Dr, f.fopts.size())) +
+                "-byte maximum at " + region::dataRateName(band, rx1Dr));
       queue.erase(queue.begin());
       continue;
     }
@@ -187,7 +197,8 @@ void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
     break;
   }
   if (!f.ack && f.fopts.empty() && !f.fport) return;  // nothing to say
-  send(*s, f, best.gatewayEui, best.tmst, u.tx.frequencyHz, u.tx.dataRate, u.confirmed ? u.fcnt : 0, downlinkId, now);
+  send(*s, f, best.gatewayEui, best.tmst, u.tx.frequencyHz, u.tx.dataRate, u.confirmed ? u.fcnt : 0,
+       downlinkId, now);
 }
 
 void ClassA::ackAgain(Session& s, Eui64 gw, const semtech::RxPacket& rx, Clock::time_point now) {
@@ -197,8 +208,9 @@ void ClassA::ackAgain(Session& s, Eui64 gw, const semtech::RxPacket& rx, Clock::
   send(s, f, gw, rx.tmst, rx.frequencyHz, rx.dataRate, s.fcnt->lastFCnt, "", now);
 }
 
-bool ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_t upFreqHz, const std::string& upDatr,
-                  uint32_t confFCnt, const std::string& downlinkId, Clock::time_point now) {
+bool ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_t upFreqHz,
+                  const std::string& upDatr, uint32_t confFCnt, const std::string& downlinkId,
+                  Clock::time_point now) {
   if (!s.fcnt) return false;
   const region::Band& band = bandFor(gw);
   // The counter moves and is durable before the frame leaves: a crash never reuses it.
@@ -219,13 +231,14 @@ bool ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
                      : f.fopts;
   if (f.fport) {
     m.fport = f.fport;
-    m.frmPayload = cryptFrmPayload(*f.fport == 0 ? s.nwkSEncKey : s.appSKey, Direction::Downlink, s.devAddr,
-                                   fcntDown, f.payload);
+    m.frmPayload = cryptFrmPayload(*f.fport == 0 ? s.nwkSEncKey : s.appSKey, Direction::Downlink,
+                                   s.devAddr, fcntDown, f.payload);
   }
   phy.payload = m;
   Bytes bytes = serialize(phy);
   Mic mic = s.lorawan11
-                ? downlinkMic11(s.sNwkSIntKey, f.ack ? uint16_t(confFCnt) : 0, s.devAddr, fcntDown, micInput(bytes))
+                ? downlinkMic11(s.sNwkSIntKey, f.ack ? uint16_t(confFCnt) : 0, s.devAddr, fcntDown,
+                                micInput(bytes))
                 : dataMic10(s.nwkSKey, Direction::Downlink, s.devAddr, fcntDown, micInput(bytes));
   std::copy(mic.begin(), mic.end(), bytes.end() - 4);
 
@@ -275,7 +288,8 @@ void ClassA::onOutcome(const DownlinkJob& job, DownlinkResult r, const std::stri
   store_.updateDownlink(d);
 }
 
-std::vector<QueuedDownlink> ClassA::cancelQueued(const std::string& device, const std::string& interfaceId) {
+std::vector<QueuedDownlink> ClassA::cancelQueued(const std::string& device,
+                                                 const std::string& interfaceId) {
   std::vector<QueuedDownlink> out;
   for (auto& d : store_.pendingDownlinks(interfaceId)) {
     if (d.status != "queued") continue;
@@ -288,7 +302,8 @@ std::vector<QueuedDownlink> ClassA::cancelQueued(const std::string& device, cons
   return out;
 }
 
-std::expected<codecs::EncodeResult, EnqueueError> ClassA::encode(const std::string& device, int fport,
+std::expected<codecs::EncodeResult, EnqueueError> ClassA::encode(const std::string& device,
+                                                                 int fport,
                                                                  const std::string& objectJson) {
   const config::Interface* itf = sessions_.interfaceForDevice(device);
   if (!itf) return std::unexpected(EnqueueError{404, "unknown device " + device});
@@ -303,15 +318,19 @@ std::expected<codecs::EncodeResult, EnqueueError> ClassA::encode(const std::stri
   }
 }
 
-std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& device, int fport, const Bytes& data,
-                                                         bool confirmed, const std::string& platformId) {
+std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& device, int fport,
+                                                         const Bytes& data, bool confirmed,
+                                                         const std::string& platformId) {
   const config::Interface* itf = sessions_.interfaceForDevice(device);
   if (!itf) return std::unexpected(EnqueueError{404, "unknown device " + device});
   if (!itf->opts.managed)
-    return std::unexpected(EnqueueError{400, "device " + device + " is listen-only (managed: false): it never transmits"});
-  if (fport < 1 || fport > 223) return std::unexpected(EnqueueError{400, "fPort must be 1..223, got " + std::to_string(fport)});
+    return std::unexpected(EnqueueError{
+        400, "device " + device + " is listen-only (managed: false): it never transmits"});
+  if (fport < 1 || fport > 223)
+    return std::unexpected(EnqueueError{400, "fPort must be 1..223, got " + std::to_string(fport)});
   if (data.size() > 242)
-    return std::unexpected(EnqueueError{400, "data is " + std::to_string(data.size()) + " bytes; no data rate carries more than 242"});
+    return std::unexpected(EnqueueError{400, "data is " + std::to_string(data.size()) +
+                                                 " bytes; no data rate carries more than 242"});
   QueuedDownlink d;
   d.id = uuids_.next();
   d.interfaceId = itf->id;
@@ -322,8 +341,12 @@ std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& devi
   d.platformId = platformId;
   store_.enqueueDownlink(d);
   metrics_.inc("downlinks_enqueued_total");
-  log::info("downlink_queued", {{"device", device}, {"downlink", d.id}, {"platform_id", platformId}, {"fport", std::to_string(fport)},
-                                {"bytes", std::to_string(data.size())}, {"confirmed", confirmed ? "true" : "false"}});
+  log::info("downlink_queued", {{"device", device},
+                                {"downlink", d.id},
+                                {"platform_id", platformId},
+                                {"fport", std::to_string(fport)},
+                                {"bytes", std::to_string(data.size())},
+                                {"confirmed", confirmed ? "true" : "false"}});
   return d.id;
 }
 

@@ -8,11 +8,11 @@
 #include <map>
 #include <string>
 
-#include "bridge/gateway/downlink_scheduler.hpp"
 #include "bridge/core/metrics.hpp"
+#include "bridge/gateway/downlink_scheduler.hpp"
 #include "bridge/network/session_registry.hpp"
-#include "bridge/store/store.hpp"
 #include "bridge/network/uplink_event.hpp"
+#include "bridge/store/store.hpp"
 #include "lorawan/region/band.hpp"
 
 namespace bridge {
@@ -22,8 +22,9 @@ struct ClassASettings {
   std::map<uint64_t, const lorawan::region::Band*> gatewayBands;
   uint8_t rx1DrOffset = 0;
   uint8_t rx1DelaySeconds = 1;
-  uint32_t maxConfirmedAttempts = 3;  // a confirmed downlink without ACK is sent this often, then failed
-  size_t extraChannels = 0;           // CFList channels given at join (ADR keeps them enabled)
+  uint32_t maxConfirmedAttempts =
+      3;                     // a confirmed downlink without ACK is sent this often, then failed
+  size_t extraChannels = 0;  // CFList channels given at join (ADR keeps them enabled)
 };
 
 struct EnqueueError {
@@ -37,13 +38,15 @@ class ClassA {
   // (device, event id, event JSON) for the platform's events endpoint.
   using Emit = std::function<void(const std::string&, const std::string&, const std::string&)>;
 
-  ClassA(ClassASettings settings, SessionRegistry& sessions, Store& store, DownlinkScheduler& downlinks,
-         Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
+  ClassA(ClassASettings settings, SessionRegistry& sessions, Store& store,
+         DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
+         std::function<int64_t()> wallClockMs);
 
   // After an accepted uplink's dedup window closed (its state is durable).
   void afterUplink(const Uplink& u, Clock::time_point now);
   // A retransmitted confirmed uplink: the ACK again (a new FCntDown).
-  void ackAgain(Session& s, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& rx, Clock::time_point now);
+  void ackAgain(Session& s, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& rx,
+                Clock::time_point now);
   // Gateway's verdict on a frame we sent (via the scheduler).
   void onOutcome(const DownlinkJob& job, DownlinkResult r, const std::string& error);
   // A downlink object through the device's codec (encodeDownlink) for `fPort`.
@@ -51,14 +54,16 @@ class ClassA {
                                                            const std::string& objectJson);
   // Queues a payload for the device's next uplink; returns its id. `platformId`: the id of a
   // downlink fetched from the platform's queue (its status goes back there).
-  std::expected<std::string, EnqueueError> enqueue(const std::string& device, int fport, const lorawan::Bytes& data,
-                                                   bool confirmed, const std::string& platformId = "");
+  std::expected<std::string, EnqueueError> enqueue(const std::string& device, int fport,
+                                                   const lorawan::Bytes& data, bool confirmed,
+                                                   const std::string& platformId = "");
   // Cancels the interface's queued downlinks (not one already sent and awaiting its ACK);
   // returns them. Each gets a "cancelled" downlink event.
-  std::vector<QueuedDownlink> cancelQueued(const std::string& device, const std::string& interfaceId);
+  std::vector<QueuedDownlink> cancelQueued(const std::string& device,
+                                           const std::string& interfaceId);
   // Called for every status change of a downlink that came from the platform's queue.
-  using StatusReport = std::function<void(const std::string& device, const QueuedDownlink&, const std::string& status,
-                                          const std::string& detail)>;
+  using StatusReport = std::function<void(const std::string& device, const QueuedDownlink&,
+                                          const std::string& status, const std::string& detail)>;
   void onPlatformStatus(StatusReport report) { statusReport_ = std::move(report); }
 
  private:
@@ -71,7 +76,8 @@ class ClassA {
     lorawan::Bytes payload;
   };
   bool send(Session& s, const Frame& f, lorawan::Eui64 gw, uint32_t upTmst, uint64_t upFreqHz,
-            const std::string& upDatr, uint32_t confFCnt, const std::string& downlinkId, Clock::time_point now);
+            const std::string& upDatr, uint32_t confFCnt, const std::string& downlinkId,
+            Clock::time_point now);
   const lorawan::region::Band& bandFor(lorawan::Eui64 gw) const;
   lorawan::Bytes macAnswers(const Uplink& u, Session& s);
   void adr(const Uplink& u, Session& s, std::vector<lorawan::MacCommand>& answers);

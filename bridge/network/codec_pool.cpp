@@ -1,12 +1,11 @@
 #include "bridge/network/codec_pool.hpp"
 
-#include <future>
-#include <thread>
-#include <vector>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <future>
+#include <thread>
+#include <vector>
 
 namespace bridge {
 

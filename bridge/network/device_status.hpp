@@ -1,13 +1,12 @@
 #pragma once
 // What the bridge saw of a device (seed 003 status): the last uplink's time, RSSI/SNR and
 // gateway, and the last DevStatusAns. Kept in the device's Session (a few bytes each).
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "bridge/network/session_registry.hpp"
-#include "bridge/store/store.hpp"
 #include "bridge/network/uplink_event.hpp"
+#include "bridge/store/store.hpp"
 
 namespace bridge {
 

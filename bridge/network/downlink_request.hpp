@@ -3,9 +3,8 @@
 // body): {"fPort": 1..223, "data": "<base64>" or an object for the device's codec,
 // "confirmed": bool}. Validated and put in the device's Class A queue.
 #include <expected>
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "bridge/network/class_a.hpp"
 

@@ -1,7 +1,6 @@
 #include "bridge/network/join_server.hpp"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "bridge/core/log.hpp"
@@ -16,25 +15,39 @@ using namespace lorawan;
 
 const char* toString(JoinVerdict v) {
   switch (v) {
-    case JoinVerdict::Accepted: return "accepted";
-    case JoinVerdict::Copy: return "copy";
-    case JoinVerdict::LateCopy: return "late_copy";
-    case JoinVerdict::Replay: return "replay";
-    case JoinVerdict::Malformed: return "malformed";
-    case JoinVerdict::UnknownDevEui: return "unknown_deveui";
-    case JoinVerdict::WrongJoinEui: return "wrong_joineui";
-    case JoinVerdict::BadMic: return "bad_mic";
-    case JoinVerdict::Disabled: return "disabled";
-    case JoinVerdict::NotManaged: return "not_managed";
-    case JoinVerdict::DevNonceReused: return "devnonce_reused";
-    case JoinVerdict::DevNonceNotIncreasing: return "devnonce_not_increasing";
-    case JoinVerdict::NoDownlinkPath: return "no_downlink_path";
+    case JoinVerdict::Accepted:
+      return "accepted";
+    case JoinVerdict::Copy:
+      return "copy";
+    case JoinVerdict::LateCopy:
+      return "late_copy";
+    case JoinVerdict::Replay:
+      return "replay";
+    case JoinVerdict::Malformed:
+      return "malformed";
+    case JoinVerdict::UnknownDevEui:
+      return "unknown_deveui";
+    case JoinVerdict::WrongJoinEui:
+      return "wrong_joineui";
+    case JoinVerdict::BadMic:
+      return "bad_mic";
+    case JoinVerdict::Disabled:
+      return "disabled";
+    case JoinVerdict::NotManaged:
+      return "not_managed";
+    case JoinVerdict::DevNonceReused:
+      return "devnonce_reused";
+    case JoinVerdict::DevNonceNotIncreasing:
+      return "devnonce_not_increasing";
+    case JoinVerdict::NoDownlinkPath:
+      return "no_downlink_path";
   }
   return "?";
 }
 
-JoinServer::JoinServer(JoinSettings settings, SessionRegistry& sessions, Store& store, DownlinkScheduler& downlinks,
-                       Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs, uint64_t seed)
+JoinServer::JoinServer(JoinSettings settings, SessionRegistry& sessions, Store& store,
+                       DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
+                       std::function<int64_t()> wallClockMs, uint64_t seed)
     : settings_(std::move(settings)),
       sessions_(sessions),
       store_(store),
@@ -47,7 +60,8 @@ JoinServer::JoinServer(JoinSettings settings, SessionRegistry& sessions, Store& 
 
 JoinVerdict JoinServer::reject(JoinVerdict v, Eui64 devEui, Eui64 gw, const std::string& detail) {
   metrics_.inc(std::string("joins_total{result=\"") + toString(v) + "\"}");
-  log::Fields f{{"reason", toString(v)}, {"dev_eui", devEui.toString()}, {"gateway", gw.toString()}};
+  log::Fields f{
+      {"reason", toString(v)}, {"dev_eui", devEui.toString()}, {"gateway", gw.toString()}};
   if (!detail.empty()) f.emplace_back("detail", detail);
   log::info("join_rejected", f);
   if (rejection_) rejection_(toString(v), devEui, gw, detail);
@@ -67,7 +81,8 @@ DevAddr JoinServer::allocateDevAddr() {
 DownlinkJob JoinServer::makeJob(const std::string& device, Eui64 gw, const semtech::RxPacket& rx,
                                 const Bytes& phy) const {
   const region::Band* band = settings_.band;
-  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end()) band = it->second;
+  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end())
+    band = it->second;
   DownlinkJob job;
   job.kind = "join_accept";
   job.device = device;
@@ -92,7 +107,8 @@ DownlinkJob JoinServer::makeJob(const std::string& device, Eui64 gw, const semte
   return job;
 }
 
-JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx, Clock::time_point now) {
+JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
+                                      Clock::time_point now) {
   while (!cacheOrder_.empty() && cacheOrder_.front().first <= now) {
     auto it = cache_.find(cacheOrder_.front().second);
     if (it != cache_.end() && it->second.expires <= now) cache_.erase(it);
@@ -115,7 +131,8 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx, Clo
   if (joinRequestMic(nwkKey, micInput(rx.phyPayload)) != phy->mic)
     return reject(JoinVerdict::BadMic, jr.devEui, gw, "");
   if (!o.enabled) return reject(JoinVerdict::Disabled, jr.devEui, gw, "");
-  if (!o.managed) return reject(JoinVerdict::NotManaged, jr.devEui, gw, "listen-only interface never transmits");
+  if (!o.managed)
+    return reject(JoinVerdict::NotManaged, jr.devEui, gw, "listen-only interface never transmits");
 
   const auto key = std::make_pair(jr.devEui.value(), jr.devNonce);
   if (auto it = cache_.find(key); it != cache_.end()) {
@@ -138,15 +155,18 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx, Clo
 
   OtaaState st = store_.loadOtaa(jr.devEui.value());
   if (std::find(st.devNonces.begin(), st.devNonces.end(), jr.devNonce) != st.devNonces.end())
-    return reject(JoinVerdict::DevNonceReused, jr.devEui, gw, "DevNonce " + std::to_string(jr.devNonce));
+    return reject(JoinVerdict::DevNonceReused, jr.devEui, gw,
+                  "DevNonce " + std::to_string(jr.devNonce));
   // From LoRaWAN 1.0.4 (and in 1.1) DevNonce is a counter: it must grow.
   const bool counter = v11 || o.macVersion == "1.0.4";
   if (counter && !st.devNonces.empty() && jr.devNonce <= st.devNonces.back())
     return reject(JoinVerdict::DevNonceNotIncreasing, jr.devEui, gw,
-                  "DevNonce " + std::to_string(jr.devNonce) + " after " + std::to_string(st.devNonces.back()));
+                  "DevNonce " + std::to_string(jr.devNonce) + " after " +
+                      std::to_string(st.devNonces.back()));
 
   const region::Band* band = settings_.band;
-  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end()) band = it->second;
+  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end())
+    band = it->second;
   st.lastJoinNonce = (st.lastJoinNonce + 1) & 0xFFFFFF;
   st.devNonces.push_back(jr.devNonce);
   if (st.devNonces.size() > settings_.devNonceHistory) st.devNonces.erase(st.devNonces.begin());
@@ -171,7 +191,8 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx, Clo
     s->sNwkSIntKey = k.sNwkSIntKey;
     s->nwkSEncKey = k.nwkSEncKey;
     s->appSKey = k.appSKey;
-    accept = buildJoinAccept11(ja, deriveJsIntKey(nwkKey, jr.devEui), nwkKey, 0xFF, jr.joinEui, jr.devNonce);
+    accept = buildJoinAccept11(ja, deriveJsIntKey(nwkKey, jr.devEui), nwkKey, 0xFF, jr.joinEui,
+                               jr.devNonce);
   } else {
     auto k = deriveSessionKeys10(appKey, ja.joinNonce, ja.netId, jr.devNonce);
     s->nwkSKey = s->sNwkSIntKey = s->nwkSEncKey = k.nwkSKey;
@@ -192,27 +213,34 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx, Clo
 
   const bool sent = downlinks_.schedule(makeJob(itf->deviceIdOrSlug, gw, rx, accept), now);
   metrics_.inc("joins_total{result=\"accepted\"}");
-  log::info("join_accepted", {{"device", itf->deviceIdOrSlug}, {"dev_eui", jr.devEui.toString()},
-                              {"dev_addr", ja.devAddr.toString()}, {"dev_nonce", std::to_string(jr.devNonce)},
-                              {"lorawan", v11 ? "1.1" : "1.0"}, {"gateway", gw.toString()}});
+  log::info("join_accepted", {{"device", itf->deviceIdOrSlug},
+                              {"dev_eui", jr.devEui.toString()},
+                              {"dev_addr", ja.devAddr.toString()},
+                              {"dev_nonce", std::to_string(jr.devNonce)},
+                              {"lorawan", v11 ? "1.1" : "1.0"},
+                              {"gateway", gw.toString()}});
   if (emit_) {
     const std::string id = uuids_.next();
-    nlohmann::json e{{"type", "join"},
-                     {"id", id},
-                     {"receivedAt", formatRfc3339Ms(wallClockMs_())},
-                     {"interfaceId", itf->id},
-                     {"deviceIdOrSlug", itf->deviceIdOrSlug},
-                     {"driverInstanceId", itf->driverInstanceId.empty() ? nlohmann::json() : nlohmann::json(itf->driverInstanceId)},
-                     {"devEui", jr.devEui.toString()},
-                     {"joinEui", jr.joinEui.toString()},
-                     {"devAddr", ja.devAddr.toString()},
-                     {"devNonce", jr.devNonce},
-                     {"gatewayEui", gw.toString()},
-                     {"rssi", rx.rssi},
-                     {"snr", rx.snr ? nlohmann::json(*rx.snr) : nlohmann::json()}};
+    nlohmann::json e{
+        {"type", "join"},
+        {"id", id},
+        {"receivedAt", formatRfc3339Ms(wallClockMs_())},
+        {"interfaceId", itf->id},
+        {"deviceIdOrSlug", itf->deviceIdOrSlug},
+        {"driverInstanceId",
+         itf->driverInstanceId.empty() ? nlohmann::json() : nlohmann::json(itf->driverInstanceId)},
+        {"devEui", jr.devEui.toString()},
+        {"joinEui", jr.joinEui.toString()},
+        {"devAddr", ja.devAddr.toString()},
+        {"devNonce", jr.devNonce},
+        {"gatewayEui", gw.toString()},
+        {"rssi", rx.rssi},
+        {"snr", rx.snr ? nlohmann::json(*rx.snr) : nlohmann::json()}};
     emit_(itf->deviceIdOrSlug, id, e.dump());
   }
-  if (!sent) return reject(JoinVerdict::NoDownlinkPath, jr.devEui, gw, "session stored; no PULL_DATA from gateway");
+  if (!sent)
+    return reject(JoinVerdict::NoDownlinkPath, jr.devEui, gw,
+                  "session stored; no PULL_DATA from gateway");
   return JoinVerdict::Accepted;
 }
 

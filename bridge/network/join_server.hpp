@@ -9,11 +9,11 @@
 #include <map>
 #include <random>
 
-#include "bridge/gateway/downlink_scheduler.hpp"
 #include "bridge/core/metrics.hpp"
+#include "bridge/gateway/downlink_scheduler.hpp"
 #include "bridge/network/session_registry.hpp"
-#include "bridge/store/store.hpp"
 #include "bridge/network/uplink_event.hpp"
+#include "bridge/store/store.hpp"
 #include "lorawan/region/band.hpp"
 #include "lorawan/semtech_udp.hpp"
 
@@ -21,7 +21,7 @@ namespace bridge {
 
 struct JoinSettings {
   lorawan::NetId netId;
-  const lorawan::region::Band* band = nullptr;  // default band
+  const lorawan::region::Band* band = nullptr;                    // default band
   std::map<uint64_t, const lorawan::region::Band*> gatewayBands;  // per-gateway overrides
   uint8_t rx1DrOffset = 0;
   uint8_t rx1DelaySeconds = 1;
@@ -33,9 +33,9 @@ struct JoinSettings {
 
 enum class JoinVerdict {
   Accepted,
-  Copy,          // within the dedup window: already answered
-  LateCopy,      // after it, before RX1: the cached JoinAccept again, via this gateway
-  Replay,        // the same DevNonce after the device stopped listening: no transmission
+  Copy,      // within the dedup window: already answered
+  LateCopy,  // after it, before RX1: the cached JoinAccept again, via this gateway
+  Replay,    // the same DevNonce after the device stopped listening: no transmission
   Malformed,
   UnknownDevEui,
   WrongJoinEui,
@@ -52,16 +52,19 @@ class JoinServer {
  public:
   using Clock = std::chrono::steady_clock;
   // A join event for the platform: device slug, event id and the event JSON.
-  using Emit = std::function<void(const std::string& device, const std::string& id, const std::string& eventJson)>;
+  using Emit = std::function<void(const std::string& device, const std::string& id,
+                                  const std::string& eventJson)>;
   // Every rejected JoinRequest: reason, DevEUI, gateway, detail (for live error events).
-  using Rejection = std::function<void(const char* reason, lorawan::Eui64 devEui, lorawan::Eui64 gateway,
-                                       const std::string& detail)>;
+  using Rejection = std::function<void(const char* reason, lorawan::Eui64 devEui,
+                                       lorawan::Eui64 gateway, const std::string& detail)>;
   void onRejection(Rejection r) { rejection_ = std::move(r); }
 
-  JoinServer(JoinSettings settings, SessionRegistry& sessions, Store& store, DownlinkScheduler& downlinks,
-             Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs, uint64_t seed);
+  JoinServer(JoinSettings settings, SessionRegistry& sessions, Store& store,
+             DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
+             std::function<int64_t()> wallClockMs, uint64_t seed);
 
-  JoinVerdict onJoinRequest(lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& rx, Clock::time_point now);
+  JoinVerdict onJoinRequest(lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& rx,
+                            Clock::time_point now);
 
  private:
   // JOIN_ACCEPT_DELAY1: the device opens RX1 this long after its JoinRequest.
@@ -73,9 +76,10 @@ class JoinServer {
     Clock::time_point expires;
     std::string device;
   };
-  JoinVerdict reject(JoinVerdict v, lorawan::Eui64 devEui, lorawan::Eui64 gw, const std::string& detail);
-  DownlinkJob makeJob(const std::string& device, lorawan::Eui64 gw, const lorawan::semtech::RxPacket& rx,
-                      const lorawan::Bytes& phy) const;
+  JoinVerdict reject(JoinVerdict v, lorawan::Eui64 devEui, lorawan::Eui64 gw,
+                     const std::string& detail);
+  DownlinkJob makeJob(const std::string& device, lorawan::Eui64 gw,
+                      const lorawan::semtech::RxPacket& rx, const lorawan::Bytes& phy) const;
   lorawan::DevAddr allocateDevAddr();
 
   JoinSettings settings_;

@@ -24,7 +24,9 @@ void SessionRegistry::upsert(const config::Interface& itf, Store& store) {
     if (o.deviceEui) otaa_[*o.deviceEui] = &stored;
     auto rec = store.loadSession(itf.id);
     if (!rec) return;  // not joined yet
-    auto k = [](const std::string& h) { return lorawan::Aes128Key::parse(h).value_or(lorawan::Aes128Key()); };
+    auto k = [](const std::string& h) {
+      return lorawan::Aes128Key::parse(h).value_or(lorawan::Aes128Key());
+    };
     s->devAddr = lorawan::DevAddr(rec->devAddr);
     s->nwkSKey = k(rec->fNwkSIntKey);
     s->sNwkSIntKey = k(rec->sNwkSIntKey);
@@ -56,7 +58,8 @@ void SessionRegistry::remove(const std::string& id) {
       }
   }
   if (old.opts.deviceEui)
-    if (auto e = otaa_.find(*old.opts.deviceEui); e != otaa_.end() && e->second == &old) otaa_.erase(e);
+    if (auto e = otaa_.find(*old.opts.deviceEui); e != otaa_.end() && e->second == &old)
+      otaa_.erase(e);
   if (auto sit = sessions_.find(id); sit != sessions_.end()) {
     auto& list = byAddr_[sit->second->devAddr];
     list.erase(std::remove(list.begin(), list.end(), sit->second.get()), list.end());

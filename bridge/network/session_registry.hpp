@@ -23,8 +23,8 @@ struct Session {
   lorawan::Aes128Key appSKey;
   bool lorawan11 = false;
   lorawan::Aes128Key sNwkSIntKey, nwkSEncKey;  // 1.1 only
-  std::optional<FCntState> fcnt;  // nullopt: no frame accepted yet in this session
-  uint32_t lastConfirmedFCntDown = 0;  // 1.1: ConfFCnt of an uplink that ACKs it
+  std::optional<FCntState> fcnt;               // nullopt: no frame accepted yet in this session
+  uint32_t lastConfirmedFCntDown = 0;          // 1.1: ConfFCnt of an uplink that ACKs it
   // ADR (in memory: after a restart the measurement starts again).
   std::vector<double> adrSnrs;
   uint8_t txPowerIndex = 0;
@@ -39,7 +39,7 @@ struct Session {
     uint64_t gateway = 0;
     int16_t battery = -1;  // DevStatusAns: 0 external power, 1..254 level, 255 unknown; -1 none yet
     int8_t margin = 0;
-    bool loaded = false;   // restored from the last stored uplink after a start
+    bool loaded = false;  // restored from the last stored uplink after a start
   } seen;
 };
 

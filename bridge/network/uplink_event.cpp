@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "lorawan/base64.hpp"

@@ -51,8 +51,8 @@ struct Uplink {
   bool fcntReset = false;
   uint32_t previousFCnt = 0;
   // Not in the event JSON; what the downlink side needs.
-  bool ackBit = false;                            // the device acknowledges a confirmed downlink
-  std::vector<lorawan::MacCommand> macCommands;  // from FOpts or FPort 0
+  bool ackBit = false;                             // the device acknowledges a confirmed downlink
+  std::vector<lorawan::MacCommand> macCommands;    // from FOpts or FPort 0
   std::shared_ptr<const codecs::CodecSet> codecs;  // decodes `data` when the window closes
 };
 

@@ -14,17 +14,28 @@ using namespace lorawan;
 
 const char* toString(Verdict v) {
   switch (v) {
-    case Verdict::Accepted: return "accepted";
-    case Verdict::CrcBad: return "crc_bad";
-    case Verdict::CrcMissing: return "crc_missing";
-    case Verdict::Malformed: return "malformed_frame";
-    case Verdict::UnsupportedMType: return "unsupported_mtype";
-    case Verdict::UnknownDevAddr: return "unknown_devaddr";
-    case Verdict::BadMic: return "bad_mic";
-    case Verdict::Disabled: return "disabled";
-    case Verdict::Replay: return "replay";
-    case Verdict::FCntGap: return "fcnt_gap";
-    case Verdict::Retransmission: return "retransmission";
+    case Verdict::Accepted:
+      return "accepted";
+    case Verdict::CrcBad:
+      return "crc_bad";
+    case Verdict::CrcMissing:
+      return "crc_missing";
+    case Verdict::Malformed:
+      return "malformed_frame";
+    case Verdict::UnsupportedMType:
+      return "unsupported_mtype";
+    case Verdict::UnknownDevAddr:
+      return "unknown_devaddr";
+    case Verdict::BadMic:
+      return "bad_mic";
+    case Verdict::Disabled:
+      return "disabled";
+    case Verdict::Replay:
+      return "replay";
+    case Verdict::FCntGap:
+      return "fcnt_gap";
+    case Verdict::Retransmission:
+      return "retransmission";
   }
   return "?";
 }
@@ -69,7 +80,8 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
     return it->second.verdict;
   }
   if (auto it = recent_.find(key); it != recent_.end()) {
-    if (!it->second.confirmedBy.empty() && now - it->second.firstSeen >= settings_.retransmissionAfter) {
+    if (!it->second.confirmedBy.empty() &&
+        now - it->second.firstSeen >= settings_.retransmissionAfter) {
       // The device did not hear our ACK and sent the confirmed frame again: ACK, do not forward.
       it->second.firstSeen = now;  // its copies from other gateways are late copies again
       metrics_.inc("uplinks_rejected_total{reason=\"retransmission\"}");
@@ -86,7 +98,8 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
   pend.deadline = now + settings_.dedupWindow;
   pend.firstSeen = now;
   pend.verdict = process(p.phyPayload, p, gateway, pend);
-  if (pend.verdict == Verdict::Malformed || pend.verdict == Verdict::UnsupportedMType) return pend.verdict;
+  if (pend.verdict == Verdict::Malformed || pend.verdict == Verdict::UnsupportedMType)
+    return pend.verdict;
   Verdict v = pend.verdict;
   deadlines_.emplace_back(pend.deadline, key);
   pending_.emplace(std::move(key), std::move(pend));
@@ -165,7 +178,8 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
     if (owner) break;
   }
   if (!owner) {
-    reject(Verdict::BadMic, phyBytes, gw, std::to_string(candidates.size()) + " candidate session(s)");
+    reject(Verdict::BadMic, phyBytes, gw,
+           std::to_string(candidates.size()) + " candidate session(s)");
     return Verdict::BadMic;
   }
   const auto& opts = owner->itf.opts;
@@ -182,11 +196,13 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
     if (fcnt32 == last) {
       if (hash == owner->fcnt->lastHash) {
         reject(Verdict::Retransmission, phyBytes, gw, "fcnt " + std::to_string(fcnt32), owner);
-        if (retransmission_ && phy->mhdr.mtype == MType::ConfirmedDataUp) retransmission_(*owner, gw, p);
+        if (retransmission_ && phy->mhdr.mtype == MType::ConfirmedDataUp)
+          retransmission_(*owner, gw, p);
         return Verdict::Retransmission;
       }
       if (!opts.duplicateFramecounterAllowed) {
-        reject(Verdict::Replay, phyBytes, gw, "fcnt " + std::to_string(fcnt32) + " already used", owner);
+        reject(Verdict::Replay, phyBytes, gw, "fcnt " + std::to_string(fcnt32) + " already used",
+               owner);
         return Verdict::Replay;
       }
       reset = true;
@@ -235,16 +251,19 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
     // 1.0.x: NwkSKey; 1.1: NwkSEncKey (nwkSKey holds FNwkSIntKey there).
     const auto& key = owner->lorawan11 ? owner->nwkSEncKey : owner->nwkSKey;
     u.macCommands = logMacCommands(
-        *owner, "fport0", cryptFrmPayload(key, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
+        *owner, "fport0",
+        cryptFrmPayload(key, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
   } else if (mac.fport) {
-    u.data = cryptFrmPayload(owner->appSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload);
+    u.data =
+        cryptFrmPayload(owner->appSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload);
   }
   if (!mac.fhdr.fopts.empty()) {
     // 1.1 encrypts FOpts with NwkSEncKey (the errata scheme, as LoRaMac-node and ChirpStack).
-    u.macCommands = logMacCommands(
-        *owner, "fopts",
-        owner->lorawan11 ? cryptFOpts11(owner->nwkSEncKey, Direction::Uplink, owner->devAddr, fcnt32, mac.fhdr.fopts)
-                         : mac.fhdr.fopts);
+    u.macCommands =
+        logMacCommands(*owner, "fopts",
+                       owner->lorawan11 ? cryptFOpts11(owner->nwkSEncKey, Direction::Uplink,
+                                                       owner->devAddr, fcnt32, mac.fhdr.fopts)
+                                        : mac.fhdr.fopts);
   }
   u.ackBit = mac.fhdr.fctrl.ack;
   u.codecs = owner->codecs;  // decoded when the window closes, off the hot path
@@ -253,26 +272,32 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   return Verdict::Accepted;
 }
 
-std::vector<MacCommand> UplinkPipeline::logMacCommands(const Session& s, const char* where, const Bytes& bytes) {
+std::vector<MacCommand> UplinkPipeline::logMacCommands(const Session& s, const char* where,
+                                                       const Bytes& bytes) {
   auto parsed = parseMacCommands(MacDirection::Uplink, bytes);
   if (!parsed) {
     metrics_.inc("mac_command_errors_total");
-    log::warn("mac_command_error", {{"device", s.itf.deviceIdOrSlug}, {"where", where}, {"error", parsed.error().toString()}});
+    log::warn(
+        "mac_command_error",
+        {{"device", s.itf.deviceIdOrSlug}, {"where", where}, {"error", parsed.error().toString()}});
     return {};
   }
   for (const auto& c : *parsed)
-    log::info("mac_command", {{"device", s.itf.deviceIdOrSlug}, {"where", where},
+    log::info("mac_command", {{"device", s.itf.deviceIdOrSlug},
+                              {"where", where},
                               {"command", describe(MacDirection::Uplink, c)}});
   return std::move(*parsed);
 }
 
-bool UplinkPipeline::micMatches(const Session& s, const PhyPayload& phy, std::span<const uint8_t> msg,
-                                uint32_t fcnt, Eui64 gw, const semtech::RxPacket& p) const {
+bool UplinkPipeline::micMatches(const Session& s, const PhyPayload& phy,
+                                std::span<const uint8_t> msg, uint32_t fcnt, Eui64 gw,
+                                const semtech::RxPacket& p) const {
   if (!s.lorawan11) return dataMic10(s.nwkSKey, Direction::Uplink, s.devAddr, fcnt, msg) == phy.mic;
   // LoRaWAN 1.1: half of the MIC covers the data rate and channel the device used, and the
   // counter of the confirmed downlink it acknowledges.
   const region::Band* band = settings_.band;
-  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end()) band = it->second;
+  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end())
+    band = it->second;
   if (!band) return false;
   auto dr = region::dataRateIndex(*band, p.dataRate, true);
   auto ch = region::uplinkChannelIndex(*band, p.frequencyHz, settings_.extraChannelsHz);
@@ -335,8 +360,10 @@ void UplinkPipeline::finish(std::vector<Uplink> batch) {
   for (const Uplink& u : batch) {
     if (!u.codec.errors.empty()) {
       metrics_.inc("codec_errors_total");
-      log::warn("codec_error", {{"device", u.deviceIdOrSlug}, {"codec", u.codecName},
-                                {"fport", u.fport ? std::to_string(*u.fport) : ""}, {"error", u.codec.errors.front()}});
+      log::warn("codec_error", {{"device", u.deviceIdOrSlug},
+                                {"codec", u.codecName},
+                                {"fport", u.fport ? std::to_string(*u.fport) : ""},
+                                {"error", u.codec.errors.front()}});
     }
     json.push_back(toEventJson(u));
     store_.recordUplink({u.id, u.receivedAtMs, u.interfaceId, u.deviceIdOrSlug, json.back()});
@@ -346,15 +373,20 @@ void UplinkPipeline::finish(std::vector<Uplink> batch) {
   for (size_t i = 0; i < batch.size(); ++i) {
     const Uplink& u = batch[i];
     metrics_.inc("uplinks_accepted_total");
-    log::info("uplink_accepted",
-              {{"device", u.deviceIdOrSlug}, {"interface", u.interfaceId}, {"dev_addr", u.devAddr.toString()},
-               {"fcnt", std::to_string(u.fcnt)}, {"fport", u.fport ? std::to_string(*u.fport) : "none"},
-               {"bytes", std::to_string(u.data.size())}, {"data_hex", toHex(u.data)},
-               {"data_text", printableText(u.data)},
-               {"gateways", std::to_string(u.rx.size())}, {"id", u.id}});
+    log::info("uplink_accepted", {{"device", u.deviceIdOrSlug},
+                                  {"interface", u.interfaceId},
+                                  {"dev_addr", u.devAddr.toString()},
+                                  {"fcnt", std::to_string(u.fcnt)},
+                                  {"fport", u.fport ? std::to_string(*u.fport) : "none"},
+                                  {"bytes", std::to_string(u.data.size())},
+                                  {"data_hex", toHex(u.data)},
+                                  {"data_text", printableText(u.data)},
+                                  {"gateways", std::to_string(u.rx.size())},
+                                  {"id", u.id}});
     if (u.fcntReset) {
       metrics_.inc("fcnt_resets_total");
-      log::warn("fcnt_reset", {{"device", u.deviceIdOrSlug}, {"previous", std::to_string(u.previousFCnt)},
+      log::warn("fcnt_reset", {{"device", u.deviceIdOrSlug},
+                               {"previous", std::to_string(u.previousFCnt)},
                                {"fcnt", std::to_string(u.fcnt)}});
     }
     emit_(u, json[i]);

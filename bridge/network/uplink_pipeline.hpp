@@ -12,8 +12,8 @@
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/network/session_registry.hpp"
-#include "bridge/store/store.hpp"
 #include "bridge/network/uplink_event.hpp"
+#include "bridge/store/store.hpp"
 #include "lorawan/phy_payload.hpp"
 #include "lorawan/region/band.hpp"
 #include "lorawan/semtech_udp.hpp"
@@ -55,15 +55,16 @@ class UplinkPipeline {
   using Emit = std::function<void(const Uplink&, const std::string& eventJson)>;
 
   // A confirmed uplink seen again (same counter, same bytes): not forwarded, but ACKed again.
-  using Retransmission = std::function<void(Session&, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket&)>;
+  using Retransmission =
+      std::function<void(Session&, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket&)>;
 
   UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
                  Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
   void onRetransmission(Retransmission r) { retransmission_ = std::move(r); }
   // Every rejected frame (not disabled ones or retransmissions): reason, the device when known
   // (nullptr otherwise), DevAddr (0 when none), gateway, detail.
-  using Rejection = std::function<void(const char* reason, const Session*, uint32_t devAddr, lorawan::Eui64 gateway,
-                                       const std::string& detail)>;
+  using Rejection = std::function<void(const char* reason, const Session*, uint32_t devAddr,
+                                       lorawan::Eui64 gateway, const std::string& detail)>;
   void onRejection(Rejection r) { rejection_ = std::move(r); }
   // Runs codecs when a window closes. Default: inline. The daemon hands them to a worker pool so
   // a slow codec never holds the network thread; `done` must then run on the pipeline's thread.
@@ -73,7 +74,8 @@ class UplinkPipeline {
   // durable outbox there, in the same transaction as its frame counter).
   using BeforeCommit = std::function<void(const Uplink&, const std::string& eventJson)>;
   void setBeforeCommit(BeforeCommit b) { beforeCommit_ = std::move(b); }
-  void setBands(const lorawan::region::Band* band, std::map<uint64_t, const lorawan::region::Band*> perGateway,
+  void setBands(const lorawan::region::Band* band,
+                std::map<uint64_t, const lorawan::region::Band*> perGateway,
                 std::vector<uint64_t> extraChannelsHz) {
     settings_.band = band;
     settings_.gatewayBands = std::move(perGateway);
@@ -98,13 +100,14 @@ class UplinkPipeline {
   };
   Verdict process(const lorawan::Bytes& phy, const lorawan::semtech::RxPacket& p,
                   lorawan::Eui64 gateway, Pending& out);
-  std::vector<lorawan::MacCommand> logMacCommands(const Session& s, const char* where, const lorawan::Bytes& bytes);
+  std::vector<lorawan::MacCommand> logMacCommands(const Session& s, const char* where,
+                                                  const lorawan::Bytes& bytes);
   void addRx(Uplink& u, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& p);
   void reject(Verdict v, const lorawan::Bytes& phy, lorawan::Eui64 gw, const std::string& detail,
               const Session* s = nullptr);
   void pruneLateMemory(Clock::time_point now);
-  bool micMatches(const Session& s, const lorawan::PhyPayload& phy, std::span<const uint8_t> msg, uint32_t fcnt,
-                  lorawan::Eui64 gw, const lorawan::semtech::RxPacket& p) const;
+  bool micMatches(const Session& s, const lorawan::PhyPayload& phy, std::span<const uint8_t> msg,
+                  uint32_t fcnt, lorawan::Eui64 gw, const lorawan::semtech::RxPacket& p) const;
 
   PipelineSettings settings_;
   SessionRegistry& sessions_;

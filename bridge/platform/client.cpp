@@ -2,13 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
-#include <mutex>
-#include <random>
-#include <thread>
-#include <unordered_map>
-#include <vector>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,13 +10,18 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
+#include <deque>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
-#include "bridge/http/connection.hpp"
-#include "bridge/http/url.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/utf8.hpp"
+#include "bridge/http/connection.hpp"
+#include "bridge/http/url.hpp"
 
 namespace bridge {
 

@@ -1,7 +1,7 @@
 #include "bridge/platform/downlink_fetcher.hpp"
 
-#include "bridge/network/downlink_request.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/network/downlink_request.hpp"
 
 namespace bridge {
 

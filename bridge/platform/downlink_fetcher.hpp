@@ -4,14 +4,13 @@
 // Class A queue, where it is durable. Their status goes back through the outbox (see Daemon).
 #include <chrono>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "bridge/network/class_a.hpp"
 #include "bridge/core/metrics.hpp"
+#include "bridge/network/class_a.hpp"
 #include "bridge/platform/client.hpp"
 #include "bridge/store/store.hpp"
 

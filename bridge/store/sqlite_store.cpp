@@ -10,14 +10,15 @@
 namespace bridge {
 
 std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
-                                                                          size_t retention) {
+                                                                           size_t retention) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
   bool existed = fs::exists(p, ec);
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -32,27 +33,35 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "PRAGMA synchronous=NORMAL;"
       "PRAGMA wal_autocheckpoint=0;"
       "PRAGMA busy_timeout=5000;"
-      "CREATE TABLE IF NOT EXISTS fcnt_state(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT NULL,"
+      "CREATE TABLE IF NOT EXISTS fcnt_state(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT "
+      "NULL,"
       " last_fcnt INTEGER NOT NULL, last_hash INTEGER NOT NULL, next_fcnt_down INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS downlinks(id TEXT PRIMARY KEY, interface_id TEXT NOT NULL,"
-      " fport INTEGER NOT NULL, payload BLOB NOT NULL, confirmed INTEGER NOT NULL, status TEXT NOT NULL,"
+      " fport INTEGER NOT NULL, payload BLOB NOT NULL, confirmed INTEGER NOT NULL, status TEXT NOT "
+      "NULL,"
       " attempts INTEGER NOT NULL, created_at_ms INTEGER NOT NULL, seq INTEGER NOT NULL);"
       "CREATE INDEX IF NOT EXISTS downlinks_pending ON downlinks(interface_id, status, seq);"
       "CREATE TABLE IF NOT EXISTS uplinks(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
       " received_at_ms INTEGER NOT NULL, interface_id TEXT NOT NULL, device TEXT NOT NULL,"
       " event_json TEXT NOT NULL);"
       "CREATE INDEX IF NOT EXISTS uplinks_device ON uplinks(device, seq);"
-      "CREATE TABLE IF NOT EXISTS sessions(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT NULL,"
+      "CREATE TABLE IF NOT EXISTS sessions(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT "
+      "NULL,"
       " lorawan11 INTEGER NOT NULL, f_nwk_s_int_key TEXT NOT NULL, s_nwk_s_int_key TEXT NOT NULL,"
       " nwk_s_enc_key TEXT NOT NULL, app_s_key TEXT NOT NULL, join_nonce INTEGER NOT NULL,"
       " dev_nonce INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
-      " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
-      "CREATE TABLE IF NOT EXISTS dead_letters(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
+      "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT "
+      "NULL,"
+      " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, method TEXT NOT NULL DEFAULT "
+      "'POST');"
+      "CREATE TABLE IF NOT EXISTS dead_letters(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT "
+      "NULL,"
       " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, status INTEGER NOT NULL,"
       " response TEXT NOT NULL, at_ms INTEGER NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
-      "CREATE TABLE IF NOT EXISTS api_interfaces(id TEXT PRIMARY KEY, json TEXT NOT NULL, seq INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS otaa_state(dev_eui INTEGER PRIMARY KEY, last_join_nonce INTEGER NOT NULL,"
+      "CREATE TABLE IF NOT EXISTS api_interfaces(id TEXT PRIMARY KEY, json TEXT NOT NULL, seq "
+      "INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS otaa_state(dev_eui INTEGER PRIMARY KEY, last_join_nonce INTEGER "
+      "NOT NULL,"
       " dev_nonces TEXT NOT NULL);";
   if (!s->exec(schema)) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   // Files from before status reports (PATCH) went through the outbox.
@@ -61,18 +70,23 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   // ... and before downlinks were fetched from the platform's queue.
   if (!s->addColumnIfMissing("downlinks", "platform_id", "TEXT NOT NULL DEFAULT ''") ||
-      !s->exec("CREATE INDEX IF NOT EXISTS downlinks_platform ON downlinks(interface_id, platform_id)"))
+      !s->exec(
+          "CREATE INDEX IF NOT EXISTS downlinks_platform ON downlinks(interface_id, platform_id)"))
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   s->loadFCnt_ = s->prepare(
       "SELECT dev_addr, last_fcnt, last_hash, next_fcnt_down FROM fcnt_state WHERE interface_id=?");
   s->saveFCnt_ = s->prepare(
-      "INSERT INTO fcnt_state(interface_id, dev_addr, last_fcnt, last_hash, next_fcnt_down) VALUES(?,?,?,?,?)"
+      "INSERT INTO fcnt_state(interface_id, dev_addr, last_fcnt, last_hash, next_fcnt_down) "
+      "VALUES(?,?,?,?,?)"
       " ON CONFLICT(interface_id) DO UPDATE SET dev_addr=excluded.dev_addr,"
-      " last_fcnt=excluded.last_fcnt, last_hash=excluded.last_hash, next_fcnt_down=excluded.next_fcnt_down");
+      " last_fcnt=excluded.last_fcnt, last_hash=excluded.last_hash, "
+      "next_fcnt_down=excluded.next_fcnt_down");
   s->insertUplink_ = s->prepare(
-      "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) VALUES(?,?,?,?,?)");
+      "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) "
+      "VALUES(?,?,?,?,?)");
   // Prepared once: outbox rows are written and deleted for every uplink when a platform is set.
-  s->insertOutbox_ = s->prepare("INSERT OR IGNORE INTO outbox(id, device, path, body, method) VALUES(?,?,?,?,?)");
+  s->insertOutbox_ =
+      s->prepare("INSERT OR IGNORE INTO outbox(id, device, path, body, method) VALUES(?,?,?,?,?)");
   s->deleteOutbox_ = s->prepare("DELETE FROM outbox WHERE id=?");
   if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_ || !s->insertOutbox_ || !s->deleteOutbox_)
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
@@ -125,19 +139,22 @@ void SqliteStore::setMaxSizeMb(uint32_t mb) {
   sqlite3_stmt* st = prepare("PRAGMA page_size");
   int64_t pageSize = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 4096;
   sqlite3_finalize(st);
-  const std::string sql = "PRAGMA max_page_count=" + std::to_string(int64_t(mb) * 1024 * 1024 / pageSize);
+  const std::string sql =
+      "PRAGMA max_page_count=" + std::to_string(int64_t(mb) * 1024 * 1024 / pageSize);
   st = prepare(sql.c_str());
   sqlite3_step(st);
   sqlite3_finalize(st);
 }
 
 bool SqliteStore::addColumnIfMissing(const char* table, const char* column, const char* decl) {
-  sqlite3_stmt* st = prepare((std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name=?").c_str());
+  sqlite3_stmt* st = prepare(
+      (std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name=?").c_str());
   if (!st) return false;
   sqlite3_bind_text(st, 1, column, -1, SQLITE_STATIC);
   const bool present = sqlite3_step(st) == SQLITE_ROW;
   sqlite3_finalize(st);
-  return present || exec((std::string("ALTER TABLE ") + table + " ADD COLUMN " + column + " " + decl).c_str());
+  return present ||
+         exec((std::string("ALTER TABLE ") + table + " ADD COLUMN " + column + " " + decl).c_str());
 }
 
 bool SqliteStore::exec(const char* sql) {
@@ -179,11 +196,13 @@ void SqliteStore::saveFCnt(const std::string& interfaceId, const FCntState& s) {
   pendingFCnt_[interfaceId] = s;
 }
 
-void SqliteStore::recordUplink(StoredUplink u) { pendingUplinks_.push_back(std::move(u)); }
+void SqliteStore::recordUplink(StoredUplink u) {
+  pendingUplinks_.push_back(std::move(u));
+}
 
 void SqliteStore::flush() {
-  if (pendingFCnt_.empty() && pendingUplinks_.empty() && pendingDownlinkUpdates_.empty() && pendingOutbox_.empty() &&
-      completedOutbox_.empty() && pendingDeadLetters_.empty())
+  if (pendingFCnt_.empty() && pendingUplinks_.empty() && pendingDownlinkUpdates_.empty() &&
+      pendingOutbox_.empty() && completedOutbox_.empty() && pendingDeadLetters_.empty())
     return;
   // All or nothing: a failed write (disk full) rolls back and keeps every buffer, so accepted
   // data is retried at the next flush instead of dropped; problem() says why meanwhile.
@@ -193,7 +212,8 @@ void SqliteStore::flush() {
   auto step = [&](sqlite3_stmt* st, const char* op) {
     if (!failed.empty()) return;
     const int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) failed = std::string(op) + ": " + sqlite3_errmsg(db_);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+      failed = std::string(op) + ": " + sqlite3_errmsg(db_);
   };
   exec("BEGIN");
   for (const auto& e : pendingOutbox_) {
@@ -253,7 +273,8 @@ void SqliteStore::flush() {
   if (failed.empty() && !exec("COMMIT")) failed = std::string("commit: ") + sqlite3_errmsg(db_);
   if (!failed.empty()) {
     if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");  // unless SQLite rolled back already
-    if (problem_.empty()) log::error("store_write_failed", {{"error", failed}, {"kept", "in memory, retried"}});
+    if (problem_.empty())
+      log::error("store_write_failed", {{"error", failed}, {"kept", "in memory, retried"}});
     problem_ = failed;
     return;
   }
@@ -278,7 +299,8 @@ void SqliteStore::flush() {
 void SqliteStore::enqueueDownlink(const QueuedDownlink& d) {
   flush();
   sqlite3_stmt* st = prepare(
-      "INSERT INTO downlinks(id, interface_id, fport, payload, confirmed, status, attempts, created_at_ms,"
+      "INSERT INTO downlinks(id, interface_id, fport, payload, confirmed, status, attempts, "
+      "created_at_ms,"
       " platform_id, seq) VALUES(?,?,?,?,?,?,?,?,?,(SELECT IFNULL(MAX(seq),0)+1 FROM downlinks))");
   sqlite3_bind_text(st, 1, d.id.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, d.interfaceId.c_str(), -1, SQLITE_TRANSIENT);
@@ -294,14 +316,16 @@ void SqliteStore::enqueueDownlink(const QueuedDownlink& d) {
   sqlite3_finalize(st);
 }
 
-std::vector<QueuedDownlink> SqliteStore::selectDownlinks(const char* tail, const std::string& interfaceId,
+std::vector<QueuedDownlink> SqliteStore::selectDownlinks(const char* tail,
+                                                         const std::string& interfaceId,
                                                          size_t limit) {
   flush();
   std::vector<QueuedDownlink> out;
-  sqlite3_stmt* st = prepare((std::string("SELECT id, interface_id, fport, payload, confirmed, status, attempts,"
-                                          " created_at_ms, platform_id FROM downlinks WHERE interface_id=? ") +
-                              tail + " LIMIT ?")
-                                 .c_str());
+  sqlite3_stmt* st =
+      prepare((std::string("SELECT id, interface_id, fport, payload, confirmed, status, attempts,"
+                           " created_at_ms, platform_id FROM downlinks WHERE interface_id=? ") +
+               tail + " LIMIT ?")
+                  .c_str());
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 2, int64_t(limit));
   while (sqlite3_step(st) == SQLITE_ROW) {
@@ -323,16 +347,21 @@ std::vector<QueuedDownlink> SqliteStore::selectDownlinks(const char* tail, const
 }
 
 std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& interfaceId) {
-  return selectDownlinks("AND status IN ('queued','awaiting_ack') ORDER BY seq", interfaceId, 1000000);
+  return selectDownlinks("AND status IN ('queued','awaiting_ack') ORDER BY seq", interfaceId,
+                         1000000);
 }
 
-std::vector<QueuedDownlink> SqliteStore::listDownlinks(const std::string& interfaceId, size_t limit) {
+std::vector<QueuedDownlink> SqliteStore::listDownlinks(const std::string& interfaceId,
+                                                       size_t limit) {
   return selectDownlinks("ORDER BY seq DESC", interfaceId, limit);
 }
 
-void SqliteStore::updateDownlink(const QueuedDownlink& d) { pendingDownlinkUpdates_[d.id] = d; }
+void SqliteStore::updateDownlink(const QueuedDownlink& d) {
+  pendingDownlinkUpdates_[d.id] = d;
+}
 
-bool SqliteStore::hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) {
+bool SqliteStore::hasPlatformDownlink(const std::string& interfaceId,
+                                      const std::string& platformId) {
   sqlite3_stmt* st = prepare("SELECT 1 FROM downlinks WHERE interface_id=? AND platform_id=?");
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, platformId.c_str(), -1, SQLITE_TRANSIENT);
@@ -353,8 +382,11 @@ std::vector<OutboxEntry> SqliteStore::loadOutbox() {
   flush();
   std::vector<OutboxEntry> out;
   sqlite3_stmt* st = prepare("SELECT id, device, path, body, method FROM outbox ORDER BY seq");
-  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
-  while (sqlite3_step(st) == SQLITE_ROW) out.push_back({text(0), text(1), text(2), text(3), text(4)});
+  auto text = [&](int c) {
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+  };
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.push_back({text(0), text(1), text(2), text(3), text(4)});
   sqlite3_finalize(st);
   return out;
 }
@@ -368,7 +400,8 @@ void SqliteStore::completeOutbox(const std::string& id) {
   completedOutbox_.push_back(id);
 }
 
-void SqliteStore::deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) {
+void SqliteStore::deadLetter(const std::string& id, unsigned status, const std::string& response,
+                             int64_t atMs) {
   if (auto it = outboxBodySize_.find(id); it != outboxBodySize_.end()) {
     --outboxRows_;
     outboxBytes_ -= it->second;
@@ -380,10 +413,16 @@ void SqliteStore::deadLetter(const std::string& id, unsigned status, const std::
 std::vector<DeadLetter> SqliteStore::deadLetters() {
   flush();
   std::vector<DeadLetter> out;
-  sqlite3_stmt* st = prepare("SELECT id, device, path, body, status, response, at_ms, method FROM dead_letters ORDER BY seq");
-  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  sqlite3_stmt* st = prepare(
+      "SELECT id, device, path, body, status, response, at_ms, method FROM dead_letters ORDER BY "
+      "seq");
+  auto text = [&](int c) {
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+  };
   while (sqlite3_step(st) == SQLITE_ROW)
-    out.push_back({{text(0), text(1), text(2), text(3), text(7)}, unsigned(sqlite3_column_int(st, 4)), text(5),
+    out.push_back({{text(0), text(1), text(2), text(3), text(7)},
+                   unsigned(sqlite3_column_int(st, 4)),
+                   text(5),
                    sqlite3_column_int64(st, 6)});
   sqlite3_finalize(st);
   return out;
@@ -409,11 +448,13 @@ std::optional<OutboxEntry> SqliteStore::retryDeadLetter(const std::string& id) {
 void SqliteStore::saveApiInterface(const std::string& id, const std::string& json) {
   flush();
   sqlite3_stmt* st = prepare(
-      "INSERT INTO api_interfaces(id, json, seq) VALUES(?, ?, (SELECT IFNULL(MAX(seq),0)+1 FROM api_interfaces))"
+      "INSERT INTO api_interfaces(id, json, seq) VALUES(?, ?, (SELECT IFNULL(MAX(seq),0)+1 FROM "
+      "api_interfaces))"
       " ON CONFLICT(id) DO UPDATE SET json=excluded.json");
   sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, json.c_str(), -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(st) != SQLITE_DONE) log::error("store_error", {{"op", "save_interface"}, {"error", sqlite3_errmsg(db_)}});
+  if (sqlite3_step(st) != SQLITE_DONE)
+    log::error("store_error", {{"op", "save_interface"}, {"error", sqlite3_errmsg(db_)}});
   sqlite3_finalize(st);
 }
 
@@ -429,14 +470,23 @@ std::vector<std::pair<std::string, std::string>> SqliteStore::loadApiInterfaces(
 
 std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfaceId) {
   sqlite3_stmt* st = prepare(
-      "SELECT dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key, app_s_key, join_nonce,"
+      "SELECT dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key, app_s_key, "
+      "join_nonce,"
       " dev_nonce FROM sessions WHERE interface_id=?");
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
   std::optional<SessionRecord> out;
   if (sqlite3_step(st) == SQLITE_ROW) {
-    auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
-    out = SessionRecord{uint32_t(sqlite3_column_int64(st, 0)), sqlite3_column_int(st, 1) != 0, text(2), text(3),
-                        text(4), text(5), uint32_t(sqlite3_column_int64(st, 6)), uint16_t(sqlite3_column_int(st, 7))};
+    auto text = [&](int c) {
+      return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+    };
+    out = SessionRecord{uint32_t(sqlite3_column_int64(st, 0)),
+                        sqlite3_column_int(st, 1) != 0,
+                        text(2),
+                        text(3),
+                        text(4),
+                        text(5),
+                        uint32_t(sqlite3_column_int64(st, 6)),
+                        uint16_t(sqlite3_column_int(st, 7))};
   }
   sqlite3_finalize(st);
   return out;
@@ -468,7 +518,8 @@ void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, co
   std::string nonces;
   for (uint16_t n : otaa.devNonces) nonces += (nonces.empty() ? "" : ",") + std::to_string(n);
   sqlite3_stmt* st = prepare(
-      "INSERT INTO otaa_state(dev_eui, last_join_nonce, dev_nonces) VALUES(?,?,?) ON CONFLICT(dev_eui)"
+      "INSERT INTO otaa_state(dev_eui, last_join_nonce, dev_nonces) VALUES(?,?,?) ON "
+      "CONFLICT(dev_eui)"
       " DO UPDATE SET last_join_nonce=excluded.last_join_nonce, dev_nonces=excluded.dev_nonces");
   sqlite3_bind_int64(st, 1, int64_t(devEui));
   sqlite3_bind_int64(st, 2, otaa.lastJoinNonce);
@@ -476,7 +527,8 @@ void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, co
   bool ok = sqlite3_step(st) == SQLITE_DONE;
   sqlite3_finalize(st);
   st = prepare(
-      "INSERT OR REPLACE INTO sessions(interface_id, dev_addr, lorawan11, f_nwk_s_int_key, s_nwk_s_int_key,"
+      "INSERT OR REPLACE INTO sessions(interface_id, dev_addr, lorawan11, f_nwk_s_int_key, "
+      "s_nwk_s_int_key,"
       " nwk_s_enc_key, app_s_key, join_nonce, dev_nonce) VALUES(?,?,?,?,?,?,?,?,?)");
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 2, s.devAddr);
@@ -500,26 +552,32 @@ void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, co
 // Rows of "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks ...".
 static std::vector<StoredUplink> readUplinkRows(sqlite3_stmt* st) {
   std::vector<StoredUplink> out;
-  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  auto text = [&](int c) {
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+  };
   while (sqlite3_step(st) == SQLITE_ROW)
     out.push_back({text(0), sqlite3_column_int64(st, 1), text(2), text(3), text(4)});
   return out;
 }
 
-Store::UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs, int64_t endMs, size_t offset,
-                                            size_t limit, bool newestFirst) {
+Store::UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs,
+                                            int64_t endMs, size_t offset, size_t limit,
+                                            bool newestFirst) {
   flush();
   UplinkPage page;
-  sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM uplinks WHERE device=? AND received_at_ms BETWEEN ? AND ?");
+  sqlite3_stmt* count =
+      prepare("SELECT COUNT(*) FROM uplinks WHERE device=? AND received_at_ms BETWEEN ? AND ?");
   sqlite3_bind_text(count, 1, device.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(count, 2, startMs);
   sqlite3_bind_int64(count, 3, endMs);
   if (sqlite3_step(count) == SQLITE_ROW) page.total = size_t(sqlite3_column_int64(count, 0));
   sqlite3_finalize(count);
-  sqlite3_stmt* st = prepare(newestFirst ? "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks"
-                                           " WHERE device=? AND received_at_ms BETWEEN ? AND ? ORDER BY seq DESC LIMIT ? OFFSET ?"
-                                         : "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks"
-                                           " WHERE device=? AND received_at_ms BETWEEN ? AND ? ORDER BY seq LIMIT ? OFFSET ?");
+  sqlite3_stmt* st = prepare(
+      newestFirst
+          ? "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks"
+            " WHERE device=? AND received_at_ms BETWEEN ? AND ? ORDER BY seq DESC LIMIT ? OFFSET ?"
+          : "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks"
+            " WHERE device=? AND received_at_ms BETWEEN ? AND ? ORDER BY seq LIMIT ? OFFSET ?");
   sqlite3_bind_text(st, 1, device.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 2, startMs);
   sqlite3_bind_int64(st, 3, endMs);

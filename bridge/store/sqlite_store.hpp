@@ -4,9 +4,9 @@
 #include <expected>
 #include <memory>
 #include <mutex>
-#include <tuple>
-#include <thread>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "bridge/store/store.hpp"
@@ -19,8 +19,8 @@ namespace bridge {
 class SqliteStore final : public Store {
  public:
   // Creates the file (and its directory) when missing. Error text names the path.
-  static std::expected<std::unique_ptr<SqliteStore>, std::string> open(const std::string& path,
-                                                                        size_t uplinkRetention = 10000);
+  static std::expected<std::unique_ptr<SqliteStore>, std::string> open(
+      const std::string& path, size_t uplinkRetention = 10000);
   ~SqliteStore() override;
 
   std::optional<FCntState> loadFCnt(const std::string& interfaceId) override;
@@ -32,8 +32,8 @@ class SqliteStore final : public Store {
   std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) override;
   void updateDownlink(const QueuedDownlink& d) override;
   std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId, size_t limit) override;
-  UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs, size_t offset,
-                          size_t limit, bool newestFirst) override;
+  UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs,
+                          size_t offset, size_t limit, bool newestFirst) override;
   bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) override;
   void enqueueOutbox(const OutboxEntry& e) override;
   std::vector<OutboxEntry> loadOutbox() override;
@@ -42,7 +42,8 @@ class SqliteStore final : public Store {
   // Bounds the database file (SQLite max_page_count); beyond it writes fail and are kept.
   void setMaxSizeMb(uint32_t mb);
   void completeOutbox(const std::string& id) override;
-  void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) override;
+  void deadLetter(const std::string& id, unsigned status, const std::string& response,
+                  int64_t atMs) override;
   std::vector<DeadLetter> deadLetters() override;
   std::optional<OutboxEntry> retryDeadLetter(const std::string& id) override;
   void saveApiInterface(const std::string& id, const std::string& json) override;
@@ -56,7 +57,8 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}
   void startCheckpointer(const std::string& path);
   bool exec(const char* sql);
-  std::vector<QueuedDownlink> selectDownlinks(const char* where, const std::string& interfaceId, size_t limit);
+  std::vector<QueuedDownlink> selectDownlinks(const char* where, const std::string& interfaceId,
+                                              size_t limit);
   bool addColumnIfMissing(const char* table, const char* column, const char* decl);
   sqlite3_stmt* prepare(const char* sql);
 

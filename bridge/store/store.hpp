@@ -10,9 +10,9 @@ namespace bridge {
 
 // Uplink frame-counter state of one interface's session.
 struct FCntState {
-  uint32_t devAddr = 0;    // the session it belongs to: a new DevAddr starts a new session
-  uint32_t lastFCnt = 0;   // last accepted 32-bit FCntUp
-  uint64_t lastHash = 0;   // hash of that frame's bytes: tells a retransmission from a replay
+  uint32_t devAddr = 0;       // the session it belongs to: a new DevAddr starts a new session
+  uint32_t lastFCnt = 0;      // last accepted 32-bit FCntUp
+  uint64_t lastHash = 0;      // hash of that frame's bytes: tells a retransmission from a replay
   uint32_t nextFCntDown = 0;  // next downlink counter (NFCntDown/AFCntDown share it in 1.0.x)
 };
 
@@ -27,7 +27,8 @@ struct QueuedDownlink {
   std::string status = "queued";
   uint32_t attempts = 0;
   int64_t createdAtMs = 0;
-  std::string platformId;  // fetched from the platform's queue: its id there (status reports go back)
+  std::string
+      platformId;  // fetched from the platform's queue: its id there (status reports go back)
 };
 
 // An OTAA session's keys (LoRaWAN 1.0.x uses nwkSKey for all three network keys).
@@ -80,15 +81,16 @@ class Store {
   // buffered for the next flush and problem() says why.
   virtual void flush() = 0;
   virtual std::string problem() const { return ""; }
-  virtual std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) = 0;
+  virtual std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug,
+                                                  size_t limit) = 0;
   // Stored uplinks of a device received in [startMs, endMs], oldest first unless `newestFirst`,
   // a page of them and how many match in all.
   struct UplinkPage {
     std::vector<StoredUplink> items;
     size_t total = 0;
   };
-  virtual UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs, size_t offset,
-                                  size_t limit, bool newestFirst) = 0;
+  virtual UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs,
+                                  size_t offset, size_t limit, bool newestFirst) = 0;
 
   // Downlink queue. enqueue commits at once (the API answers 201 only when it is durable).
   virtual void enqueueDownlink(const QueuedDownlink& d) = 0;
@@ -96,9 +98,11 @@ class Store {
   virtual std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) = 0;
   virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered; durable after flush()
   // Every downlink of the interface, any status, newest first, at most `limit`.
-  virtual std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId, size_t limit) = 0;
+  virtual std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId,
+                                                    size_t limit) = 0;
   // Whether the platform's downlink `platformId` was ever queued for this interface (any status).
-  virtual bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) = 0;
+  virtual bool hasPlatformDownlink(const std::string& interfaceId,
+                                   const std::string& platformId) = 0;
 
   // Outbox: enqueue is buffered and durable after flush(), like the counters it travels with.
   virtual void enqueueOutbox(const OutboxEntry& e) = 0;
@@ -106,7 +110,8 @@ class Store {
   // Size of the outbox (rows, body bytes), kept current without a query.
   virtual std::pair<size_t, size_t> outboxSize() const = 0;
   virtual void completeOutbox(const std::string& id) = 0;  // buffered
-  virtual void deadLetter(const std::string& id, unsigned status, const std::string& response, int64_t atMs) = 0;
+  virtual void deadLetter(const std::string& id, unsigned status, const std::string& response,
+                          int64_t atMs) = 0;
   virtual std::vector<DeadLetter> deadLetters() = 0;
   // Moves a dead letter back into the outbox (committed); nullopt for an unknown id.
   virtual std::optional<OutboxEntry> retryDeadLetter(const std::string& id) = 0;

@@ -1,21 +1,20 @@
 #include "bridge/tools/platform_sink.hpp"
 
 #include <atomic>
-#include <cstdio>
-#include <optional>
-#include <thread>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdio>
+#include <optional>
+#include <thread>
 
 namespace bridge {
 
@@ -53,7 +52,8 @@ struct PlatformSink::Impl {
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ssl);
     beast::error_code ec;
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
-    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+    co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;
     co_await serve(stream, beast::get_lowest_layer(stream));
   }
@@ -94,13 +94,15 @@ struct PlatformSink::Impl {
         retryAfterValue = retryAfter;
       }
       if (print) {
-        std::printf("%s %s -> %u\n%s\n", r.method.c_str(), r.target.c_str(), status, r.body.c_str());
+        std::printf("%s %s -> %u\n%s\n", r.method.c_str(), r.target.c_str(), status,
+                    r.body.c_str());
         std::fflush(stdout);
       }
       http::response<http::string_body> res{http::status(status), req.version()};
       res.set(http::field::content_type, "application/json");
-      if (status >= 300 && !retryAfterValue.empty()) res.set(http::field::retry_after, retryAfterValue);
-      res.body() = customBody ? *customBody
+      if (status >= 300 && !retryAfterValue.empty())
+        res.set(http::field::retry_after, retryAfterValue);
+      res.body() = customBody     ? *customBody
                    : status < 300 ? R"({"ok":true})"
                                   : R"({"ok":false,"error":"rejected by the platform double"})";
       res.keep_alive(req.keep_alive() && keepAlive);
@@ -120,7 +122,8 @@ struct PlatformSink::Impl {
       }
       if (act == Misbehaviour::CloseMidResponse) {
         static const std::string half = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"o";
-        co_await asio::async_write(stream, asio::buffer(half), asio::redirect_error(use_awaitable, ec));
+        co_await asio::async_write(stream, asio::buffer(half),
+                                   asio::redirect_error(use_awaitable, ec));
         beast::get_lowest_layer(stream).close();
         co_return;
       }
@@ -140,13 +143,16 @@ struct PlatformSink::Impl {
       tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
       s.set_option(tcp::no_delay(true), ec);  // as nginx and Node.js do: no Nagle delay on answers
-      if (ssl) asio::co_spawn(ioc, tlsSession(std::move(s)), asio::detached);
-      else asio::co_spawn(ioc, plainSession(std::move(s)), asio::detached);
+      if (ssl)
+        asio::co_spawn(ioc, tlsSession(std::move(s)), asio::detached);
+      else
+        asio::co_spawn(ioc, plainSession(std::move(s)), asio::detached);
     }
   }
 };
 
-PlatformSink::PlatformSink(const std::string& host, uint16_t port, bool print, std::optional<Tls> tls)
+PlatformSink::PlatformSink(const std::string& host, uint16_t port, bool print,
+                           std::optional<Tls> tls)
     : impl_(std::make_unique<Impl>()) {
   impl_->host = host;
   impl_->print = print;
@@ -164,9 +170,13 @@ PlatformSink::PlatformSink(const std::string& host, uint16_t port, bool print, s
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
 }
 
-PlatformSink::~PlatformSink() { stop(); }
+PlatformSink::~PlatformSink() {
+  stop();
+}
 
-uint16_t PlatformSink::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t PlatformSink::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 std::string PlatformSink::baseUrl() const {
   return (impl_->ssl ? "https://" : "http://") + impl_->host + ":" + std::to_string(port());
 }
@@ -176,7 +186,8 @@ void PlatformSink::setResponder(std::function<unsigned(const RecordedRequest&)> 
   impl_->responder = std::move(responder);
 }
 
-void PlatformSink::setBodyResponder(std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> r) {
+void PlatformSink::setBodyResponder(
+    std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> r) {
   std::lock_guard lock(impl_->mutex);
   impl_->bodyResponder = std::move(r);
 }
@@ -192,7 +203,9 @@ void PlatformSink::misbehaveWhen(std::function<Misbehaviour(const RecordedReques
   impl_->chooseMisbehaviour = std::move(choose);
 }
 
-void PlatformSink::setKeepAlive(bool keepAlive) { impl_->keepAlive = keepAlive; }
+void PlatformSink::setKeepAlive(bool keepAlive) {
+  impl_->keepAlive = keepAlive;
+}
 
 void PlatformSink::setRetryAfter(std::string value) {
   std::lock_guard lock(impl_->mutex);
@@ -215,7 +228,8 @@ void PlatformSink::run() {
 
 void PlatformSink::stop() {
   impl_->ioc.stop();
-  if (impl_->thread.joinable() && impl_->thread.get_id() != std::this_thread::get_id()) impl_->thread.join();
+  if (impl_->thread.joinable() && impl_->thread.get_id() != std::this_thread::get_id())
+    impl_->thread.join();
 }
 
 }  // namespace bridge

@@ -28,7 +28,8 @@ class PlatformSink {
     std::string keyFile;   // PEM
   };
   // port 0 picks a free one. `print` writes each request to stdout. With `tls`, serves https.
-  PlatformSink(const std::string& host, uint16_t port, bool print = false, std::optional<Tls> tls = std::nullopt);
+  PlatformSink(const std::string& host, uint16_t port, bool print = false,
+               std::optional<Tls> tls = std::nullopt);
   ~PlatformSink();
   uint16_t port() const;
   std::string baseUrl() const;  // http(s)://host:port
@@ -36,7 +37,8 @@ class PlatformSink {
   // Status to answer with, per request (default: 200).
   void setResponder(std::function<unsigned(const RecordedRequest&)> responder);
   // Status and body per request (wins over setResponder), e.g. an OAuth token endpoint.
-  void setBodyResponder(std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> responder);
+  void setBodyResponder(
+      std::function<std::pair<unsigned, std::string>(const RecordedRequest&)> responder);
   // Misbehaviour for the next `count` requests (they are still recorded): Hang never answers;
   // CloseMidResponse sends half a response and closes the connection.
   enum class Misbehaviour { None, Hang, CloseMidResponse };
@@ -51,7 +53,7 @@ class PlatformSink {
   std::vector<RecordedRequest> requests() const;
   // Waits (condition variable, no polling) until at least n requests arrived.
   bool waitForRequests(size_t n, std::chrono::milliseconds timeout) const;
-  void run();   // blocks (CLI)
+  void run();  // blocks (CLI)
   void stop();
 
  private:

@@ -3,14 +3,13 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include <chrono>
-#include <fstream>
-#include <set>
-#include <thread>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "config/config.hpp"
 #include "lorawan/base64.hpp"
@@ -94,7 +93,8 @@ ReplayResult replayCapture(const std::string& hostPort, const std::string& file,
         awaitAck(token++, uint8_t(lorawan::semtech::Identifier::PullAck));
       }
       json body = json::object();
-      if (auto rx = j.find("rxpk"); rx != j.end()) body["rxpk"] = rx->is_array() ? *rx : json::array({*rx});
+      if (auto rx = j.find("rxpk"); rx != j.end())
+        body["rxpk"] = rx->is_array() ? *rx : json::array({*rx});
       if (auto st = j.find("stat"); st != j.end()) body["stat"] = *st;
       datagram = lorawan::semtech::makePushData(version, token, *gw, body.dump());
     }
@@ -104,7 +104,9 @@ ReplayResult replayCapture(const std::string& hostPort, const std::string& file,
       continue;
     }
     ++r.sent;
-    if (datagram.size() >= 4 && datagram[3] == 0 && awaitAck(uint16_t(datagram[1] << 8 | datagram[2]), 1)) ++r.acked;
+    if (datagram.size() >= 4 && datagram[3] == 0 &&
+        awaitAck(uint16_t(datagram[1] << 8 | datagram[2]), 1))
+      ++r.acked;
     ++token;
     if (r.sent % 1000 == 0) out << "replay: " << r.sent << " sent, " << r.acked << " acked\n";
   }

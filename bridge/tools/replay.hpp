@@ -16,7 +16,7 @@ struct ReplayResult {
 };
 
 // Returns the counts; progress and problems (with line numbers) go to `progress`.
-ReplayResult replayCapture(const std::string& hostPort, const std::string& file, std::ostream& progress,
-                           bool realTime = true);
+ReplayResult replayCapture(const std::string& hostPort, const std::string& file,
+                           std::ostream& progress, bool realTime = true);
 
 }  // namespace bridge

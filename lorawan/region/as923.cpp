@@ -16,9 +16,13 @@ constexpr uint64_t kJoin3[] = {916600000, 916800000};  // -6.6 MHz
 constexpr uint64_t kJoin4[] = {917300000, 917500000};  // -5.9 MHz
 }  // namespace
 
-extern const Band kAs923_1{"AS923", kDr, 7, rx1DrAs923Style, sameFrequency, 923200000, 2, 14, 0, kJoin1};
-extern const Band kAs923_2{"AS923-2", kDr, 7, rx1DrAs923Style, sameFrequency, 921400000, 2, 14, 0, kJoin2};
-extern const Band kAs923_3{"AS923-3", kDr, 7, rx1DrAs923Style, sameFrequency, 916600000, 2, 14, 0, kJoin3};
-extern const Band kAs923_4{"AS923-4", kDr, 7, rx1DrAs923Style, sameFrequency, 917300000, 2, 14, 0, kJoin4};
+extern const Band kAs923_1{"AS923", kDr, 7, rx1DrAs923Style, sameFrequency, 923200000,
+                           2,       14,  0, kJoin1};
+extern const Band kAs923_2{"AS923-2", kDr, 7, rx1DrAs923Style, sameFrequency, 921400000,
+                           2,         14,  0, kJoin2};
+extern const Band kAs923_3{"AS923-3", kDr, 7, rx1DrAs923Style, sameFrequency, 916600000,
+                           2,         14,  0, kJoin3};
+extern const Band kAs923_4{"AS923-4", kDr, 7, rx1DrAs923Style, sameFrequency, 917300000,
+                           2,         14,  0, kJoin4};
 
 }  // namespace lorawan::region

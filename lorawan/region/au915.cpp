@@ -14,10 +14,12 @@ constexpr DataRate kDr[] = {
     {M::Lora, 8, 500000, 0, 242, false, true},  {M::Lora, 7, 500000, 0, 242, false, true},
 };
 // Rows: uplink DR0..DR6; columns: RX1DROffset 0..5.
-constexpr uint8_t kRx1[7][6] = {{8, 8, 8, 8, 8, 8},      {9, 8, 8, 8, 8, 8},      {10, 9, 8, 8, 8, 8},
-                                {11, 10, 9, 8, 8, 8},    {12, 11, 10, 9, 8, 8},   {13, 12, 11, 10, 9, 8},
-                                {13, 13, 12, 11, 10, 9}};
-uint8_t rx1Dr(uint8_t up, uint8_t off) { return up < 7 && off < 6 ? kRx1[up][off] : 8; }
+constexpr uint8_t kRx1[7][6] = {
+    {8, 8, 8, 8, 8, 8},    {9, 8, 8, 8, 8, 8},     {10, 9, 8, 8, 8, 8},    {11, 10, 9, 8, 8, 8},
+    {12, 11, 10, 9, 8, 8}, {13, 12, 11, 10, 9, 8}, {13, 13, 12, 11, 10, 9}};
+uint8_t rx1Dr(uint8_t up, uint8_t off) {
+  return up < 7 && off < 6 ? kRx1[up][off] : 8;
+}
 // Uplink 915.2 MHz + 200 kHz n (n < 64) or 915.9 MHz + 1.6 MHz (n - 64); downlink
 // 923.3 MHz + 600 kHz (n mod 8).
 int uplinkChannel(uint64_t f) {
@@ -34,6 +36,7 @@ uint64_t rx1Freq(uint64_t up) {
 constexpr uint64_t kJoin[] = {915200000};
 }  // namespace
 
-extern const Band kAu915{"AU915", kDr, 5, rx1Dr, rx1Freq, 923300000, 8, 27, 1, kJoin, uplinkChannel, 5, 14};
+extern const Band kAu915{"AU915", kDr, 5,     rx1Dr,         rx1Freq, 923300000, 8,
+                         27,      1,   kJoin, uplinkChannel, 5,       14};
 
 }  // namespace lorawan::region

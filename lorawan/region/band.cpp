@@ -8,7 +8,7 @@ namespace lorawan::region {
 extern const Band kEu868, kUs915, kAu915, kAs923_1, kAs923_2, kAs923_3, kAs923_4, kIn865, kKr920;
 
 namespace {
-const Band* const kBands[] = {&kEu868, &kUs915, &kAu915, &kAs923_1, &kAs923_2,
+const Band* const kBands[] = {&kEu868,   &kUs915,   &kAu915, &kAs923_1, &kAs923_2,
                               &kAs923_3, &kAs923_4, &kIn865, &kKr920};
 }  // namespace
 
@@ -33,7 +33,8 @@ std::optional<uint8_t> dataRateIndex(const Band& b, std::string_view datr, bool 
     if (bw == std::string_view::npos) return std::nullopt;
     auto r1 = std::from_chars(datr.data() + 2, datr.data() + bw, sf);
     auto r2 = std::from_chars(datr.data() + bw + 2, datr.data() + datr.size(), bwKhz);
-    if (r1.ec != std::errc() || r2.ec != std::errc() || r2.ptr != datr.data() + datr.size()) return std::nullopt;
+    if (r1.ec != std::errc() || r2.ec != std::errc() || r2.ptr != datr.data() + datr.size())
+      return std::nullopt;
   } else {
     auto r = std::from_chars(datr.data(), datr.data() + datr.size(), bitrate);
     if (r.ec != std::errc() || r.ptr != datr.data() + datr.size()) return std::nullopt;
@@ -41,7 +42,8 @@ std::optional<uint8_t> dataRateIndex(const Band& b, std::string_view datr, bool 
   for (size_t i = 0; i < b.dataRates.size(); ++i) {
     const DataRate& d = b.dataRates[i];
     if (uplink ? !d.uplink : !d.downlink) continue;
-    if (sf && d.modulation == Modulation::Lora && d.spreadingFactor == sf && d.bandwidthHz == bwKhz * 1000)
+    if (sf && d.modulation == Modulation::Lora && d.spreadingFactor == sf &&
+        d.bandwidthHz == bwKhz * 1000)
       return uint8_t(i);
     if (bitrate && d.modulation == Modulation::Fsk && d.fskBitrate == bitrate) return uint8_t(i);
   }
@@ -63,7 +65,8 @@ size_t maxFrmPayload(const Band& b, uint8_t dr, size_t foptsLen) {
   return foptsLen >= n ? 0 : n - foptsLen;
 }
 
-std::optional<std::array<uint8_t, 16>> cfList(const Band& b, std::span<const uint64_t> extra, int subBand) {
+std::optional<std::array<uint8_t, 16>> cfList(const Band& b, std::span<const uint64_t> extra,
+                                              int subBand) {
   std::array<uint8_t, 16> out{};
   if (b.cfListType == 0) {
     if (extra.empty()) return std::nullopt;
@@ -83,7 +86,8 @@ std::optional<std::array<uint8_t, 16>> cfList(const Band& b, std::span<const uin
   return out;
 }
 
-std::optional<uint8_t> uplinkChannelIndex(const Band& b, uint64_t f, std::span<const uint64_t> extra) {
+std::optional<uint8_t> uplinkChannelIndex(const Band& b, uint64_t f,
+                                          std::span<const uint64_t> extra) {
   if (b.fixedUplinkChannel) {
     int ch = b.fixedUplinkChannel(f);
     return ch < 0 ? std::nullopt : std::optional<uint8_t>(uint8_t(ch));
@@ -96,17 +100,22 @@ std::optional<uint8_t> uplinkChannelIndex(const Band& b, uint64_t f, std::span<c
 }
 
 double requiredSnrDb(uint8_t sf) {
-  static const double kFloor[] = {-7.5, -10, -12.5, -15, -17.5, -20};  // SF7..SF12, SX127x datasheet
+  static const double kFloor[] = {-7.5, -10,   -12.5,
+                                  -15,  -17.5, -20};  // SF7..SF12, SX127x datasheet
   return sf >= 7 && sf <= 12 ? kFloor[sf - 7] : 0;
 }
 
-uint8_t rx1DrSubtract(uint8_t up, uint8_t offset) { return up > offset ? uint8_t(up - offset) : 0; }
+uint8_t rx1DrSubtract(uint8_t up, uint8_t offset) {
+  return up > offset ? uint8_t(up - offset) : 0;
+}
 
 uint8_t rx1DrAs923Style(uint8_t up, uint8_t offset) {
   int eff = offset <= 5 ? offset : 5 - offset;  // 6 -> -1, 7 -> -2
   return uint8_t(std::clamp(int(up) - eff, 0, 5));
 }
 
-uint64_t sameFrequency(uint64_t upHz) { return upHz; }
+uint64_t sameFrequency(uint64_t upHz) {
+  return upHz;
+}
 
 }  // namespace lorawan::region

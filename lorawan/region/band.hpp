@@ -31,13 +31,13 @@ struct Band {
   uint64_t (*rx1FrequencyHz)(uint64_t uplinkFrequencyHz);
   uint64_t rx2FrequencyHz;
   uint8_t rx2DataRate;
-  int downlinkTxPowerDbm;  // EIRP used for downlinks
-  uint8_t cfListType;      // 0: extra channel frequencies, 1: channel mask
+  int downlinkTxPowerDbm;                    // EIRP used for downlinks
+  uint8_t cfListType;                        // 0: extra channel frequencies, 1: channel mask
   std::span<const uint64_t> joinChannelsHz;  // default (join) uplink channels
   // Fixed channel plans (US915/AU915): the uplink channel number of a frequency, -1 if none.
   int (*fixedUplinkChannel)(uint64_t frequencyHz) = nullptr;
-  uint8_t adrMaxDr = 5;          // highest LoRa 125 kHz uplink DR ADR may assign
-  uint8_t maxTxPowerIndex = 7;   // TXPower index range 0..max (each step -2 dB)
+  uint8_t adrMaxDr = 5;         // highest LoRa 125 kHz uplink DR ADR may assign
+  uint8_t maxTxPowerIndex = 7;  // TXPower index range 0..max (each step -2 dB)
 };
 
 // Demodulation floor (dB SNR) per spreading factor: LinkCheckAns margins and ADR start here.
@@ -56,16 +56,18 @@ size_t maxFrmPayload(const Band& b, uint8_t dr, size_t foptsLen = 0);
 
 // CFList for a JoinAccept. Type 0 (EU-like): up to 5 extra channel frequencies. Type 1
 // (US915/AU915): the channel mask enabling `subBand` (1..8: 8 x 125 kHz + one 500 kHz channel).
-std::optional<std::array<uint8_t, 16>> cfList(const Band& b, std::span<const uint64_t> extraChannelsHz,
+std::optional<std::array<uint8_t, 16>> cfList(const Band& b,
+                                              std::span<const uint64_t> extraChannelsHz,
                                               int subBand);
 
 // The uplink channel index the device used (LoRaWAN 1.1 MIC's TxCh): the fixed plan's number,
 // or the position among the default channels followed by the CFList's extra channels.
-std::optional<uint8_t> uplinkChannelIndex(const Band& b, uint64_t frequencyHz, std::span<const uint64_t> extraChannelsHz);
+std::optional<uint8_t> uplinkChannelIndex(const Band& b, uint64_t frequencyHz,
+                                          std::span<const uint64_t> extraChannelsHz);
 
 // Shared rules, used by the band files.
-uint8_t rx1DrSubtract(uint8_t up, uint8_t offset);         // max(0, up - offset)
-uint8_t rx1DrAs923Style(uint8_t up, uint8_t offset);       // offsets 6, 7 mean +1, +2; DR0..5
+uint8_t rx1DrSubtract(uint8_t up, uint8_t offset);    // max(0, up - offset)
+uint8_t rx1DrAs923Style(uint8_t up, uint8_t offset);  // offsets 6, 7 mean +1, +2; DR0..5
 uint64_t sameFrequency(uint64_t upHz);
 
 }  // namespace lorawan::region

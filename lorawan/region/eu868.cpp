@@ -5,10 +5,10 @@ namespace lorawan::region {
 namespace {
 using M = Modulation;
 constexpr DataRate kDr[] = {
-    {M::Lora, 12, 125000, 0, 51, true, true},  {M::Lora, 11, 125000, 0, 51, true, true},
-    {M::Lora, 10, 125000, 0, 51, true, true},  {M::Lora, 9, 125000, 0, 115, true, true},
-    {M::Lora, 8, 125000, 0, 242, true, true},  {M::Lora, 7, 125000, 0, 242, true, true},
-    {M::Lora, 7, 250000, 0, 242, true, true},  {M::Fsk, 0, 0, 50000, 242, true, true},
+    {M::Lora, 12, 125000, 0, 51, true, true}, {M::Lora, 11, 125000, 0, 51, true, true},
+    {M::Lora, 10, 125000, 0, 51, true, true}, {M::Lora, 9, 125000, 0, 115, true, true},
+    {M::Lora, 8, 125000, 0, 242, true, true}, {M::Lora, 7, 125000, 0, 242, true, true},
+    {M::Lora, 7, 250000, 0, 242, true, true}, {M::Fsk, 0, 0, 50000, 242, true, true},
 };
 constexpr uint64_t kJoin[] = {868100000, 868300000, 868500000};
 }  // namespace

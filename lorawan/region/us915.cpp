@@ -14,9 +14,11 @@ constexpr DataRate kDr[] = {
     {M::Lora, 8, 500000, 0, 242, false, true},  {M::Lora, 7, 500000, 0, 242, false, true},
 };
 // Rows: uplink DR0..DR6; columns: RX1DROffset 0..3.
-constexpr uint8_t kRx1[7][4] = {{10, 9, 8, 8}, {11, 10, 9, 8}, {12, 11, 10, 9}, {13, 12, 11, 10},
-                                {13, 13, 12, 11}, {10, 9, 8, 8}, {11, 10, 9, 8}};
-uint8_t rx1Dr(uint8_t up, uint8_t off) { return up < 7 && off < 4 ? kRx1[up][off] : 8; }
+constexpr uint8_t kRx1[7][4] = {{10, 9, 8, 8},    {11, 10, 9, 8}, {12, 11, 10, 9}, {13, 12, 11, 10},
+                                {13, 13, 12, 11}, {10, 9, 8, 8},  {11, 10, 9, 8}};
+uint8_t rx1Dr(uint8_t up, uint8_t off) {
+  return up < 7 && off < 4 ? kRx1[up][off] : 8;
+}
 // Uplink channel n (125 kHz: 902.3 MHz + 200 kHz n; 500 kHz: 903.0 MHz + 1.6 MHz (n - 64)) answers
 // on downlink channel n mod 8: 923.3 MHz + 600 kHz (n mod 8).
 int uplinkChannel(uint64_t f) {
@@ -33,6 +35,7 @@ uint64_t rx1Freq(uint64_t up) {
 constexpr uint64_t kJoin[] = {902300000};
 }  // namespace
 
-extern const Band kUs915{"US915", kDr, 3, rx1Dr, rx1Freq, 923300000, 8, 20, 1, kJoin, uplinkChannel, 3, 14};
+extern const Band kUs915{"US915", kDr, 3,     rx1Dr,         rx1Freq, 923300000, 8,
+                         20,      1,   kJoin, uplinkChannel, 3,       14};
 
 }  // namespace lorawan::region

@@ -3,10 +3,8 @@
 // status, downlinks, gateways, rate limits — with good and bad input, and no secret in a response.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include <boost/beast/websocket.hpp>
-
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "bridge/app/daemon.hpp"

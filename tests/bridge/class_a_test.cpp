@@ -4,13 +4,12 @@
 
 #include <atomic>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "bridge/app/daemon.hpp"
-#include "codecs/codec.hpp"
 #include "bridge/core/metrics.hpp"
 #include "bridge/tools/platform_sink.hpp"
+#include "codecs/codec.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/mac_commands.hpp"
 #include "lorawan/phy_payload.hpp"
@@ -60,8 +59,10 @@ class ClassATest : public ::testing::Test {
     c.storePath = dir.file("bridge.db");
     c.platform = config::PlatformConfig{sink.baseUrl(), "tok", 2000, 2, "", std::nullopt};
     c.gateways = {{kGw, gatewayRegion}};
-    c.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};  // the EU868 default
-    auto itf = testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar);
+    c.extraChannelsHz = {867100000, 867300000, 867500000, 867700000,
+                         867900000};  // the EU868 default
+    auto itf =
+        testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar);
     itf.opts.managed = managed;
     itf.opts.adr = adr;
     itf.codec.type = codec;
@@ -77,10 +78,12 @@ class ClassATest : public ::testing::Test {
   }
 
   // Sends an uplink and waits until the platform has it (its downlink, if any, left before).
-  void uplink(uint32_t fcnt, bool confirmed, const Bytes& fopts = {}, uint32_t tmst = 1000000, double freqMhz = 868.1,
-              const Bytes& payload = {0x01}) {
+  void uplink(uint32_t fcnt, bool confirmed, const Bytes& fopts = {}, uint32_t tmst = 1000000,
+              double freqMhz = 868.1, const Bytes& payload = {0x01}) {
     Bytes phy = buildUplink(kCellar, fcnt, 1, payload, confirmed, fopts);
-    ASSERT_TRUE(fwd->push(R"({"rxpk":[)" + testsupport::rxpkJson(phy, tmst, -60, 7.0, freqMhz) + "]}", uint16_t(fcnt)));
+    ASSERT_TRUE(
+        fwd->push(R"({"rxpk":[)" + testsupport::rxpkJson(phy, tmst, -60, 7.0, freqMhz) + "]}",
+                  uint16_t(fcnt)));
     ++uplinks;
     ASSERT_TRUE(sink.waitForRequests(requestsBefore() + 1, 10s));
   }
@@ -99,17 +102,19 @@ class ClassATest : public ::testing::Test {
   }
   Bytes decryptDown(const Downlink& d) {
     const auto& m = std::get<lorawan::MacPayload>(d.frame.payload);
-    return lorawan::cryptFrmPayload(kCellar.appSKey, lorawan::Direction::Downlink, kCellar.devAddr, m.fhdr.fcnt,
-                                    m.frmPayload);
+    return lorawan::cryptFrmPayload(kCellar.appSKey, lorawan::Direction::Downlink, kCellar.devAddr,
+                                    m.fhdr.fcnt, m.frmPayload);
   }
   void expectValidMic(const Downlink& d) {
     const auto& m = std::get<lorawan::MacPayload>(d.frame.payload);
-    EXPECT_EQ(lorawan::dataMic10(kCellar.nwkSKey, lorawan::Direction::Downlink, kCellar.devAddr, m.fhdr.fcnt,
-                                 lorawan::micInput(d.phy)),
+    EXPECT_EQ(lorawan::dataMic10(kCellar.nwkSKey, lorawan::Direction::Downlink, kCellar.devAddr,
+                                 m.fhdr.fcnt, lorawan::micInput(d.phy)),
               d.frame.mic);
   }
-  testsupport::HttpResult enqueue(const std::string& body, const std::string& device = "cellar-sensor") {
-    return testsupport::httpRequest(daemon->apiPort(), "POST", "/devices/" + device + "/downlinks", body);
+  testsupport::HttpResult enqueue(const std::string& body,
+                                  const std::string& device = "cellar-sensor") {
+    return testsupport::httpRequest(daemon->apiPort(), "POST", "/devices/" + device + "/downlinks",
+                                    body);
   }
 
   testsupport::TempDir dir;
@@ -178,11 +183,16 @@ TEST_F(ClassATest, PlatformQueuedDownlinksAreFetchedSentOnceAndReportedBack) {
     if (r.method != "GET") return {200, "{}"};
     if (listing == 0) return {200, R"({"data":[]})"};
     if (r.target == "/devices/cellar-sensor/downlinks?status=pending&limit=2&offset=0")
-      return {200, R"({"data":[{"id":"dl-1","fPort":5,"data":"AQID"},{"id":"dl-bad","fPort":0,"data":"AQ=="}]})"};
+      return {
+          200,
+          R"({"data":[{"id":"dl-1","fPort":5,"data":"AQID"},{"id":"dl-bad","fPort":0,"data":"AQ=="}]})"};
     if (r.target == "/devices/cellar-sensor/downlinks?status=pending&limit=2&offset=2")
-      return {200, listing == 1 ? R"([{"id":77,"fPort":6,"data":"BA==","confirmed":false}])"
-                                : R"([{"id":77,"fPort":6,"data":"BA=="},{"id":"dl-3","fPort":7,"data":"Bw=="}])"};
-    if (r.target == "/devices/cellar-sensor/downlinks?status=pending&limit=2&offset=4") return {200, "[]"};
+      return {200,
+              listing == 1
+                  ? R"([{"id":77,"fPort":6,"data":"BA==","confirmed":false}])"
+                  : R"([{"id":77,"fPort":6,"data":"BA=="},{"id":"dl-3","fPort":7,"data":"Bw=="}])"};
+    if (r.target == "/devices/cellar-sensor/downlinks?status=pending&limit=2&offset=4")
+      return {200, "[]"};
     return {404, R"({"error":"unexpected"})"};
   });
   tweak = [](config::Config& c) {
@@ -215,7 +225,8 @@ TEST_F(ClassATest, PlatformQueuedDownlinksAreFetchedSentOnceAndReportedBack) {
   EXPECT_EQ(p["/devices/cellar-sensor/downlinks/dl-1"]["status"], "sent");
   ASSERT_EQ(p.count("/devices/cellar-sensor/downlinks/dl-bad"), 1u);
   EXPECT_EQ(p["/devices/cellar-sensor/downlinks/dl-bad"]["status"], "failed");
-  EXPECT_NE(p["/devices/cellar-sensor/downlinks/dl-bad"]["detail"].get<std::string>().find("fPort"), std::string::npos);
+  EXPECT_NE(p["/devices/cellar-sensor/downlinks/dl-bad"]["detail"].get<std::string>().find("fPort"),
+            std::string::npos);
   // Restart: what was fetched is in the store, even though the platform no longer lists it.
   daemon->stop();
   listing = 0;
@@ -234,7 +245,8 @@ TEST_F(ClassATest, PlatformQueuedDownlinksAreFetchedSentOnceAndReportedBack) {
   std::vector<std::string> gets;
   for (const auto& r : sink.requests())
     if (r.method == "GET") gets.push_back(r.target.substr(r.target.find('?')));
-  EXPECT_EQ(gets, (std::vector<std::string>{"?status=pending&limit=2&offset=0", "?status=pending&limit=2&offset=2",
+  EXPECT_EQ(gets, (std::vector<std::string>{"?status=pending&limit=2&offset=0",
+                                            "?status=pending&limit=2&offset=2",
                                             "?status=pending&limit=2&offset=0"}));
   // Listed again with one more: only that one is new (dl-1 and 77 are never sent twice).
   listing = 2;
@@ -253,8 +265,9 @@ TEST_F(ClassATest, PlatformQueueIsPolledBetweenUplinks) {
   sink.setBodyResponder([&](const RecordedRequest& r) -> std::pair<unsigned, std::string> {
     if (r.method != "GET") return {200, "{}"};
     // Listed once (to the poll), then the platform is unreachable for reads.
-    return ++gets == 1 ? std::pair<unsigned, std::string>{200, R"([{"id":"p1","fPort":9,"data":"CQ=="}])"}
-                       : std::pair<unsigned, std::string>{503, "{}"};
+    return ++gets == 1
+               ? std::pair<unsigned, std::string>{200, R"([{"id":"p1","fPort":9,"data":"CQ=="}])"}
+               : std::pair<unsigned, std::string>{503, "{}"};
   });
   tweak = [](config::Config& c) {
     c.platform->downlinkQueue.enabled = true;
@@ -262,7 +275,8 @@ TEST_F(ClassATest, PlatformQueueIsPolledBetweenUplinks) {
   };
   start();
   ASSERT_TRUE(sink.waitForRequests(1, 5s));  // the poll, no uplink yet
-  EXPECT_EQ(sink.requests()[0].target, "/devices/cellar-sensor/downlinks?status=pending&limit=100&offset=0");
+  EXPECT_EQ(sink.requests()[0].target,
+            "/devices/cellar-sensor/downlinks?status=pending&limit=100&offset=0");
   EXPECT_FALSE(fwd->pullRespNow().has_value());  // Class A: nothing is sent without an uplink
   uplink(1, false);
   auto raw = fwd->pullResp();
@@ -289,8 +303,9 @@ TEST_F(ClassATest, TxAckErrorMovesTheFrameToRx2) {
 TEST_F(ClassATest, Us915MapsTheUplinkChannelToA500kHzDownlinkChannel) {
   start(true, "US915");
   Bytes phy = buildUplink(kCellar, 1, 1, {0x01}, true);
-  std::string rx = R"({"rxpk":[{"tmst":1000,"chan":1,"rfch":0,"freq":904.1,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-60,"lsnr":7,"size":)" +
-                   std::to_string(phy.size()) + R"(,"data":")" + lorawan::base64Encode(phy) + "\"}]}";
+  std::string rx =
+      R"({"rxpk":[{"tmst":1000,"chan":1,"rfch":0,"freq":904.1,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-60,"lsnr":7,"size":)" +
+      std::to_string(phy.size()) + R"(,"data":")" + lorawan::base64Encode(phy) + "\"}]}";
   ASSERT_TRUE(fwd->push(rx, 1));
   Downlink d = decode(*fwd->pullResp());
   EXPECT_DOUBLE_EQ(d.txpk["freq"].get<double>(), 923.9);  // channel 9 -> downlink channel 1
@@ -300,16 +315,20 @@ TEST_F(ClassATest, Us915MapsTheUplinkChannelToA500kHzDownlinkChannel) {
 
 TEST_F(ClassATest, TooLongForTheDataRateIsAnErrorNeverTruncated) {
   start();
-  ASSERT_EQ(enqueue(R"({"fPort":2,"data":")" + lorawan::base64Encode(Bytes(100, 0x55)) + "\"}").status, 201u);
+  ASSERT_EQ(
+      enqueue(R"({"fPort":2,"data":")" + lorawan::base64Encode(Bytes(100, 0x55)) + "\"}").status,
+      201u);
   Bytes phy = buildUplink(kCellar, 1, 1, {0x01}, false);
-  std::string rx = R"({"rxpk":[{"tmst":1000,"chan":0,"rfch":0,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF12BW125","codr":"4/5","rssi":-60,"lsnr":7,"size":)" +
-                   std::to_string(phy.size()) + R"(,"data":")" + lorawan::base64Encode(phy) + "\"}]}";
+  std::string rx =
+      R"({"rxpk":[{"tmst":1000,"chan":0,"rfch":0,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF12BW125","codr":"4/5","rssi":-60,"lsnr":7,"size":)" +
+      std::to_string(phy.size()) + R"(,"data":")" + lorawan::base64Encode(phy) + "\"}]}";
   ASSERT_TRUE(fwd->push(rx, 1));
   ASSERT_TRUE(sink.waitForRequests(2, 10s));  // the failed event, then the uplink
   auto failed = events("downlink");
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0]["status"], "failed");
-  EXPECT_NE(failed[0]["detail"].get<std::string>().find("100 bytes exceed the 51-byte maximum at SF12BW125"),
+  EXPECT_NE(failed[0]["detail"].get<std::string>().find(
+                "100 bytes exceed the 51-byte maximum at SF12BW125"),
             std::string::npos);
   EXPECT_FALSE(fwd->pullRespNow().has_value());
 }
@@ -331,10 +350,12 @@ TEST_F(ClassATest, ConfirmedDownlinkIsAckedByALaterUplink) {
   m.fhdr.fcnt = 3;
   m.fhdr.fctrl.ack = true;
   m.fport = 1;
-  m.frmPayload = lorawan::cryptFrmPayload(kCellar.appSKey, lorawan::Direction::Uplink, kCellar.devAddr, 3, Bytes{9});
+  m.frmPayload = lorawan::cryptFrmPayload(kCellar.appSKey, lorawan::Direction::Uplink,
+                                          kCellar.devAddr, 3, Bytes{9});
   up.payload = m;
   Bytes b = lorawan::serialize(up);
-  auto mic = lorawan::dataMic10(kCellar.nwkSKey, lorawan::Direction::Uplink, kCellar.devAddr, 3, lorawan::micInput(b));
+  auto mic = lorawan::dataMic10(kCellar.nwkSKey, lorawan::Direction::Uplink, kCellar.devAddr, 3,
+                                lorawan::micInput(b));
   std::copy(mic.begin(), mic.end(), b.end() - 4);
   ASSERT_TRUE(fwd->push(testsupport::pushBody(b), 3));
   ++uplinks;
@@ -365,8 +386,9 @@ TEST_F(ClassATest, AdrRaisesTheDataRateOfAStrongDevice) {
   start(true, "EU868", /*adr=*/true);
   for (uint32_t f = 1; f <= 20; ++f) {
     Bytes phy = buildUplink(kCellar, f, 1, {0x01}, false, {}, /*adr=*/true);
-    std::string rx = R"({"rxpk":[{"tmst":1000,"chan":0,"rfch":0,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF12BW125","codr":"4/5","rssi":-60,"lsnr":9,"size":)" +
-                     std::to_string(phy.size()) + R"(,"data":")" + lorawan::base64Encode(phy) + "\"}]}";
+    std::string rx =
+        R"({"rxpk":[{"tmst":1000,"chan":0,"rfch":0,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF12BW125","codr":"4/5","rssi":-60,"lsnr":9,"size":)" +
+        std::to_string(phy.size()) + R"(,"data":")" + lorawan::base64Encode(phy) + "\"}]}";
     ASSERT_TRUE(fwd->push(rx, uint16_t(f)));
     ASSERT_TRUE(sink.waitForRequests(f, 10s));
     if (f < 20) {
@@ -439,7 +461,8 @@ TEST_F(ClassATest, EnqueueValidatesItsInput) {
   }
   EXPECT_EQ(enqueue(R"({"fPort":1,"data":"AQ=="})", "nobody").status, 404u);
   EXPECT_EQ(testsupport::httpRequest(daemon->apiPort(), "POST", "/devices/cellar-sensor/downlinks",
-                                     std::string(70000, 'x')).status,
+                                     std::string(70000, 'x'))
+                .status,
             413u);
   EXPECT_EQ(testsupport::httpRequest(daemon->apiPort(), "GET", "/healthz").status, 200u);
   auto metrics = testsupport::httpRequest(daemon->apiPort(), "GET", "/metrics");

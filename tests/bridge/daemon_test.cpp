@@ -1,18 +1,17 @@
 // End to end over loopback: the real daemon, a fake packet forwarder (UDP) and the platform
 // double (real HTTP). Waits are on conditions, never fixed sleeps.
 #include "bridge/app/daemon.hpp"
-#include "codecs/codec.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/tools/platform_sink.hpp"
 #include "bridge/tools/replay.hpp"
+#include "codecs/codec.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/join_accept.hpp"
 #include "lorawan/security.hpp"
@@ -52,7 +51,8 @@ class DaemonTest : public ::testing::Test {
     c.dedupWindowMs = 50;
     c.lateCopyMemoryMs = 60000;
     c.storePath = dir.file("state/bridge.db");
-    c.platform = config::PlatformConfig{sink.baseUrl() + "/api", "ns-token", 2000, 4, "", std::nullopt};
+    c.platform =
+        config::PlatformConfig{sink.baseUrl() + "/api", "ns-token", 2000, 4, "", std::nullopt};
     c.interfaces = {itf("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar-sensor", kCellar),
                     itf("0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", "door sensor/1", kDoor)};
     return c;
@@ -77,7 +77,8 @@ class DaemonTest : public ::testing::Test {
 };
 
 std::string captureLine(const char* gw, const Bytes& phy, double rssi = -60, double snr = 5) {
-  return std::string("{\"gateway\":\"") + gw + "\",\"rxpk\":[" + testsupport::rxpkJson(phy, 1000, rssi, snr) + "]}\n";
+  return std::string("{\"gateway\":\"") + gw + "\",\"rxpk\":[" +
+         testsupport::rxpkJson(phy, 1000, rssi, snr) + "]}\n";
 }
 
 TEST_F(DaemonTest, ReplayedCaptureReachesThePlatformExactly) {
@@ -93,13 +94,16 @@ TEST_F(DaemonTest, ReplayedCaptureReachesThePlatformExactly) {
   Bytes forged = buildUplink(kCellar, 65537, 3, {'f'});
   forged[9] ^= 0x55;
   cap << captureLine("AA555A0000000001", forged);  // bad MIC
-  cap << captureLine("AA555A0000000001", buildUplink({lorawan::DevAddr(0x11223344), kCellar.nwkSKey, kCellar.appSKey}, 1, 1, {'u'}));
+  cap << captureLine(
+      "AA555A0000000001",
+      buildUplink({lorawan::DevAddr(0x11223344), kCellar.nwkSKey, kCellar.appSKey}, 1, 1, {'u'}));
   cap << captureLine("AA555A0000000001", buildUplink(kDoor, 1, 2, {'o', 'p', 'e', 'n'}));
   cap << captureLine("AA555A0000000001", buildUplink(kCellar, 65537, 3, {'d'}));
   cap.close();
 
   std::ostringstream progress;
-  auto result = replayCapture("127.0.0.1:" + std::to_string(daemon->udpPort()), dir.file("capture.jsonl"), progress,
+  auto result = replayCapture("127.0.0.1:" + std::to_string(daemon->udpPort()),
+                              dir.file("capture.jsonl"), progress,
                               /*realTime=*/false);
   EXPECT_EQ(result.sent, 9u);
   EXPECT_EQ(result.acked, 9u);
@@ -151,7 +155,9 @@ TEST_F(DaemonTest, MalformedDatagramsNeverStopTheDaemon) {
   startDaemon();
   testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(0xAA555A0000000001));
   const lorawan::Eui64 gw(0xAA555A0000000001);
-  auto push = [&](const std::string& body) { return lorawan::semtech::makePushData(2, 7, gw, body); };
+  auto push = [&](const std::string& body) {
+    return lorawan::semtech::makePushData(2, 7, gw, body);
+  };
   auto rxpk = [](const std::string& fields) {
     return R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"rfch":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-50,"lsnr":5)" +
            fields + "}]}";
@@ -181,17 +187,35 @@ TEST_F(DaemonTest, MalformedDatagramsNeverStopTheDaemon) {
       {"empty data", push(rxpk(R"(,"data":"")"))},
       {"size mismatch", push(rxpk(R"(,"size":99)" + good))},
       {"huge number", push(R"({"rxpk":[{"tmst":1e400}]})")},
-      {"tmst 2^40", push(R"({"rxpk":[{"tmst":1099511627776,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
-      {"huge integer", push(R"({"rxpk":[{"tmst":1,"chan":99999999999999999999999,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
-      {"negative freq", push(R"({"rxpk":[{"tmst":1,"freq":-868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
-      {"rssi string", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":"loud","data":"AA=="}]})")},
-      {"unknown modulation", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"OOK","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
-      {"stat 5", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":5,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
-      {"crc error", push(R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"rfch":0,"stat":-1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-50)" + good + "}]}")},
-      {"oversized PHYPayload", push(rxpk(",\"data\":\"" + lorawan::base64Encode(Bytes(1000, 0x40)) + "\""))},
+      {"tmst 2^40",
+       push(
+           R"({"rxpk":[{"tmst":1099511627776,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"huge integer",
+       push(
+           R"({"rxpk":[{"tmst":1,"chan":99999999999999999999999,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"negative freq",
+       push(
+           R"({"rxpk":[{"tmst":1,"freq":-868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"rssi string",
+       push(
+           R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":"loud","data":"AA=="}]})")},
+      {"unknown modulation",
+       push(
+           R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"OOK","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"stat 5",
+       push(
+           R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"stat":5,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"AA=="}]})")},
+      {"crc error",
+       push(
+           R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"rfch":0,"stat":-1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-50)" +
+           good + "}]}")},
+      {"oversized PHYPayload",
+       push(rxpk(",\"data\":\"" + lorawan::base64Encode(Bytes(1000, 0x40)) + "\""))},
       {"truncated PHYPayload", push(rxpk(R"(,"data":"QNobASY=")"))},
-      {"join request (not yet handled)", push(rxpk(R"(,"data":"ANwAANB+1bNwHm/t9XzurwCFzFh/6RM=")"))},
-      {"downlink MType from a gateway", push(rxpk(R"(,"data":"YNobASYAAQAB3NE98fq//vCXT/cZK7M=")"))},
+      {"join request (not yet handled)",
+       push(rxpk(R"(,"data":"ANwAANB+1bNwHm/t9XzurwCFzFh/6RM=")"))},
+      {"downlink MType from a gateway",
+       push(rxpk(R"(,"data":"YNobASYAAQAB3NE98fq//vCXT/cZK7M=")"))},
       {"deep nesting", push(deep)},
       {"NUL bytes in JSON", push(std::string("{\"rxpk\":[\0\0\0]}", 15))},
       {"binary garbage body", push(std::string("\xff\xfe\x00\x01\x80garbage", 12))},
@@ -292,7 +316,8 @@ TEST_F(DaemonTest, OtaaJoinOverLoopbackThenUplinksWithTheDerivedKeys) {
   testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(0xAA555A0000000001));
   ASSERT_TRUE(fwd.pull(1));  // the downlink path
   Bytes jr = testsupport::buildJoinRequest(appKey, joinEui, devEui, 0x0102);
-  ASSERT_TRUE(fwd.push(R"({"rxpk":[)" + testsupport::rxpkJson(jr, 3000000000u, -80, 4.0, 868.5) + "]}", 2));
+  ASSERT_TRUE(
+      fwd.push(R"({"rxpk":[)" + testsupport::rxpkJson(jr, 3000000000u, -80, 4.0, 868.5) + "]}", 2));
   auto resp = fwd.pullResp();
   ASSERT_TRUE(resp.has_value());
   EXPECT_EQ((*resp)[0], 2);     // protocol version
@@ -319,7 +344,8 @@ TEST_F(DaemonTest, OtaaJoinOverLoopbackThenUplinksWithTheDerivedKeys) {
   fwd.txAck(uint16_t((*resp)[1] << 8 | (*resp)[2]), "NONE");
 
   // The device derives its keys and sends an uplink: it reaches the platform.
-  auto keys = lorawan::deriveSessionKeys10(appKey, opened->payload.joinNonce, opened->payload.netId, 0x0102);
+  auto keys = lorawan::deriveSessionKeys10(appKey, opened->payload.joinNonce, opened->payload.netId,
+                                           0x0102);
   AbpDevice joined{opened->payload.devAddr, keys.nwkSKey, keys.appSKey};
   ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(joined, 1, 5, {'h', 'i'})), 3));
   ASSERT_TRUE(sink.waitForRequests(2, 10s));
@@ -345,7 +371,8 @@ TEST_F(DaemonTest, OtaaJoinOverLoopbackThenUplinksWithTheDerivedKeys) {
   daemon = std::move(*d);
   daemon->start();
   testsupport::FakeForwarder fwd2(daemon->udpPort(), lorawan::Eui64(0xAA555A0000000001));
-  ASSERT_TRUE(fwd2.push(testsupport::pushBody(buildUplink(joined, 1, 5, {'h', 'i'})), 4));  // replay
+  ASSERT_TRUE(
+      fwd2.push(testsupport::pushBody(buildUplink(joined, 1, 5, {'h', 'i'})), 4));  // replay
   ASSERT_TRUE(fwd2.push(testsupport::pushBody(buildUplink(joined, 2, 5, {'!'})), 5));
   ASSERT_TRUE(sink.waitForRequests(3, 10s));
   auto last = json::parse(sink.requests()[2].body);
@@ -363,7 +390,9 @@ TEST_F(DaemonTest, CodecOutputReachesThePlatformAndAFailingCodecLosesNothing) {
   daemon = std::move(*d);
   daemon->start();
   testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
-  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, lorawan::fromHex("03670110056700ff").value())), 1));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(
+                           kCellar, 1, 1, lorawan::fromHex("03670110056700ff").value())),
+                       1));
   ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 2, 1, {0x03, 0xff})), 2));
   ASSERT_TRUE(sink.waitForRequests(2, 10s));
   auto b = bodies();
@@ -373,7 +402,8 @@ TEST_F(DaemonTest, CodecOutputReachesThePlatformAndAFailingCodecLosesNothing) {
   EXPECT_TRUE(b[1]["decoded"].is_null());  // the codec failed: the bytes still arrive
   EXPECT_EQ(b[1]["data"], "A/8=");
   ASSERT_EQ(b[1]["codec"]["errors"].size(), 1u);
-  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("unknown type 255"), std::string::npos);
+  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("unknown type 255"),
+            std::string::npos);
   EXPECT_EQ(daemon->metrics().counter("codec_errors_total"), 1u);
 }
 
@@ -382,7 +412,8 @@ TEST_F(DaemonTest, JavaScriptCodecDecodesOnTheWayToThePlatform) {
   cfg.interfaces[0].codec.type = "js";
   cfg.interfaces[0].codec.file = std::string(LB_FIXTURES_DIR) + "/codecs/js/es5_decoder.js";
   cfg.interfaces[0].codec.fports[9].type = "js";
-  cfg.interfaces[0].codec.fports[9].file = std::string(LB_FIXTURES_DIR) + "/codecs/js/infinite_loop.js";
+  cfg.interfaces[0].codec.fports[9].file =
+      std::string(LB_FIXTURES_DIR) + "/codecs/js/infinite_loop.js";
   cfg.interfaces[0].codec.fports[9].timeoutMs = 20;
   auto set = codecs::CodecSet::build(cfg.interfaces[0].codec);
   ASSERT_TRUE(set.has_value()) << set.error();
@@ -393,7 +424,8 @@ TEST_F(DaemonTest, JavaScriptCodecDecodesOnTheWayToThePlatform) {
   daemon->start();
   testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
   ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {0x00, 0xd7, 0x1e})), 1));
-  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 2, 9, {0x01})), 2));  // a codec that hangs
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 2, 9, {0x01})),
+                       2));  // a codec that hangs
   ASSERT_TRUE(fwd.pull(3));  // the daemon still answers
   ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 3, 1, {0x00, 0x0a, 0x1e})), 4));
   ASSERT_TRUE(sink.waitForRequests(3, 10s));
@@ -402,7 +434,8 @@ TEST_F(DaemonTest, JavaScriptCodecDecodesOnTheWayToThePlatform) {
   EXPECT_EQ(b[0]["codec"]["name"], "js");
   EXPECT_TRUE(b[1]["decoded"].is_null());
   EXPECT_EQ(b[1]["data"], "AQ==");
-  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("time limit of 20 ms exceeded"), std::string::npos);
+  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("time limit of 20 ms exceeded"),
+            std::string::npos);
   EXPECT_EQ(b[2]["decoded"]["temperature"], 1.0);  // the next call works
 }
 
@@ -417,19 +450,22 @@ TEST_F(DaemonTest, ASlowCodecNeverHoldsOtherDevicesOrTheNetworkThread) {
   daemon = std::move(*d);
   daemon->start();
   testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
-  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {0x01})), 1));  // its codec spins 1 s
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {0x01})),
+                       1));  // its codec spins 1 s
   ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kDoor, 1, 2, {0x02})), 2));
   ASSERT_TRUE(fwd.pull(3));
   ASSERT_TRUE(sink.waitForRequests(2, 10s));
   auto b = bodies();
   EXPECT_EQ(b[0]["deviceIdOrSlug"], "door sensor/1");  // not stuck behind the slow codec
   EXPECT_EQ(b[1]["deviceIdOrSlug"], "cellar-sensor");
-  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("time limit of 1000 ms"), std::string::npos);
+  EXPECT_NE(b[1]["codec"]["errors"][0].get<std::string>().find("time limit of 1000 ms"),
+            std::string::npos);
 }
 
 TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {
   const std::string tlsDir = std::string(LB_FIXTURES_DIR) + "/tls/";
-  PlatformSink sink("127.0.0.1", 0, false, PlatformSink::Tls{tlsDir + "localhost.crt", tlsDir + "localhost.key"});
+  PlatformSink sink("127.0.0.1", 0, false,
+                    PlatformSink::Tls{tlsDir + "localhost.crt", tlsDir + "localhost.key"});
   testsupport::TempDir dir;
   auto run = [&](const std::string& caFile, uint16_t token) {
     config::Config c;
@@ -439,8 +475,14 @@ TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {
     c.lateCopyMemoryMs = 60000;
     c.storePath = dir.file("tls" + std::to_string(token) + ".db");
     // "localhost" is the certificate's name: host-name verification is on.
-    c.platform = config::PlatformConfig{"https://localhost:" + std::to_string(sink.port()) + "/api", "tok", 2000, 1, caFile, std::nullopt};
-    c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar)};
+    c.platform = config::PlatformConfig{"https://localhost:" + std::to_string(sink.port()) + "/api",
+                                        "tok",
+                                        2000,
+                                        1,
+                                        caFile,
+                                        std::nullopt};
+    c.interfaces = {
+        testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar)};
     auto d = Daemon::create(c);
     if (!d) {
       ADD_FAILURE() << d.error();

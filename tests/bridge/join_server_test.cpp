@@ -52,13 +52,16 @@ class JoinServerTest : public ::testing::Test {
     store = SqliteStore::open(dir.file("state.db")).value();
     sessions.load(itfs, *store);
     for (Eui64 gw : {kGw1, kGw2})
-      gateways.onPull(gw, {boost::asio::ip::make_address("127.0.0.1"), uint16_t(gw.value() & 0xFF)}, 2);
+      gateways.onPull(gw, {boost::asio::ip::make_address("127.0.0.1"), uint16_t(gw.value() & 0xFF)},
+                      2);
     scheduler = std::make_unique<DownlinkScheduler>(
-        gateways, [this](const boost::asio::ip::udp::endpoint& to, std::span<const uint8_t> d) {
+        gateways,
+        [this](const boost::asio::ip::udp::endpoint& to, std::span<const uint8_t> d) {
           ASSERT_GE(d.size(), 4u);
           EXPECT_EQ(d[3], 0x03);  // PULL_RESP
           auto j = nlohmann::json::parse(d.begin() + 4, d.end());
-          sent.push_back({to, j, lorawan::base64Decode(j["txpk"]["data"].get<std::string>()).value()});
+          sent.push_back(
+              {to, j, lorawan::base64Decode(j["txpk"]["data"].get<std::string>()).value()});
         },
         metrics);
     JoinSettings js;
@@ -67,14 +70,16 @@ class JoinServerTest : public ::testing::Test {
     js.gatewayBands[kGw2.value()] = lorawan::region::findBand("EU868");
     js.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};
     js.dedupWindow = 200ms;
-    joins = std::make_unique<JoinServer>(js, sessions, *store, *scheduler, metrics,
-                                         [this](const std::string&, const std::string&, const std::string& e) {
-                                           events.push_back(nlohmann::json::parse(e));
-                                         },
-                                         [] { return int64_t(0); }, 42);
+    joins = std::make_unique<JoinServer>(
+        js, sessions, *store, *scheduler, metrics,
+        [this](const std::string&, const std::string&, const std::string& e) {
+          events.push_back(nlohmann::json::parse(e));
+        },
+        [] { return int64_t(0); }, 42);
   }
 
-  lorawan::semtech::RxPacket rx(const Bytes& phy, uint32_t tmst = 1000000, const char* datr = "SF7BW125") {
+  lorawan::semtech::RxPacket rx(const Bytes& phy, uint32_t tmst = 1000000,
+                                const char* datr = "SF7BW125") {
     lorawan::semtech::RxPacket p;
     p.phyPayload = phy;
     p.tmst = tmst;
@@ -88,7 +93,8 @@ class JoinServerTest : public ::testing::Test {
   }
 
   JoinVerdict join(uint16_t devNonce, Eui64 gw = kGw1, uint32_t tmst = 1000000) {
-    return joins->onJoinRequest(gw, rx(testsupport::buildJoinRequest(kAppKey, kJoinEui, kDevEui, devNonce), tmst), now);
+    return joins->onJoinRequest(
+        gw, rx(testsupport::buildJoinRequest(kAppKey, kJoinEui, kDevEui, devNonce), tmst), now);
   }
 
   testsupport::TempDir dir;
@@ -107,9 +113,9 @@ TEST_F(JoinServerTest, AcceptsAndSendsAJoinAcceptOnRx1) {
   EXPECT_EQ(join(0x1234), JoinVerdict::Accepted);
   ASSERT_EQ(sent.size(), 1u);
   const auto& t = sent[0].txpk["txpk"];
-  EXPECT_EQ(t["tmst"], 1000000 + 5000000);  // JOIN_ACCEPT_DELAY1
+  EXPECT_EQ(t["tmst"], 1000000 + 5000000);           // JOIN_ACCEPT_DELAY1
   EXPECT_DOUBLE_EQ(t["freq"].get<double>(), 868.3);  // EU868 RX1: the uplink frequency
-  EXPECT_EQ(t["datr"], "SF7BW125");  // DR5 with offset 0
+  EXPECT_EQ(t["datr"], "SF7BW125");                  // DR5 with offset 0
   EXPECT_EQ(t["ipol"], true);
   EXPECT_EQ(t["powe"], 14);
   EXPECT_EQ(t["rfch"], 0);
@@ -145,7 +151,7 @@ TEST_F(JoinServerTest, CopiesGetTheCachedAcceptNeverASecondDerivation) {
   now += 300ms;
   EXPECT_EQ(join(7, kGw2, 2000000), JoinVerdict::LateCopy);
   ASSERT_EQ(sent.size(), 2u);
-  EXPECT_EQ(sent[1].phy, sent[0].phy);  // the same JoinAccept bytes
+  EXPECT_EQ(sent[1].phy, sent[0].phy);                         // the same JoinAccept bytes
   EXPECT_EQ(sent[1].txpk["txpk"]["tmst"], 2000000 + 5000000);  // timed on that gateway's clock
   EXPECT_EQ(sent[1].to.port(), kGw2.value() & 0xFF);
   EXPECT_EQ(store->loadOtaa(kDevEui.value()).lastJoinNonce, 1u);  // one derivation only
@@ -200,10 +206,13 @@ TEST_F(JoinServerTest, JoinNonceIncreasesAndPersists) {
 
 TEST_F(JoinServerTest, RejectsUnknownWrongJoinEuiBadMicAndListenOnly) {
   auto bad = [&](const Bytes& phy) { return joins->onJoinRequest(kGw1, rx(phy), now); };
-  EXPECT_EQ(bad(testsupport::buildJoinRequest(kAppKey, kJoinEui, Eui64(0x1111), 1)), JoinVerdict::UnknownDevEui);
-  EXPECT_EQ(bad(testsupport::buildJoinRequest(kAppKey, Eui64(0x2222), kDevEui, 1)), JoinVerdict::WrongJoinEui);
+  EXPECT_EQ(bad(testsupport::buildJoinRequest(kAppKey, kJoinEui, Eui64(0x1111), 1)),
+            JoinVerdict::UnknownDevEui);
+  EXPECT_EQ(bad(testsupport::buildJoinRequest(kAppKey, Eui64(0x2222), kDevEui, 1)),
+            JoinVerdict::WrongJoinEui);
   auto wrongKey = lorawan::Aes128Key::parse("00000000000000000000000000000001").value();
-  EXPECT_EQ(bad(testsupport::buildJoinRequest(wrongKey, kJoinEui, kDevEui, 1)), JoinVerdict::BadMic);
+  EXPECT_EQ(bad(testsupport::buildJoinRequest(wrongKey, kJoinEui, kDevEui, 1)),
+            JoinVerdict::BadMic);
   auto listenOnly = otaa();
   listenOnly.opts.managed = false;
   open({listenOnly});
@@ -213,7 +222,8 @@ TEST_F(JoinServerTest, RejectsUnknownWrongJoinEuiBadMicAndListenOnly) {
 }
 
 TEST_F(JoinServerTest, UnknownDataRateGoesToRx2AndTxAckErrorMovesToRx2) {
-  joins->onJoinRequest(kGw1, rx(testsupport::buildJoinRequest(kAppKey, kJoinEui, kDevEui, 5), 100, "SF7BW500"), now);
+  joins->onJoinRequest(
+      kGw1, rx(testsupport::buildJoinRequest(kAppKey, kJoinEui, kDevEui, 5), 100, "SF7BW500"), now);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].txpk["txpk"]["tmst"], 100 + 6000000);  // RX2: JOIN_ACCEPT_DELAY2
   EXPECT_DOUBLE_EQ(sent[0].txpk["txpk"]["freq"].get<double>(), 869.525);

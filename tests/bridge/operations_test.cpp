@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "bridge/app/daemon.hpp"
@@ -226,7 +225,8 @@ TEST(Operations, AFullStoreIsUnhealthyAndLosesNothing) {
   c.dedupWindowMs = 1;
   c.storePath = dir.file("bridge.db");
   c.storeMaxMb = 1;
-  c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", testsupport::kCellar)};
+  c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar",
+                                            testsupport::kCellar)};
   auto d = Daemon::create(c);
   ASSERT_TRUE(d.has_value()) << d.error();
   (*d)->start();
@@ -237,16 +237,21 @@ TEST(Operations, AFullStoreIsUnhealthyAndLosesNothing) {
   uint32_t sent = 0;
   while (sent < 5000) {
     ++sent;
-    ASSERT_TRUE(fwd.push(testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, sent, 1, payload)),
-                         uint16_t(sent)));
-    if (sent % 200 == 0 && (health = testsupport::httpRequest(api, "GET", "/healthz")).status == 503) break;
+    ASSERT_TRUE(fwd.push(
+        testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, sent, 1, payload)),
+        uint16_t(sent)));
+    if (sent % 200 == 0 &&
+        (health = testsupport::httpRequest(api, "GET", "/healthz")).status == 503)
+      break;
   }
   ASSERT_EQ(health.status, 503u) << health.body;
-  EXPECT_NE(json::parse(health.body)["body"]["store"].get<std::string>().find("full"), std::string::npos)
+  EXPECT_NE(json::parse(health.body)["body"]["store"].get<std::string>().find("full"),
+            std::string::npos)
       << health.body;
   // Every uplink was still accepted (counted), none rejected.
   for (auto until = std::chrono::steady_clock::now() + 10s;
-       (*d)->metrics().counter("uplinks_accepted_total") < sent && std::chrono::steady_clock::now() < until;)
+       (*d)->metrics().counter("uplinks_accepted_total") < sent &&
+       std::chrono::steady_clock::now() < until;)
     fwd.pull(1);
   EXPECT_EQ((*d)->metrics().counter("uplinks_accepted_total"), sent);
 }

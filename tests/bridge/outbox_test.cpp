@@ -3,18 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <mutex>
-#include <set>
-#include <cstdlib>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bridge/app/daemon.hpp"
 #include "bridge/core/metrics.hpp"
 #include "bridge/platform/client.hpp"
-#include "bridge/tools/platform_sink.hpp"
 #include "bridge/store/sqlite_store.hpp"
+#include "bridge/tools/platform_sink.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/http_client.hpp"
@@ -29,15 +28,18 @@ using testsupport::kDoor;
 
 namespace {
 
-config::Config makeConfig(const testsupport::TempDir& dir, uint16_t platformPort, uint32_t maxAttempts) {
+config::Config makeConfig(const testsupport::TempDir& dir, uint16_t platformPort,
+                          uint32_t maxAttempts) {
   config::Config c;
   c.udpListen = {"127.0.0.1", 0};
   c.apiListen = {"127.0.0.1", 0};
   c.dedupWindowMs = 20;
   c.storePath = dir.file("bridge.db");
-  c.platform = config::PlatformConfig{"http://127.0.0.1:" + std::to_string(platformPort), "t", 2000, maxAttempts, "", std::nullopt};
-  c.interfaces = {testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar),
-                  testsupport::abpInterface("0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", "door", kDoor)};
+  c.platform = config::PlatformConfig{
+      "http://127.0.0.1:" + std::to_string(platformPort), "t", 2000, maxAttempts, "", std::nullopt};
+  c.interfaces = {
+      testsupport::abpInterface("68e8e794-1abe-45d6-a63e-158ed5d611ef", "cellar", kCellar),
+      testsupport::abpInterface("0b9b5b8c-6f0e-4f43-9d5e-1f4a2f6c2a01", "door", kDoor)};
   return c;
 }
 
@@ -81,7 +83,9 @@ TEST(Outbox, PlatformDownAcrossARestartLosesNothing) {
 TEST(Outbox, RejectedEventsAreDeadLetteredAndOthersStillFlow) {
   testsupport::TempDir dir;
   PlatformSink sink("127.0.0.1", 0);
-  sink.setResponder([](const RecordedRequest& r) { return r.target.find("/devices/door/") != std::string::npos ? 400u : 200u; });
+  sink.setResponder([](const RecordedRequest& r) {
+    return r.target.find("/devices/door/") != std::string::npos ? 400u : 200u;
+  });
   {
     auto d = Daemon::create(makeConfig(dir, sink.port(), 0));
     ASSERT_TRUE(d.has_value()) << d.error();
@@ -116,7 +120,8 @@ TEST(Outbox, DeadLettersAreListedAndRetriedThroughTheApi) {
   // The rejection is committed on the network thread right after the response; ask until it shows.
   json list;
   // Poll against a deadline; each pull is a round trip through the network thread, not a sleep.
-  for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until;) {
     list = json::parse(testsupport::httpRequest((*d)->apiPort(), "GET", "/deadletters").body);
     if (!list["body"].empty()) break;
     fwd.pull(100);
@@ -130,11 +135,17 @@ TEST(Outbox, DeadLettersAreListedAndRetriedThroughTheApi) {
   EXPECT_EQ(r.status, 202u) << r.body;
   ASSERT_TRUE(sink.waitForRequests(2, 10s));
   EXPECT_EQ(sink.requests()[1].idempotencyKey, id);
-  EXPECT_EQ(testsupport::httpRequest((*d)->apiPort(), "POST", "/deadletters/nope/retry").status, 404u);
+  EXPECT_EQ(testsupport::httpRequest((*d)->apiPort(), "POST", "/deadletters/nope/retry").status,
+            404u);
   // The same through the CLI.
   const std::string api = " --api 127.0.0.1:" + std::to_string((*d)->apiPort());
-  EXPECT_EQ(std::system((std::string(LB_BINARY) + " deadletters list" + api + " | grep -q '\"ok\":true'").c_str()), 0);
-  EXPECT_NE(std::system((std::string(LB_BINARY) + " deadletters retry nope" + api + " >/dev/null").c_str()), 0);
+  EXPECT_EQ(
+      std::system((std::string(LB_BINARY) + " deadletters list" + api + " | grep -q '\"ok\":true'")
+                      .c_str()),
+      0);
+  EXPECT_NE(std::system(
+                (std::string(LB_BINARY) + " deadletters retry nope" + api + " >/dev/null").c_str()),
+            0);
 }
 
 TEST(Outbox, RetryAfterIsHonoured) {
@@ -165,7 +176,8 @@ TEST(Outbox, OAuthClientCredentialsFetchedCachedAndRefreshedOn401) {
     std::lock_guard lock(m);
     if (r.target == "/auth/token") {
       auto b = json::parse(r.body, nullptr, false);
-      if (!b.is_object() || b.value("clientId", "") != "cid" || b.value("clientSecret", "") != "s3cret")
+      if (!b.is_object() || b.value("clientId", "") != "cid" ||
+          b.value("clientSecret", "") != "s3cret")
         return {401, R"({"error":"bad client"})"};
       ++tokenCalls;
       return {200, json{{"access_token", current}, {"expires_in", 3600}}.dump()};
@@ -174,7 +186,8 @@ TEST(Outbox, OAuthClientCredentialsFetchedCachedAndRefreshedOn401) {
   });
   auto cfg = makeConfig(dir, sink.port(), 0);
   cfg.platform->token = "";
-  cfg.platform->oauth = config::PlatformConfig::OAuth{sink.baseUrl() + "/auth/token", "cid", "s3cret"};
+  cfg.platform->oauth =
+      config::PlatformConfig::OAuth{sink.baseUrl() + "/auth/token", "cid", "s3cret"};
   auto d = Daemon::create(cfg);
   ASSERT_TRUE(d.has_value()) << d.error();
   (*d)->start();
@@ -193,8 +206,9 @@ TEST(Outbox, OAuthClientCredentialsFetchedCachedAndRefreshedOn401) {
   std::vector<std::string> seen;
   for (const auto& r : reqs) seen.push_back(r.target + " " + r.authorization);
   EXPECT_EQ(seen, (std::vector<std::string>{"/auth/token ", "/devices/cellar/data Bearer tok-1",
-                                            "/devices/cellar/data Bearer tok-1", "/devices/cellar/data Bearer tok-1",
-                                            "/auth/token ", "/devices/cellar/data Bearer tok-2"}));
+                                            "/devices/cellar/data Bearer tok-1",
+                                            "/devices/cellar/data Bearer tok-1", "/auth/token ",
+                                            "/devices/cellar/data Bearer tok-2"}));
   EXPECT_EQ(tokenCalls, 2);
   EXPECT_EQ(json::parse(reqs[5].body)["fCnt"], 3);
 }
@@ -206,7 +220,8 @@ TEST(PlatformProfiles, EachProfileAddressesThePlatformItsWay) {
     const char* events;
   } cases[] = {
       {"generic", "/api/devices/cellar/data", "/api/devices/cellar/events"},
-      {"deveui", "/api/devices/deveui:70b3d57ed0000001/data", "/api/devices/deveui:70b3d57ed0000001/events"},
+      {"deveui", "/api/devices/deveui:70b3d57ed0000001/data",
+       "/api/devices/deveui:70b3d57ed0000001/events"},
       {"instathings", "/api/device/v1/devices/cellar/data", "/api/device/v1/devices/cellar/events"},
   };
   for (const auto& c : cases) {
@@ -224,7 +239,8 @@ TEST(PlatformProfiles, EachProfileAddressesThePlatformItsWay) {
     testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
     ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 5, 1, {1})), 1));
     ASSERT_TRUE(sink.waitForRequests(1, 10s));
-    ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {2})), 2));  // counter reset
+    ASSERT_TRUE(
+        fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {2})), 2));  // counter reset
     ASSERT_TRUE(sink.waitForRequests(3, 10s));
     auto reqs = sink.requests();
     EXPECT_EQ(reqs[0].target, c.uplink);
@@ -248,12 +264,15 @@ TEST(Outbox, AFullOutboxRefusesLoudlyAndHealthzSaysSo) {
   ASSERT_TRUE(d.has_value()) << d.error();
   (*d)->start();
   testsupport::FakeForwarder fwd((*d)->udpPort(), lorawan::Eui64(1));
-  for (uint32_t f = 1; f <= 3; ++f) ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, f, 1, {uint8_t(f)})), uint16_t(f)));
+  for (uint32_t f = 1; f <= 3; ++f)
+    ASSERT_TRUE(
+        fwd.push(testsupport::pushBody(buildUplink(kCellar, f, 1, {uint8_t(f)})), uint16_t(f)));
   json health;
   unsigned status = 0;
   // Poll against a deadline (the dedup windows must close first); no fixed sleep.
   for (auto until = std::chrono::steady_clock::now() + 10s;
-       (status != 503 || (*d)->metrics().counter("uplinks_accepted_total") < 3) && std::chrono::steady_clock::now() < until;) {
+       (status != 503 || (*d)->metrics().counter("uplinks_accepted_total") < 3) &&
+       std::chrono::steady_clock::now() < until;) {
     auto r = testsupport::httpRequest((*d)->apiPort(), "GET", "/healthz");
     status = r.status;
     health = json::parse(r.body);

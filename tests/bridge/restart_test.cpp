@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
-#include "bridge/tools/platform_sink.hpp"
 #include "bridge/store/sqlite_store.hpp"
+#include "bridge/tools/platform_sink.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/join_accept.hpp"
 #include "lorawan/phy_payload.hpp"
@@ -34,11 +33,11 @@ const lorawan::Eui64 kGw(0xAA555A0000000001);
 
 uint16_t fcntDownOf(const Bytes& pullResp) {
   auto txpk = json::parse(pullResp.begin() + 4, pullResp.end())["txpk"];
-  auto phy = lorawan::parsePhyPayload(lorawan::base64Decode(txpk["data"].get<std::string>()).value()).value();
+  auto phy =
+      lorawan::parsePhyPayload(lorawan::base64Decode(txpk["data"].get<std::string>()).value())
+          .value();
   return std::get<lorawan::MacPayload>(phy.payload).fhdr.fcnt;
 }
-
-
 
 }  // namespace
 namespace {
@@ -49,8 +48,10 @@ TEST(Restart, SigkillMidTrafficKeepsSessionsCountersAndDownlinkCounters) {
   std::ofstream(dir.file("bridge.yaml")) << R"(
 listen: { udp: "127.0.0.1:0", api: "127.0.0.1:0" }
 network: { net_id: "000013", dedup_window_ms: 20 }
-store: { path: ")" << dir.file("state/bridge.db") << R"(" }
-platform: { base_url: ")" << sink.baseUrl() << R"(", token: "t" }
+store: { path: ")" << dir.file("state/bridge.db")
+                                         << R"(" }
+platform: { base_url: ")" << sink.baseUrl()
+                                         << R"(", token: "t" }
 interfaces:
   - id: "68e8e794-1abe-45d6-a63e-158ed5d611ef"
     device_id_or_slug: "cellar"
@@ -73,17 +74,21 @@ interfaces:
     EXPECT_EQ(st.st_mode & 0777, 0600u);  // keys live in this file
     testsupport::FakeForwarder fwd(*port, kGw);
     ASSERT_TRUE(fwd.pull(1));
-    Bytes jr = testsupport::buildJoinRequest(kAppKey, lorawan::Eui64(0x70B3D57ED00000DC), lorawan::Eui64(0x00AFEE7CF5ED6F1E), 77);
+    Bytes jr = testsupport::buildJoinRequest(kAppKey, lorawan::Eui64(0x70B3D57ED00000DC),
+                                             lorawan::Eui64(0x00AFEE7CF5ED6F1E), 77);
     ASSERT_TRUE(fwd.push(testsupport::pushBody(jr), 2));
     auto accept = fwd.pullResp();
     ASSERT_TRUE(accept.has_value());
     auto txpk = json::parse(accept->begin() + 4, accept->end())["txpk"];
-    auto ja = lorawan::openJoinAccept(lorawan::base64Decode(txpk["data"].get<std::string>()).value(), kAppKey).value();
+    auto ja = lorawan::openJoinAccept(
+                  lorawan::base64Decode(txpk["data"].get<std::string>()).value(), kAppKey)
+                  .value();
     auto keys = lorawan::deriveSessionKeys10(kAppKey, ja.payload.joinNonce, ja.payload.netId, 77);
     joined = {ja.payload.devAddr, keys.nwkSKey, keys.appSKey};
     // Confirmed uplinks: each ACK uses a new FCntDown.
     for (uint32_t f = 1; f <= 3; ++f) {
-      ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, f, 1, {uint8_t(f)}, true)), uint16_t(10 + f)));
+      ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, f, 1, {uint8_t(f)}, true)),
+                           uint16_t(10 + f)));
       auto ack = fwd.pullResp();
       ASSERT_TRUE(ack.has_value());
       lastFCntDown = fcntDownOf(*ack);
@@ -91,7 +96,8 @@ interfaces:
     ASSERT_TRUE(sink.waitForRequests(4, 10s));  // join event + 3 uplinks delivered
     // Traffic still flowing when the process dies.
     for (uint32_t f = 4; f <= 40; ++f)
-      fwd.sendRaw(lorawan::semtech::makePushData(2, uint16_t(f), kGw, testsupport::pushBody(buildUplink(kCellar, f, 1, {uint8_t(f)}))));
+      fwd.sendRaw(lorawan::semtech::makePushData(
+          2, uint16_t(f), kGw, testsupport::pushBody(buildUplink(kCellar, f, 1, {uint8_t(f)}))));
     bridge.kill9();
   }
   const size_t before = sink.requests().size();
@@ -113,7 +119,9 @@ interfaces:
   for (const auto& r : sink.requests()) {
     auto b = json::parse(r.body);
     if (b.contains("fCnt") && !b.contains("type")) {
-      idsPerFrame[b["deviceIdOrSlug"].get<std::string>() + "#" + std::to_string(b["fCnt"].get<int>())].insert(r.idempotencyKey);
+      idsPerFrame[b["deviceIdOrSlug"].get<std::string>() + "#" +
+                  std::to_string(b["fCnt"].get<int>())]
+          .insert(r.idempotencyKey);
     }
     if (b.value("deviceIdOrSlug", "") == "otaa-node" && !b.contains("type")) {
       EXPECT_EQ(b["data"], "b2s=");
@@ -121,13 +129,15 @@ interfaces:
   }
   // At-least-once: a frame may arrive twice, but always as the same event (same id); the replay
   // after the restart never became a new one.
-  for (const auto& [frame, ids] : idsPerFrame) EXPECT_EQ(ids.size(), 1u) << frame << " forwarded as different events";
+  for (const auto& [frame, ids] : idsPerFrame)
+    EXPECT_EQ(ids.size(), 1u) << frame << " forwarded as different events";
   // A new confirmed uplink is ACKed with a downlink counter never used before the kill.
   ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 100, 1, {100}, true)), 4));
   std::optional<Bytes> ack;
   while ((ack = fwd.pullResp())) {
     if (fcntDownOf(*ack) > lastFCntDown) break;
-    ADD_FAILURE() << "FCntDown " << fcntDownOf(*ack) << " reused (last before kill " << lastFCntDown << ")";
+    ADD_FAILURE() << "FCntDown " << fcntDownOf(*ack) << " reused (last before kill " << lastFCntDown
+                  << ")";
   }
   ASSERT_TRUE(ack.has_value());
 }
@@ -145,11 +155,14 @@ TEST(Restart, PlatformDownThenSigkillThenRecoveryDeliversEveryAcceptedUplinkInOr
     bridge::PlatformSink probe("127.0.0.1", 0);
     platformPort = probe.port();  // then nothing listens there: the platform is down
   }
-  std::ofstream(dir.file("bridge.yaml")) << R"(
+  std::ofstream(dir.file("bridge.yaml"))
+      << R"(
 listen: { udp: "127.0.0.1:0", api: "127.0.0.1:0" }
 network: { dedup_window_ms: 20 }
-store: { path: ")" << dir.file("bridge.db") << R"(" }
-platform: { base_url: "http://127.0.0.1:)" << platformPort << R"(/api", token: "t", max_backoff_ms: 200, timeout_ms: 500 }
+store: { path: ")"
+      << dir.file("bridge.db") << R"(" }
+platform: { base_url: "http://127.0.0.1:)"
+      << platformPort << R"(/api", token: "t", max_backoff_ms: 200, timeout_ms: 500 }
 interfaces:
   - id: "68e8e794-1abe-45d6-a63e-158ed5d611ef"
     device_id_or_slug: "cellar"
@@ -170,7 +183,8 @@ interfaces:
     testsupport::FakeForwarder fwd(*port, kGw);
     uint16_t token = 1;
     for (uint32_t f = 1; f <= 15; ++f)
-      for (const auto* d : devices) ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(*d, f, 1, {uint8_t(f)})), token++));
+      for (const auto* d : devices)
+        ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(*d, f, 1, {uint8_t(f)})), token++));
     // Until those 30 are accepted (their windows closed and committed); asked over the API.
     const auto apiAt = bridge.log().find("api=127.0.0.1:");
     ASSERT_NE(apiAt, std::string::npos);
@@ -180,11 +194,13 @@ interfaces:
          metrics.find("lorawan_bridge_uplinks_accepted_total 30") == std::string::npos &&
          std::chrono::steady_clock::now() < until;)
       metrics = testsupport::httpRequest(api, "GET", "/metrics").body;
-    ASSERT_NE(metrics.find("lorawan_bridge_uplinks_accepted_total 30"), std::string::npos) << metrics;
+    ASSERT_NE(metrics.find("lorawan_bridge_uplinks_accepted_total 30"), std::string::npos)
+        << metrics;
     // More traffic still arriving when the process dies.
     for (uint32_t f = 16; f <= 30; ++f)
       for (const auto* d : devices)
-        fwd.sendRaw(lorawan::semtech::makePushData(2, token++, kGw, testsupport::pushBody(buildUplink(*d, f, 1, {uint8_t(f)}))));
+        fwd.sendRaw(lorawan::semtech::makePushData(
+            2, token++, kGw, testsupport::pushBody(buildUplink(*d, f, 1, {uint8_t(f)}))));
     bridge.kill9();
   }
   // What the killed process accepted is exactly what its outbox holds (nothing was delivered).
@@ -203,7 +219,8 @@ interfaces:
   testsupport::BridgeProcess bridge(dir.file("bridge.yaml"));
   ASSERT_TRUE(bridge.waitStarted().has_value()) << bridge.log();
   bridge::PlatformSink sink("127.0.0.1", platformPort);
-  ASSERT_TRUE(sink.waitForRequests(acceptedCount, 20s)) << sink.requests().size() << " of " << acceptedCount;
+  ASSERT_TRUE(sink.waitForRequests(acceptedCount, 20s))
+      << sink.requests().size() << " of " << acceptedCount;
   std::map<std::string, std::vector<int>> arrived;  // first arrival of each frame, per device
   std::map<std::string, std::set<std::string>> idsPerFrame;
   for (const auto& r : sink.requests()) {
@@ -216,8 +233,10 @@ interfaces:
     ids.insert(r.idempotencyKey);
   }
   EXPECT_EQ(arrived, accepted);  // none missing, none extra, in accepted order per device
-  for (const auto& [device, fcnts] : arrived) EXPECT_TRUE(std::is_sorted(fcnts.begin(), fcnts.end())) << device;
-  for (const auto& [frame, ids] : idsPerFrame) EXPECT_EQ(ids.size(), 1u) << frame << " arrived as different events";
+  for (const auto& [device, fcnts] : arrived)
+    EXPECT_TRUE(std::is_sorted(fcnts.begin(), fcnts.end())) << device;
+  for (const auto& [frame, ids] : idsPerFrame)
+    EXPECT_EQ(ids.size(), 1u) << frame << " arrived as different events";
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // The store when writes fail (a full disk, here a size bound): nothing buffered is dropped, the
 // failure is visible, and the next flush after space returns commits it all.
+#include "bridge/store/sqlite_store.hpp"
+
 #include <gtest/gtest.h>
 
-#include "bridge/store/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace bridge;
@@ -15,7 +16,8 @@ TEST(SqliteStore, AFullDatabaseKeepsWhatWasAcceptedAndCommitsItLater) {
   int recorded = 0;
   for (; recorded < 20000 && store->problem().empty(); ++recorded) {
     store->recordUplink({"id-" + std::to_string(recorded), recorded, "itf", "cellar", event});
-    store->enqueueOutbox({"id-" + std::to_string(recorded), "cellar", "/devices/cellar/data", event});
+    store->enqueueOutbox(
+        {"id-" + std::to_string(recorded), "cellar", "/devices/cellar/data", event});
     store->saveFCnt("itf", {0x26011BDA, uint32_t(recorded), 0, 0});
     if (recorded % 100 == 99) store->flush();
   }

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/app/daemon.hpp"
-#include "bridge/gateway/gateway_registry.hpp"
 #include "bridge/core/metrics.hpp"
+#include "bridge/gateway/gateway_registry.hpp"
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/http_client.hpp"

@@ -16,8 +16,10 @@ TEST(UdpServer, AcksAndRemembersGateways) {
   GatewayRegistry gateways;
   Metrics metrics;
   std::vector<lorawan::semtech::RxPacket> received;
-  UdpServer server(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}, gateways, metrics,
-                   [&](lorawan::Eui64, lorawan::semtech::RxPacket&& p) { received.push_back(std::move(p)); }, nullptr);
+  UdpServer server(
+      ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}, gateways, metrics,
+      [&](lorawan::Eui64, lorawan::semtech::RxPacket&& p) { received.push_back(std::move(p)); },
+      nullptr);
   server.start();
   std::thread t([&] { ioc.run(); });
   const lorawan::Eui64 gw(0xAA555A0000000007);

@@ -27,7 +27,8 @@ config::Interface makeInterface(const std::string& id, const std::string& slug, 
   return testsupport::abpInterface(id, slug, d, allowDup);
 }
 
-lorawan::semtech::RxPacket rx(const Bytes& phy, double rssi = -60, double snr = 5, uint32_t tmst = 1) {
+lorawan::semtech::RxPacket rx(const Bytes& phy, double rssi = -60, double snr = 5,
+                              uint32_t tmst = 1) {
   lorawan::semtech::RxPacket p;
   p.phyPayload = phy;
   p.rssi = rssi;
@@ -42,7 +43,9 @@ lorawan::semtech::RxPacket rx(const Bytes& phy, double rssi = -60, double snr = 
 
 class PipelineTest : public ::testing::Test {
  protected:
-  void SetUp() override { open({makeInterface("11111111-1111-4111-8111-111111111111", "cellar", kDev)}); }
+  void SetUp() override {
+    open({makeInterface("11111111-1111-4111-8111-111111111111", "cellar", kDev)});
+  }
 
   static PipelineSettings settings() {
     PipelineSettings ps;
@@ -68,7 +71,8 @@ class PipelineTest : public ::testing::Test {
         [] { return int64_t(1700000000123); });
   }
 
-  std::optional<Verdict> send(const Bytes& phy, Eui64 gw = kGw1, double rssi = -60, double snr = 5) {
+  std::optional<Verdict> send(const Bytes& phy, Eui64 gw = kGw1, double rssi = -60,
+                              double snr = 5) {
     return pipeline->onRxPacket(gw, rx(phy, rssi, snr), now);
   }
   void advance(std::chrono::milliseconds d) {
@@ -81,7 +85,8 @@ class PipelineTest : public ::testing::Test {
     s->itf = makeInterface(id, "v11", kDev);
     s->devAddr = addr;
     s->lorawan11 = true;
-    s->nwkSKey = lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();  // FNwkSIntKey
+    s->nwkSKey =
+        lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();  // FNwkSIntKey
     s->sNwkSIntKey = lorawan::Aes128Key::parse("589498993092cfdb5fd2e02ac7510bf1").value();
     s->nwkSEncKey = lorawan::Aes128Key::parse("9898283c4f66eb6c6fd5165882046c40").value();
     s->appSKey = lorawan::Aes128Key::parse("01621215d1ca08febf0c602cc2ad90fa").value();
@@ -124,8 +129,9 @@ TEST_F(PipelineTest, AcceptsDecryptsAndEmitsWhenTheWindowCloses) {
   EXPECT_TRUE(e["devEui"].is_null());
   EXPECT_TRUE(e["driverInstanceId"].is_null());
   EXPECT_EQ(e["id"].get<std::string>().size(), 36u);
-  for (const char* k : {"id", "receivedAt", "interfaceId", "deviceIdOrSlug", "driverInstanceId", "devEui",
-                        "devAddr", "fCnt", "fPort", "confirmed", "adr", "data", "decoded", "codec", "rx", "tx"})
+  for (const char* k :
+       {"id", "receivedAt", "interfaceId", "deviceIdOrSlug", "driverInstanceId", "devEui",
+        "devAddr", "fCnt", "fPort", "confirmed", "adr", "data", "decoded", "codec", "rx", "tx"})
     EXPECT_TRUE(e.contains(k)) << k;
   EXPECT_EQ(metrics.counter("uplinks_accepted_total"), 1u);
 }
@@ -168,7 +174,8 @@ TEST_F(PipelineTest, ReplayOfAnOlderCounterIsRejected) {
 
 TEST_F(PipelineTest, ConfirmedRetransmissionIsAckedAgainButNotForwarded) {
   std::vector<std::string> acked;
-  pipeline->onRetransmission([&](Session& s, Eui64, const lorawan::semtech::RxPacket&) { acked.push_back(s.itf.id); });
+  pipeline->onRetransmission(
+      [&](Session& s, Eui64, const lorawan::semtech::RxPacket&) { acked.push_back(s.itf.id); });
   Bytes up = buildUplink(kDev, 9, 1, {0x01}, /*confirmed=*/true);
   send(up);
   advance(200ms);
@@ -300,7 +307,8 @@ TEST_F(PipelineTest, Lorawan11SessionsUseTheSplitMicWithTxDrAndTxCh) {
   auto frame = [&](uint8_t txDr, uint8_t txCh) {
     AbpDevice d{v11.devAddr, v11.nwkSKey, v11.appSKey};
     Bytes b = buildUplink(d, 1, 1, {0x11});
-    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, txDr, txCh, v11.devAddr, 1, lorawan::micInput(b));
+    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, txDr, txCh, v11.devAddr, 1,
+                                    lorawan::micInput(b));
     std::copy(mic.begin(), mic.end(), b.end() - 4);
     return b;
   };
@@ -310,7 +318,8 @@ TEST_F(PipelineTest, Lorawan11SessionsUseTheSplitMicWithTxDrAndTxCh) {
     return r;
   };
   EXPECT_EQ(pipeline->onRxPacket(kGw1, rx868(frame(5, 0)), now), Verdict::BadMic);  // wrong channel
-  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx868(frame(4, 1)), now), Verdict::BadMic);  // wrong data rate
+  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx868(frame(4, 1)), now),
+            Verdict::BadMic);  // wrong data rate
   EXPECT_EQ(pipeline->onRxPacket(kGw1, rx868(frame(5, 1)), now), Verdict::Accepted);
   advance(200ms);
   ASSERT_EQ(events.size(), 1u);
@@ -323,19 +332,22 @@ TEST_F(PipelineTest, Lorawan11FOptsAndFPort0AreDecryptedWithNwkSEncKey) {
   Session& v11 = installV11("55555555-5555-4555-8555-555555555556", lorawan::DevAddr(0x26AABBCD));
   const Bytes linkCheckAndDevStatus{0x02, 0x06, 0xFE, 0x0A};  // LinkCheckReq, DevStatusAns
   auto sign = [&](Bytes b, uint32_t fcnt) {
-    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, 5, 0, v11.devAddr, fcnt, lorawan::micInput(b));
+    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, 5, 0, v11.devAddr, fcnt,
+                                    lorawan::micInput(b));
     std::copy(mic.begin(), mic.end(), b.end() - 4);
     return b;
   };
   // FOpts encrypted as a 1.1 device does (errata scheme).
-  const Bytes fopts = lorawan::cryptFOpts11(v11.nwkSEncKey, lorawan::Direction::Uplink, v11.devAddr, 1,
-                                            linkCheckAndDevStatus);
+  const Bytes fopts = lorawan::cryptFOpts11(v11.nwkSEncKey, lorawan::Direction::Uplink, v11.devAddr,
+                                            1, linkCheckAndDevStatus);
   AbpDevice app{v11.devAddr, v11.nwkSEncKey, v11.appSKey};
-  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx(sign(buildUplink(app, 1, 1, {0x11}, false, fopts), 1)), now),
-            Verdict::Accepted);
+  EXPECT_EQ(
+      pipeline->onRxPacket(kGw1, rx(sign(buildUplink(app, 1, 1, {0x11}, false, fopts), 1)), now),
+      Verdict::Accepted);
   // FPort 0: MAC commands in FRMPayload under NwkSEncKey.
-  EXPECT_EQ(pipeline->onRxPacket(kGw1, rx(sign(buildUplink(app, 2, 0, linkCheckAndDevStatus), 2)), now),
-            Verdict::Accepted);
+  EXPECT_EQ(
+      pipeline->onRxPacket(kGw1, rx(sign(buildUplink(app, 2, 0, linkCheckAndDevStatus), 2)), now),
+      Verdict::Accepted);
   advance(200ms);
   ASSERT_EQ(emitted.size(), 2u);
   for (const Uplink& u : emitted) {

@@ -27,7 +27,8 @@ TEST(CayenneLpp, PublishedAndTableVectors) {
 
 TEST(CayenneLpp, ChirpStackStyleNestsByTypeThenChannel) {
   auto lpp = codecs::makeCayenneLppCodec("arduino", "chirpstack");
-  EXPECT_EQ(decode(*lpp, "03670110056700ff"), json::parse(R"({"temperatureSensor":{"3":27.2,"5":25.5}})"));
+  EXPECT_EQ(decode(*lpp, "03670110056700ff"),
+            json::parse(R"({"temperatureSensor":{"3":27.2,"5":25.5}})"));
 }
 
 TEST(CayenneLpp, TtnVariantRejectsTheExtendedIds) {
@@ -47,7 +48,8 @@ TEST(CayenneLpp, ErrorsSayWhereTheyHappened) {
     return r.errors.empty() ? std::string() : r.errors[0];
   };
   EXPECT_NE(one("0367011005").find("truncated item at byte 4"), std::string::npos);
-  EXPECT_NE(one("036701").find("temperature on channel 3 needs 2 bytes, 1 remain"), std::string::npos);
+  EXPECT_NE(one("036701").find("temperature on channel 3 needs 2 bytes, 1 remain"),
+            std::string::npos);
   EXPECT_NE(one("03ff00").find("unknown type 255 at byte 1"), std::string::npos);
 }
 
@@ -56,7 +58,8 @@ TEST(CayenneLpp, EncodesDownlinkObjectsAndRoundTrips) {
   auto r = lpp->encodeDownlink(R"({"digital_out_2": 1, "analog_out_3": -1.5})", 1);
   ASSERT_TRUE(r.errors.empty());
   EXPECT_EQ(lorawan::toHex(r.bytes), "0303ff6a020101");  // fields in name order
-  EXPECT_EQ(decode(*lpp, lorawan::toHex(r.bytes)), json::parse(R"({"digital_out_2":1,"analog_out_3":-1.5})"));
+  EXPECT_EQ(decode(*lpp, lorawan::toHex(r.bytes)),
+            json::parse(R"({"digital_out_2":1,"analog_out_3":-1.5})"));
   EXPECT_FALSE(lpp->encodeDownlink(R"({"digital_out_2": 300})", 1).errors.empty());
   EXPECT_FALSE(lpp->encodeDownlink(R"({"nonsense": 1})", 1).errors.empty());
   EXPECT_FALSE(lpp->encodeDownlink("[1]", 1).errors.empty());
@@ -86,7 +89,8 @@ TEST(Layout, ErrorsNameTheFieldOrTheFileLine) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0], "layout: battery needs bytes 2..2, payload has 2");
   EXPECT_EQ((*c)->decodeUplink({b, 9, 0}).errors[0], "layout: no fields for FPort 9");
-  EXPECT_NE(codecs::loadLayoutCodec("/nonexistent.yaml").error().find("cannot open"), std::string::npos);
+  EXPECT_NE(codecs::loadLayoutCodec("/nonexistent.yaml").error().find("cannot open"),
+            std::string::npos);
 }
 
 TEST(CodecSet, PerPortChoiceAndFailuresNeverThrow) {

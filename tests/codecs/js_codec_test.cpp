@@ -1,9 +1,8 @@
 // JavaScript codecs on SpiderMonkey: the conventions real codecs use, and every way one can fail.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "codecs/codec.hpp"
@@ -14,7 +13,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::unique_ptr<codecs::Codec> load(const std::string& name, std::chrono::milliseconds timeout = 100ms) {
+std::unique_ptr<codecs::Codec> load(const std::string& name,
+                                    std::chrono::milliseconds timeout = 100ms) {
   auto c = codecs::loadJsCodec(testsupport::fixturePath("codecs/js/" + name), timeout, 16u << 20);
   EXPECT_TRUE(c.has_value()) << (c ? "" : c.error());
   return c ? std::move(*c) : nullptr;
@@ -40,7 +40,8 @@ TEST(JsCodec, ModernJavaScriptAndEncodeDownlink) {
   auto c = load("modern_decoder.js");
   auto r = decode(*c, "00d7", 7);
   ASSERT_TRUE(r.errors.empty()) << r.errors[0];
-  EXPECT_EQ(json::parse(*r.dataJson), json::parse(R"({"port":7,"year":2023,"readings":["temperature=21.5C"]})"));
+  EXPECT_EQ(json::parse(*r.dataJson),
+            json::parse(R"({"port":7,"year":2023,"readings":["temperature=21.5C"]})"));
   auto e = c->encodeDownlink(R"({"interval":600})", 1);
   ASSERT_TRUE(e.errors.empty()) << e.errors[0];
   EXPECT_EQ(lorawan::toHex(e.bytes), "0258");
@@ -67,8 +68,10 @@ TEST(JsCodec, VariablesReachTheCodec) {
   ASSERT_TRUE(r.errors.empty()) << r.errors[0];
   EXPECT_EQ(json::parse(*r.dataJson), json::parse(R"({"offset":15,"site":"cellar"})"));
   std::string bin = LB_BINARY;
-  EXPECT_EQ(std::system((bin + " codec run --codec " + testsupport::fixturePath("codecs/js/variables.js") +
-                         " --fport 1 --hex 05 --var offset=1 | grep -q '\"offset\": 6'").c_str()),
+  EXPECT_EQ(std::system((bin + " codec run --codec " +
+                         testsupport::fixturePath("codecs/js/variables.js") +
+                         " --fport 1 --hex 05 --var offset=1 | grep -q '\"offset\": 6'")
+                            .c_str()),
             0);
 }
 
@@ -110,7 +113,8 @@ TEST(JsCodec, ThrowsAndGarbageBecomeErrors) {
 }
 
 TEST(JsCodec, LoadErrorsNameTheFile) {
-  auto bad = codecs::loadJsCodec(testsupport::fixturePath("codecs/js/syntax_error.js"), 100ms, 16u << 20);
+  auto bad =
+      codecs::loadJsCodec(testsupport::fixturePath("codecs/js/syntax_error.js"), 100ms, 16u << 20);
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().find("syntax_error.js"), std::string::npos);
   EXPECT_NE(bad.error().find("SyntaxError"), std::string::npos) << bad.error();
@@ -119,16 +123,29 @@ TEST(JsCodec, LoadErrorsNameTheFile) {
 
 TEST(DeviceRepository, RunsTheExamplesOfACodecDefinition) {
   std::ostringstream out;
-  EXPECT_EQ(codecs::runDeviceRepositoryTest(testsupport::fixturePath("codecs/ttn_repo/thermo-codec.yaml"), out), 0)
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(
+                testsupport::fixturePath("codecs/ttn_repo/thermo-codec.yaml"), out),
+            0)
       << out.str();
   EXPECT_NE(out.str().find("5 passed, 0 failed"), std::string::npos) << out.str();
   std::ostringstream wrong;
-  EXPECT_EQ(codecs::runDeviceRepositoryTest(testsupport::fixturePath("codecs/ttn_repo/thermo-codec-wrong.yaml"), wrong), 1);
-  EXPECT_NE(wrong.str().find("FAIL uplinkDecoder example 1: 21.5 degrees"), std::string::npos) << wrong.str();
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(
+                testsupport::fixturePath("codecs/ttn_repo/thermo-codec-wrong.yaml"), wrong),
+            1);
+  EXPECT_NE(wrong.str().find("FAIL uplinkDecoder example 1: 21.5 degrees"), std::string::npos)
+      << wrong.str();
   EXPECT_NE(wrong.str().find("4 passed, 1 failed"), std::string::npos);
   std::string bin = LB_BINARY;
-  EXPECT_EQ(std::system((bin + " codec test " + testsupport::fixturePath("codecs/ttn_repo/thermo-codec.yaml") + " >/dev/null").c_str()), 0);
-  EXPECT_NE(std::system((bin + " codec test " + testsupport::fixturePath("codecs/ttn_repo/thermo-codec-wrong.yaml") + " >/dev/null").c_str()), 0);
+  EXPECT_EQ(
+      std::system((bin + " codec test " +
+                   testsupport::fixturePath("codecs/ttn_repo/thermo-codec.yaml") + " >/dev/null")
+                      .c_str()),
+      0);
+  EXPECT_NE(std::system((bin + " codec test " +
+                         testsupport::fixturePath("codecs/ttn_repo/thermo-codec-wrong.yaml") +
+                         " >/dev/null")
+                            .c_str()),
+            0);
 }
 
 }  // namespace

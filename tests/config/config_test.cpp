@@ -50,7 +50,8 @@ platform: { base_url: "http://127.0.0.1:9000/api", token: "${LB_TEST_TOKEN}" }
 api:
   tokens:
     - { token: "admin", roles: [org-admin] }
-)") + kValidInterface, "bridge.yaml", ".");
+)") + kValidInterface,
+                       "bridge.yaml", ".");
   ASSERT_TRUE(c.has_value()) << c.error();
   EXPECT_EQ(c->udpListen.port, 0);
   EXPECT_EQ(c->region, "US915");
@@ -76,22 +77,31 @@ struct BadCase {
 
 const BadCase kBad[] = {
     {"unknown top-level key", "listne: {}\n", "bridge.yaml:1: listne: unknown key"},
-    {"unknown nested key", "network:\n  regoin: EU868\n", "bridge.yaml:2: network.regoin: unknown key"},
-    {"bad port", "listen:\n  udp: \"0.0.0.0:99999\"\n", "bridge.yaml:2: listen.udp: \"0.0.0.0:99999\" has no valid port"},
-    {"dedup out of range", "network:\n  dedup_window_ms: 0\n", "network.dedup_window_ms: 0 out of range"},
+    {"unknown nested key", "network:\n  regoin: EU868\n",
+     "bridge.yaml:2: network.regoin: unknown key"},
+    {"bad port", "listen:\n  udp: \"0.0.0.0:99999\"\n",
+     "bridge.yaml:2: listen.udp: \"0.0.0.0:99999\" has no valid port"},
+    {"dedup out of range", "network:\n  dedup_window_ms: 0\n",
+     "network.dedup_window_ms: 0 out of range"},
     {"bad net id", "network:\n  net_id: \"zz\"\n", "network.net_id: NetID must be 6 hex digits"},
     {"platform without url", "platform:\n  token: x\n", "platform.base_url: missing"},
     {"platform ftp", "platform:\n  base_url: ftp://x\n", "want http:// or https://"},
-    {"unknown profile", "platform:\n  base_url: http://x\n  profile: nope\n", "bridge.yaml:3: platform.profile: \"nope\", want generic, deveui or instathings"},
-    {"relative path template", "platform:\n  base_url: http://x\n  paths: { uplink: \"data\" }\n", "platform.paths: \"data\" must start with /"},
-    {"platform credentials", "platform:\n  base_url: http://user:pw@x/api\n", "credentials in the URL are not supported"},
+    {"unknown profile", "platform:\n  base_url: http://x\n  profile: nope\n",
+     "bridge.yaml:3: platform.profile: \"nope\", want generic, deveui or instathings"},
+    {"relative path template", "platform:\n  base_url: http://x\n  paths: { uplink: \"data\" }\n",
+     "platform.paths: \"data\" must start with /"},
+    {"platform credentials", "platform:\n  base_url: http://user:pw@x/api\n",
+     "credentials in the URL are not supported"},
     {"platform no host", "platform:\n  base_url: http:///api\n", "has no host"},
     {"unset env", "platform:\n  base_url: http://x\n  token: \"${LB_SURELY_UNSET_VAR}\"\n",
      "bridge.yaml:3: platform.token: environment variable LB_SURELY_UNSET_VAR is not set"},
-    {"bad role", "api:\n  tokens:\n    - { token: a, roles: [root] }\n", "api.tokens[0].roles: \"root\""},
+    {"bad role", "api:\n  tokens:\n    - { token: a, roles: [root] }\n",
+     "api.tokens[0].roles: \"root\""},
     {"invalid yaml", "listen: [\n", "bridge.yaml:2: invalid YAML"},
-    {"unknown region", "network:\n  region: EU999\n", "bridge.yaml:2: network.region: \"EU999\", want one of EU868, US915"},
-    {"unknown gateway region", "gateways:\n  - { eui: \"AA555A0000000000\", region: Mars }\n", "gateways[0].region: \"Mars\""},
+    {"unknown region", "network:\n  region: EU999\n",
+     "bridge.yaml:2: network.region: \"EU999\", want one of EU868, US915"},
+    {"unknown gateway region", "gateways:\n  - { eui: \"AA555A0000000000\", region: Mars }\n",
+     "gateways[0].region: \"Mars\""},
 };
 
 TEST(Config, ErrorsNameFileLineAndKey) {
@@ -116,24 +126,33 @@ TEST(Config, InterfaceErrors) {
       "      network_session_key: \"2B7E151628AED2A6ABF7158809CF4F3C\"\n"
       "      app_session_key: \"3C4FCF098815F7ABA6D2AE2816157E2B\"\n";
   EXPECT_NE(errorOf(withOpts("      device_type: abp\n      device_address: \"26011BDX\"\n" + keys))
-                .find("bridge.yaml:7: interfaces[0].opts.device_address: DevAddr has a non-hex character at position 7"),
+                .find("bridge.yaml:7: interfaces[0].opts.device_address: DevAddr has a non-hex "
+                      "character at position 7"),
             std::string::npos);
   EXPECT_NE(errorOf(withOpts("      device_type: abp\n      device_address: \"26011BDA\"\n"
-                             "      network_session_key: \"2B7E\"\n      app_session_key: \"3C4FCF098815F7ABA6D2AE2816157E2B\"\n"))
-                .find("bridge.yaml:8: interfaces[0].opts.network_session_key: AES-128 key must be 32 hex digits, got 4"),
+                             "      network_session_key: \"2B7E\"\n      app_session_key: "
+                             "\"3C4FCF098815F7ABA6D2AE2816157E2B\"\n"))
+                .find("bridge.yaml:8: interfaces[0].opts.network_session_key: AES-128 key must be "
+                      "32 hex digits, got 4"),
             std::string::npos);
-  EXPECT_NE(errorOf(withOpts("      device_type: abp\n" + keys)).find("interfaces[0].opts.device_address: missing"),
+  EXPECT_NE(errorOf(withOpts("      device_type: abp\n" + keys))
+                .find("interfaces[0].opts.device_address: missing"),
             std::string::npos);
-  EXPECT_NE(errorOf(withOpts("      device_type: lorawan\n")).find("\"lorawan\", want abp or otaa"), std::string::npos);
-  EXPECT_NE(errorOf(withOpts("      device_type: abp\n      enabled: maybe\n")).find("opts.enabled: want true or false"),
+  EXPECT_NE(errorOf(withOpts("      device_type: lorawan\n")).find("\"lorawan\", want abp or otaa"),
             std::string::npos);
-  EXPECT_NE(errorOf(withOpts("      device_type: abp\n      devaddr: x\n")).find("bridge.yaml:7: interfaces[0].opts.devaddr: unknown key"),
+  EXPECT_NE(errorOf(withOpts("      device_type: abp\n      enabled: maybe\n"))
+                .find("opts.enabled: want true or false"),
             std::string::npos);
-  EXPECT_NE(errorOf(withOpts("      device_type: otaa\n")).find("interfaces[0].opts.device_key: missing"),
+  EXPECT_NE(errorOf(withOpts("      device_type: abp\n      devaddr: x\n"))
+                .find("bridge.yaml:7: interfaces[0].opts.devaddr: unknown key"),
             std::string::npos);
-  EXPECT_NE(errorOf("interfaces:\n  - id: nope\n    device_id_or_slug: d\n    opts: {device_type: abp}\n")
-                .find("interfaces[0].id: \"nope\" is not a UUID"),
-            std::string::npos);
+  EXPECT_NE(
+      errorOf(withOpts("      device_type: otaa\n")).find("interfaces[0].opts.device_key: missing"),
+      std::string::npos);
+  EXPECT_NE(
+      errorOf("interfaces:\n  - id: nope\n    device_id_or_slug: d\n    opts: {device_type: abp}\n")
+          .find("interfaces[0].id: \"nope\" is not a UUID"),
+      std::string::npos);
 }
 
 TEST(Config, SameDevAddrAndKeysTwiceIsAnError) {
@@ -158,13 +177,15 @@ TEST(Config, InterfacesDirIsReadRelativeToTheFile) {
   testsupport::TempDir dir;
   std::filesystem::create_directories(dir.path() / "itfs");
   // The file holds a list: strip the leading "interfaces:" key.
-  const std::string list = std::string(kValidInterface).substr(std::string(kValidInterface).find("  -"));
+  const std::string list =
+      std::string(kValidInterface).substr(std::string(kValidInterface).find("  -"));
   std::ofstream(dir.file("itfs/a.yaml")) << list;
   std::ofstream(dir.file("itfs/bad.yaml")) << "- id: \"x\"\n";
   std::ofstream(dir.file("bridge.yaml")) << "interfaces_dir: itfs\n";
   auto c = config::loadConfigFile(dir.file("bridge.yaml"));
   ASSERT_FALSE(c.has_value());
-  EXPECT_NE(c.error().find("bad.yaml:1: interfaces[0].id: \"x\" is not a UUID"), std::string::npos) << c.error();
+  EXPECT_NE(c.error().find("bad.yaml:1: interfaces[0].id: \"x\" is not a UUID"), std::string::npos)
+      << c.error();
   std::filesystem::remove(dir.file("itfs/bad.yaml"));
   c = config::loadConfigFile(dir.file("bridge.yaml"));
   ASSERT_TRUE(c.has_value()) << c.error();
@@ -177,31 +198,46 @@ TEST(Config, CodecsAreBuiltAtLoadAndBadOnesNamed) {
     y.replace(y.find("    opts:"), 0, "    codec: " + codec + "\n");
     return y;
   };
-  auto ok = parseConfig(withCodec("{ type: cayenne_lpp, style: chirpstack, fports: { 2: { type: layout, file: " +
-                                  std::string(LB_FIXTURES_DIR) + "/codecs/door_layout.yaml } } }"),
-                        "bridge.yaml", ".");
+  auto ok = parseConfig(
+      withCodec("{ type: cayenne_lpp, style: chirpstack, fports: { 2: { type: layout, file: " +
+                std::string(LB_FIXTURES_DIR) + "/codecs/door_layout.yaml } } }"),
+      "bridge.yaml", ".");
   ASSERT_TRUE(ok.has_value()) << ok.error();
   ASSERT_TRUE(ok->interfaces[0].codecs != nullptr);
   EXPECT_EQ(ok->interfaces[0].codecs->forPort(2).name(), "layout");
-  EXPECT_NE(errorOf(withCodec("{ type: layout, file: missing.yaml }")).find("bridge.yaml:6: interfaces[0].codec: ./missing.yaml: cannot open layout file"),
-            std::string::npos)
+  EXPECT_NE(
+      errorOf(withCodec("{ type: layout, file: missing.yaml }"))
+          .find("bridge.yaml:6: interfaces[0].codec: ./missing.yaml: cannot open layout file"),
+      std::string::npos)
       << errorOf(withCodec("{ type: layout, file: missing.yaml }"));
   EXPECT_NE(errorOf(withCodec("{ type: lua }")).find("codec type \"lua\""), std::string::npos);
-  EXPECT_NE(errorOf(withCodec("{ type: cayenne_lpp, variant: x }")).find("variant \"x\""), std::string::npos);
-  EXPECT_NE(errorOf(withCodec("{ type: raw, fports: { 999: { type: raw } } }")).find("is not an FPort"), std::string::npos);
-  EXPECT_NE(errorOf(withCodec("{ type: raw, bogus: 1 }")).find("interfaces[0].codec.bogus: unknown key"), std::string::npos);
+  EXPECT_NE(errorOf(withCodec("{ type: cayenne_lpp, variant: x }")).find("variant \"x\""),
+            std::string::npos);
+  EXPECT_NE(
+      errorOf(withCodec("{ type: raw, fports: { 999: { type: raw } } }")).find("is not an FPort"),
+      std::string::npos);
+  EXPECT_NE(
+      errorOf(withCodec("{ type: raw, bogus: 1 }")).find("interfaces[0].codec.bogus: unknown key"),
+      std::string::npos);
 }
 
 TEST(Config, CodecRunCommand) {
   std::string bin = LB_BINARY;
-  EXPECT_EQ(std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03670110056700ff | grep -q '\"temperature_3\": 27.2'").c_str()), 0);
-  EXPECT_NE(std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03ff >/dev/null").c_str()), 0);
+  EXPECT_EQ(std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03670110056700ff | "
+                               "grep -q '\"temperature_3\": 27.2'")
+                            .c_str()),
+            0);
+  EXPECT_NE(
+      std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03ff >/dev/null").c_str()),
+      0);
   EXPECT_NE(std::system((bin + " codec run --type raw --fport 0 --hex 00 2>/dev/null").c_str()), 0);
 }
 
 TEST(Config, PlatformProfileAndPathTemplates) {
-  auto c = parseConfig("platform:\n  base_url: http://x\n  profile: deveui\n  paths: { events: \"/hooks/{interface}/{id}\" }\n",
-                       "bridge.yaml", ".");
+  auto c = parseConfig(
+      "platform:\n  base_url: http://x\n  profile: deveui\n  paths: { events: "
+      "\"/hooks/{interface}/{id}\" }\n",
+      "bridge.yaml", ".");
   ASSERT_TRUE(c.has_value()) << c.error();
   EXPECT_EQ(c->platform->uplinkPath, "/devices/deveui:{dev_eui}/data");
   EXPECT_EQ(c->platform->eventsPath, "/hooks/{interface}/{id}");
@@ -223,8 +259,9 @@ TEST(Config, PlatformDeliveryAndDownlinkQueue) {
   auto off = parseConfig("platform:\n  base_url: http://x\n", "bridge.yaml", ".");
   ASSERT_TRUE(off.has_value());
   EXPECT_FALSE(off->platform->downlinkQueue.enabled);
-  auto bad = parseConfig("platform:\n  base_url: http://x\n  downlink_queue: { page_size: 20000, every: 3 }\n",
-                         "bridge.yaml", ".");
+  auto bad = parseConfig(
+      "platform:\n  base_url: http://x\n  downlink_queue: { page_size: 20000, every: 3 }\n",
+      "bridge.yaml", ".");
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().find("platform.downlink_queue"), std::string::npos) << bad.error();
   EXPECT_NE(bad.error().find("every"), std::string::npos) << bad.error();
@@ -245,13 +282,15 @@ TEST(Config, ShippedPlatformProfilesAreValid) {
 TEST(Config, PlatformOAuth) {
   setenv("LB_TEST_SECRET", "s3cret", 1);
   auto c = parseConfig(
-      "platform:\n  base_url: https://x.example/device/v1\n  oauth:\n    token_url: https://x.example/authentication/v1/oauth/token\n"
+      "platform:\n  base_url: https://x.example/device/v1\n  oauth:\n    token_url: "
+      "https://x.example/authentication/v1/oauth/token\n"
       "    client_id: cid\n    client_secret: \"${LB_TEST_SECRET}\"\n",
       "bridge.yaml", ".");
   ASSERT_TRUE(c.has_value()) << c.error();
   ASSERT_TRUE(c->platform->oauth.has_value());
   EXPECT_EQ(c->platform->oauth->clientSecret, "s3cret");
-  EXPECT_NE(errorOf("platform:\n  base_url: http://x\n  oauth:\n    token_url: http://x/t\n    client_secret: s\n")
+  EXPECT_NE(errorOf("platform:\n  base_url: http://x\n  oauth:\n    token_url: http://x/t\n    "
+                    "client_secret: s\n")
                 .find("platform.oauth.client_id: missing"),
             std::string::npos);
 }
@@ -261,10 +300,14 @@ TEST(Config, CheckConfigCommandExitCodes) {
   std::ofstream(dir.file("good.yaml")) << kValidInterface;
   std::ofstream(dir.file("bad.yaml")) << "listne: {}\n";
   std::string bin = LB_BINARY;
-  EXPECT_EQ(std::system((bin + " check-config " + dir.file("good.yaml") + " >/dev/null").c_str()), 0);
-  EXPECT_NE(std::system((bin + " check-config " + dir.file("bad.yaml") + " 2>/dev/null").c_str()), 0);
+  EXPECT_EQ(std::system((bin + " check-config " + dir.file("good.yaml") + " >/dev/null").c_str()),
+            0);
+  EXPECT_NE(std::system((bin + " check-config " + dir.file("bad.yaml") + " 2>/dev/null").c_str()),
+            0);
   EXPECT_EQ(std::system((bin + " check-config " + std::string(LB_FIXTURES_DIR) +
-                         "/../config/bridge.example.yaml >/dev/null").c_str()), 0);
+                         "/../config/bridge.example.yaml >/dev/null")
+                            .c_str()),
+            0);
 }
 
 }  // namespace

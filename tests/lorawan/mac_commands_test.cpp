@@ -32,15 +32,15 @@ TEST(MacCommands, EveryCommandInBothDirectionsBuildsParsesAndRoundTrips) {
 }
 
 TEST(MacCommands, CoversTheLoRaWAN11Set) {
-  for (const char* n : {"ResetInd", "LinkCheckReq", "LinkADRAns", "DutyCycleAns", "RXParamSetupAns",
-                        "DevStatusAns", "NewChannelAns", "RXTimingSetupAns", "TxParamSetupAns",
-                        "DlChannelAns", "RekeyInd", "ADRParamSetupAns", "DeviceTimeReq",
-                        "RejoinParamSetupAns", "DeviceModeInd"})
+  for (const char* n :
+       {"ResetInd", "LinkCheckReq", "LinkADRAns", "DutyCycleAns", "RXParamSetupAns", "DevStatusAns",
+        "NewChannelAns", "RXTimingSetupAns", "TxParamSetupAns", "DlChannelAns", "RekeyInd",
+        "ADRParamSetupAns", "DeviceTimeReq", "RejoinParamSetupAns", "DeviceModeInd"})
     EXPECT_NE(findMacCommand(MacDirection::Uplink, n), nullptr) << n;
-  for (const char* n : {"ResetConf", "LinkCheckAns", "LinkADRReq", "DutyCycleReq", "RXParamSetupReq",
-                        "DevStatusReq", "NewChannelReq", "RXTimingSetupReq", "TxParamSetupReq",
-                        "DlChannelReq", "RekeyConf", "ADRParamSetupReq", "DeviceTimeAns",
-                        "ForceRejoinReq", "RejoinParamSetupReq", "DeviceModeConf"})
+  for (const char* n : {"ResetConf", "LinkCheckAns", "LinkADRReq", "DutyCycleReq",
+                        "RXParamSetupReq", "DevStatusReq", "NewChannelReq", "RXTimingSetupReq",
+                        "TxParamSetupReq", "DlChannelReq", "RekeyConf", "ADRParamSetupReq",
+                        "DeviceTimeAns", "ForceRejoinReq", "RejoinParamSetupReq", "DeviceModeConf"})
     EXPECT_NE(findMacCommand(MacDirection::Downlink, n), nullptr) << n;
 }
 
@@ -57,8 +57,9 @@ TEST(MacCommands, ParsesASequenceFromFOpts) {
 
 TEST(MacCommands, LinkAdrReqLayoutMatchesTheSpec) {
   // DR5, TXPower 2, ChMask 0x00ff, ChMaskCntl 0, NbTrans 1 -> 03 52 ff 00 01
-  auto cmd = buildMacCommand(MacDirection::Downlink, "LinkADRReq",
-                             {{"data_rate", 5}, {"tx_power", 2}, {"ch_mask", 0xff}, {"nb_trans", 1}});
+  auto cmd =
+      buildMacCommand(MacDirection::Downlink, "LinkADRReq",
+                      {{"data_rate", 5}, {"tx_power", 2}, {"ch_mask", 0xff}, {"nb_trans", 1}});
   ASSERT_TRUE(cmd.has_value());
   EXPECT_EQ(toHex(serialize({*cmd})), "0352ff0001");
 }
@@ -79,7 +80,8 @@ TEST(MacCommands, ErrorsNameTheCommand) {
   ASSERT_FALSE(unknown.has_value());
   EXPECT_NE(unknown.error().message.find("unknown CID 0x7f"), std::string::npos);
   EXPECT_FALSE(buildMacCommand(MacDirection::Downlink, "Nope", {}).has_value());
-  EXPECT_FALSE(buildMacCommand(MacDirection::Downlink, "DutyCycleReq", {{"max_duty_cycle", 16}}).has_value());
+  EXPECT_FALSE(buildMacCommand(MacDirection::Downlink, "DutyCycleReq", {{"max_duty_cycle", 16}})
+                   .has_value());
   EXPECT_FALSE(buildMacCommand(MacDirection::Downlink, "DutyCycleReq", {{"bogus", 1}}).has_value());
 }
 

@@ -19,10 +19,13 @@ struct RoundTrip {
 const RoundTrip kRoundTrips[] = {
     {"join request (runkit)", "00dc0000d07ed5b3701e6fedf57ceeaf0085cc587fe913", MType::JoinRequest},
     {"join accept no CFList", "20c9fbb259e11649096a568a9e3b7117c3", MType::JoinAccept},
-    {"join accept with CFList", "204dd85ae608b87fc4889970b7d2042c9e72959b0057aed6094b16003df12de145", MType::JoinAccept},
-    {"unconfirmed up (lora-packet)", "40f17dbe4900020001954378762b11ff0d", MType::UnconfirmedDataUp},
+    {"join accept with CFList",
+     "204dd85ae608b87fc4889970b7d2042c9e72959b0057aed6094b16003df12de145", MType::JoinAccept},
+    {"unconfirmed up (lora-packet)", "40f17dbe4900020001954378762b11ff0d",
+     MType::UnconfirmedDataUp},
     {"unconfirmed up no FPort", "40f17dbe49800200aabbccdd", MType::UnconfirmedDataUp},
-    {"confirmed up FOpts ADR ACKReq ClassB", "80f17dbe49f3030002060a01ff2233aabbccdd", MType::ConfirmedDataUp},
+    {"confirmed up FOpts ADR ACKReq ClassB", "80f17dbe49f3030002060a01ff2233aabbccdd",
+     MType::ConfirmedDataUp},
     {"unconfirmed down FPending ACK", "60f17dbe49b0010002ff0001020304", MType::UnconfirmedDataDown},
     {"confirmed down RFU bit kept", "a0f17dbe49c00100aabbccdd", MType::ConfirmedDataDown},
     {"FPort 0 with MAC commands", "40f17dbe49000500000206aabbccdd", MType::UnconfirmedDataUp},
@@ -82,9 +85,12 @@ const Malformed kMalformed[] = {
     {"short data", "40f17dbe490002002b11ff", "PHYPayload", "need at least 12"},
     {"FOptsLen past end", "40f17dbe490702000102030405", "FOpts", "length 7 exceeds remaining"},
     {"FPort 0 with FOpts", "40f17dbe49010200060000aabbccdd", "FPort", "FOpts also carries"},
-    {"join request short", "00dc0000d07ed5b3701e6fedf57ceeaf0085cc587fe9", "JoinRequest", "want 23"},
-    {"join request long", "00dc0000d07ed5b3701e6fedf57ceeaf0085cc587fe91300", "JoinRequest", "want 23"},
-    {"join accept 20 bytes", "20c9fbb259e11649096a568a9e3b7117c3010203", "JoinAccept", "want 17 or 33"},
+    {"join request short", "00dc0000d07ed5b3701e6fedf57ceeaf0085cc587fe9", "JoinRequest",
+     "want 23"},
+    {"join request long", "00dc0000d07ed5b3701e6fedf57ceeaf0085cc587fe91300", "JoinRequest",
+     "want 23"},
+    {"join accept 20 bytes", "20c9fbb259e11649096a568a9e3b7117c3010203", "JoinAccept",
+     "want 17 or 33"},
     {"rejoin bad type", "c0030302010807060504030201020111da47bd", "RejoinType", "want 0, 1 or 2"},
     {"rejoin type 1 short", "c001080706050403020108070605040302010201", "RejoinRequest", "want 24"},
     {"rejoin truncated", "c0", "RejoinType", "truncated"},
@@ -113,7 +119,8 @@ TEST(PhyPayload, EveryTruncationOfValidFramesFailsCleanly) {
     for (size_t n = 0; n < in.size(); ++n) {
       auto phy = parsePhyPayload(std::span(in).first(n));
       if (phy) {
-        EXPECT_EQ(serialize(*phy), Bytes(in.begin(), in.begin() + long(n))) << c.name << " at " << n;
+        EXPECT_EQ(serialize(*phy), Bytes(in.begin(), in.begin() + long(n)))
+            << c.name << " at " << n;
       }
     }
   }

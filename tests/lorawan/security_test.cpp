@@ -9,9 +9,9 @@
 #include "support/fixtures.hpp"
 
 using namespace lorawan;
+using nlohmann::json;
 using testsupport::hex;
 using testsupport::key;
-using nlohmann::json;
 
 namespace {
 
@@ -19,7 +19,9 @@ struct Vector {
   json c;
 };
 // gtest prints parameters in test listings: the vector's name is enough.
-void PrintTo(const Vector& v, std::ostream* os) { *os << v.c["name"].get<std::string>(); }
+void PrintTo(const Vector& v, std::ostream* os) {
+  *os << v.c["name"].get<std::string>();
+}
 
 std::vector<Vector> loadCases() {
   auto doc = json::parse(testsupport::readFixture("lorawan/crypto_vectors.json"));
@@ -28,9 +30,15 @@ std::vector<Vector> loadCases() {
   return out;
 }
 
-Direction dir(const json& c) { return c["dir"] == "up" ? Direction::Uplink : Direction::Downlink; }
-DevAddr addr(const json& c) { return DevAddr::parse(c["devaddr"].get<std::string>()).value(); }
-std::string micHex(const Mic& m) { return toHex(m); }
+Direction dir(const json& c) {
+  return c["dir"] == "up" ? Direction::Uplink : Direction::Downlink;
+}
+DevAddr addr(const json& c) {
+  return DevAddr::parse(c["devaddr"].get<std::string>()).value();
+}
+std::string micHex(const Mic& m) {
+  return toHex(m);
+}
 
 class CryptoVectors : public ::testing::TestWithParam<Vector> {};
 
@@ -39,17 +47,21 @@ TEST_P(CryptoVectors, MatchesPublishedValue) {
   SCOPED_TRACE(c["name"].get<std::string>() + " — " + c["source"].get<std::string>());
   const std::string kind = c["kind"];
   if (kind == "data_mic10") {
-    EXPECT_EQ(micHex(dataMic10(key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["msg"]))), c["mic"].get<std::string>());
+    EXPECT_EQ(micHex(dataMic10(key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["msg"]))),
+              c["mic"].get<std::string>());
   } else if (kind == "data_mic11_up") {
     EXPECT_EQ(micHex(uplinkMic11(key(c["snwk"]), key(c["fnwk"]), c["conf_fcnt"], c["tx_dr"],
                                  c["tx_ch"], addr(c), c["fcnt"], hex(c["msg"]))),
               c["mic"].get<std::string>());
   } else if (kind == "data_mic11_down") {
-    EXPECT_EQ(micHex(downlinkMic11(key(c["key"]), c["conf_fcnt"], addr(c), c["fcnt"], hex(c["msg"]))),
-              c["mic"].get<std::string>());
+    EXPECT_EQ(
+        micHex(downlinkMic11(key(c["key"]), c["conf_fcnt"], addr(c), c["fcnt"], hex(c["msg"]))),
+        c["mic"].get<std::string>());
   } else if (kind == "frm_crypt") {
-    EXPECT_EQ(toHex(cryptFrmPayload(key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["plain"]))), c["cipher"].get<std::string>());
-    EXPECT_EQ(toHex(cryptFrmPayload(key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["cipher"]))), c["plain"].get<std::string>());
+    EXPECT_EQ(toHex(cryptFrmPayload(key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["plain"]))),
+              c["cipher"].get<std::string>());
+    EXPECT_EQ(toHex(cryptFrmPayload(key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["cipher"]))),
+              c["plain"].get<std::string>());
   } else if (kind == "fopts_crypt_original") {
     EXPECT_EQ(toHex(cryptFOpts11(key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["plain"]), false,
                                  FOptsScheme::Original1_1)),
@@ -85,21 +97,25 @@ TEST_P(CryptoVectors, MatchesPublishedValue) {
     // Building the same accept from its fields gives the captured bytes back.
     EXPECT_EQ(toHex(buildJoinAccept10(d->payload, key(c["key"]))), c["phy"].get<std::string>());
   } else if (kind == "keys10") {
-    auto k = deriveSessionKeys10(key(c["key"]), c["join_nonce"],
-                                 NetId::parse(c["net_id"].get<std::string>()).value(), c["dev_nonce"]);
+    auto k =
+        deriveSessionKeys10(key(c["key"]), c["join_nonce"],
+                            NetId::parse(c["net_id"].get<std::string>()).value(), c["dev_nonce"]);
     EXPECT_EQ(k.nwkSKey.hex(), c["nwk_s_key"].get<std::string>());
     EXPECT_EQ(k.appSKey.hex(), c["app_s_key"].get<std::string>());
   } else if (kind == "keys11") {
-    auto k = deriveSessionKeys11(key(c["nwk_key"]), key(c["app_key"]), c["join_nonce"],
-                                 Eui64::parse(c["join_eui"].get<std::string>()).value(), c["dev_nonce"]);
+    auto k =
+        deriveSessionKeys11(key(c["nwk_key"]), key(c["app_key"]), c["join_nonce"],
+                            Eui64::parse(c["join_eui"].get<std::string>()).value(), c["dev_nonce"]);
     EXPECT_EQ(k.fNwkSIntKey.hex(), c["f_nwk_s_int_key"].get<std::string>());
     EXPECT_EQ(k.sNwkSIntKey.hex(), c["s_nwk_s_int_key"].get<std::string>());
     EXPECT_EQ(k.nwkSEncKey.hex(), c["nwk_s_enc_key"].get<std::string>());
     EXPECT_EQ(k.appSKey.hex(), c["app_s_key"].get<std::string>());
     if (c.contains("js_int_key")) {
       auto devEui = Eui64::parse(c["dev_eui"].get<std::string>()).value();
-      EXPECT_EQ(deriveJsIntKey(key(c["nwk_key"]), devEui).hex(), c["js_int_key"].get<std::string>());
-      EXPECT_EQ(deriveJsEncKey(key(c["nwk_key"]), devEui).hex(), c["js_enc_key"].get<std::string>());
+      EXPECT_EQ(deriveJsIntKey(key(c["nwk_key"]), devEui).hex(),
+                c["js_int_key"].get<std::string>());
+      EXPECT_EQ(deriveJsEncKey(key(c["nwk_key"]), devEui).hex(),
+                c["js_enc_key"].get<std::string>());
     }
   } else {
     FAIL() << "unknown vector kind " << kind;

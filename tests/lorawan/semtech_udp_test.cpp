@@ -11,7 +11,9 @@ using namespace lorawan::semtech;
 
 namespace {
 
-Bytes bytesOf(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes bytesOf(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
 
 const char* kRxpk =
     R"({"rxpk":[{"time":"2013-03-31T16:21:17.528002Z","tmst":3512348611,"chan":2,"rfch":0,)"
@@ -85,18 +87,40 @@ struct BadRxpk {
 
 // Each replaces one field of an otherwise valid rxpk.
 const BadRxpk kBad[] = {
-    {"missing tmst", R"({"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})", "rxpk[0].tmst"},
-    {"tmst too big", R"({"tmst":99999999999,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})", "rxpk[0].tmst"},
-    {"tmst negative", R"({"tmst":-1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})", "rxpk[0].tmst"},
-    {"tmst float", R"({"tmst":1.5,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})", "rxpk[0].tmst"},
-    {"freq string", R"({"tmst":1,"freq":"868.1","chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})", "rxpk[0].freq"},
-    {"bad modu", R"({"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"OOK","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})", "rxpk[0].modu"},
-    {"bad base64", R"({"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dG*zdA=="})", "rxpk[0].data"},
-    {"size mismatch", R"({"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"size":9,"data":"dGVzdA=="})", "rxpk[0].size"},
-    {"stat 2", R"({"tmst":1,"freq":868.1,"chan":0,"stat":2,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})", "rxpk[0].stat"},
-    {"rsig empty", R"({"tmst":1,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rsig":[],"data":"dGVzdA=="})", "rxpk[0].rsig"},
+    {"missing tmst",
+     R"({"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})",
+     "rxpk[0].tmst"},
+    {"tmst too big",
+     R"({"tmst":99999999999,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})",
+     "rxpk[0].tmst"},
+    {"tmst negative",
+     R"({"tmst":-1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})",
+     "rxpk[0].tmst"},
+    {"tmst float",
+     R"({"tmst":1.5,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})",
+     "rxpk[0].tmst"},
+    {"freq string",
+     R"({"tmst":1,"freq":"868.1","chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})",
+     "rxpk[0].freq"},
+    {"bad modu",
+     R"({"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"OOK","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})",
+     "rxpk[0].modu"},
+    {"bad base64",
+     R"({"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dG*zdA=="})",
+     "rxpk[0].data"},
+    {"size mismatch",
+     R"({"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"size":9,"data":"dGVzdA=="})",
+     "rxpk[0].size"},
+    {"stat 2",
+     R"({"tmst":1,"freq":868.1,"chan":0,"stat":2,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-1,"data":"dGVzdA=="})",
+     "rxpk[0].stat"},
+    {"rsig empty",
+     R"({"tmst":1,"freq":868.1,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rsig":[],"data":"dGVzdA=="})",
+     "rxpk[0].rsig"},
     {"not object", R"(42)", "rxpk[0]"},
-    {"lora datr number", R"({"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":7,"codr":"4/5","rssi":-1,"data":"dGVzdA=="})", "rxpk[0].datr"},
+    {"lora datr number",
+     R"({"tmst":1,"freq":868.1,"chan":0,"stat":1,"modu":"LORA","datr":7,"codr":"4/5","rssi":-1,"data":"dGVzdA=="})",
+     "rxpk[0].datr"},
 };
 
 TEST(SemtechUdp, BadRxpkFieldsAreNamedAndDoNotHideGoodOnes) {
@@ -115,15 +139,17 @@ TEST(SemtechUdp, BadRxpkFieldsAreNamedAndDoNotHideGoodOnes) {
 
 TEST(SemtechUdp, MalformedDatagrams) {
   EXPECT_EQ(parseDatagram(Bytes{2, 0, 1}).error().field, "header");
-  EXPECT_EQ(parseDatagram(Bytes{3, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, '{', '}'}).error().field, "version");
+  EXPECT_EQ(parseDatagram(Bytes{3, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, '{', '}'}).error().field,
+            "version");
   EXPECT_EQ(parseDatagram(Bytes{2, 0, 1, 9}).error().field, "identifier");
   EXPECT_EQ(parseDatagram(Bytes{2, 0, 1, 0, 1, 2}).error().field, "gateway EUI");
   EXPECT_EQ(parseDatagram(Bytes{2, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8}).error().field, "PUSH_DATA");
   EXPECT_EQ(parsePushData(bytesOf("{\"rxpk\":")).error().field, "PUSH_DATA");
   EXPECT_EQ(parsePushData(bytesOf("[1]")).error().field, "PUSH_DATA");
   EXPECT_EQ(parsePushData(bytesOf("{\"rxpk\":5}")).error().field, "rxpk");
-  EXPECT_NE(parsePushData(bytesOf(R"({"rxpk":[{"tmst":1e400}]})")).error().message.find("out of range"),
-            std::string::npos);
+  EXPECT_NE(
+      parsePushData(bytesOf(R"({"rxpk":[{"tmst":1e400}]})")).error().message.find("out of range"),
+      std::string::npos);
   auto pull = parseDatagram(makePullData(1, 7, Eui64(1)));
   ASSERT_TRUE(pull.has_value());
   EXPECT_EQ(pull->identifier, Identifier::PullData);

@@ -28,7 +28,8 @@ TEST(Types, WireOrderIsLittleEndian) {
 
 TEST(Types, BadHexNamesTheProblem) {
   EXPECT_EQ(DevAddr::parse("26011BD").error(), "DevAddr must be 8 hex digits, got 7");
-  EXPECT_EQ(Eui64::parse("70B3D57ED00000DX").error(), "EUI-64 has a non-hex character at position 15");
+  EXPECT_EQ(Eui64::parse("70B3D57ED00000DX").error(),
+            "EUI-64 has a non-hex character at position 15");
   EXPECT_EQ(Aes128Key::parse("00").error(), "AES-128 key must be 32 hex digits, got 2");
   EXPECT_NE(Aes128Key::parse("zz000000000000000000000000000000").error().find("position 0"),
             std::string::npos);

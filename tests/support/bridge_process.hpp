@@ -31,7 +31,9 @@ class BridgeProcess {
     std::vector<const char*> argv{bin.c_str()};
     for (const auto& a : args) argv.push_back(a.c_str());
     argv.push_back(nullptr);
-    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, const_cast<char**>(argv.data()), environ) != 0) pid_ = -1;
+    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, const_cast<char**>(argv.data()), environ) !=
+        0)
+      pid_ = -1;
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     stderr_ = fds[0];
@@ -42,7 +44,8 @@ class BridgeProcess {
   }
 
   // Waits for the start line (reading its stderr with a deadline); returns the UDP port.
-  std::optional<uint16_t> waitStarted(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  std::optional<uint16_t> waitStarted(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     if (!waitForLog("event=bridge_started udp=", timeout)) return std::nullopt;
     auto pos = log_.find("event=bridge_started udp=");
     auto colon = log_.find(':', pos + 26);
@@ -52,7 +55,8 @@ class BridgeProcess {
   }
 
   // Waits (poll on its stderr, with a deadline) until its log contains `needle`.
-  bool waitForLog(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  bool waitForLog(const std::string& needle,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     // The whole start line, not a prefix of it still being written.
     auto complete = [&] {
@@ -61,7 +65,9 @@ class BridgeProcess {
     };
     while (!complete() && std::chrono::steady_clock::now() < deadline) {
       pollfd p{stderr_, POLLIN, 0};
-      int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+      int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(
+                         deadline - std::chrono::steady_clock::now())
+                         .count());
       if (poll(&p, 1, std::max(left, 0)) <= 0) break;
       char buf[4096];
       ssize_t n = read(stderr_, buf, sizeof buf);
@@ -85,7 +91,8 @@ class BridgeProcess {
   std::optional<int> waitExit(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::nullopt;
       pollfd p{stderr_, POLLIN, 0};
       if (poll(&p, 1, int(left.count())) <= 0) return std::nullopt;

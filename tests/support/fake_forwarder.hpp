@@ -4,12 +4,11 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
 
 #include "lorawan/semtech_udp.hpp"
 
@@ -18,7 +17,8 @@ namespace testsupport {
 class FakeForwarder {
  public:
   // `bindAddress`: any of 127.0.0.0/8, to be another source IP than the real gateway.
-  FakeForwarder(uint16_t bridgePort, lorawan::Eui64 eui, const std::string& bindAddress = "127.0.0.1")
+  FakeForwarder(uint16_t bridgePort, lorawan::Eui64 eui,
+                const std::string& bindAddress = "127.0.0.1")
       : socket_(ioc_), eui_(eui) {
     namespace asio = boost::asio;
     target_ = asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), bridgePort);
@@ -56,8 +56,10 @@ class FakeForwarder {
     for (int i = 0; i < 8; ++i) {
       auto d = receive();
       if (!d) return false;
-      if (d->size() == 4 && (*d)[3] == uint8_t(id) && uint16_t((*d)[1] << 8 | (*d)[2]) == token) return true;
-      if (d->size() > 4 && (*d)[3] == uint8_t(lorawan::semtech::Identifier::PullResp)) pullResps_.push_back(*d);
+      if (d->size() == 4 && (*d)[3] == uint8_t(id) && uint16_t((*d)[1] << 8 | (*d)[2]) == token)
+        return true;
+      if (d->size() > 4 && (*d)[3] == uint8_t(lorawan::semtech::Identifier::PullResp))
+        pullResps_.push_back(*d);
     }
     return false;
   }
@@ -67,7 +69,8 @@ class FakeForwarder {
     while (pullResps_.empty()) {
       auto d = receive();
       if (!d) return std::nullopt;
-      if (d->size() > 4 && (*d)[3] == uint8_t(lorawan::semtech::Identifier::PullResp)) pullResps_.push_back(*d);
+      if (d->size() > 4 && (*d)[3] == uint8_t(lorawan::semtech::Identifier::PullResp))
+        pullResps_.push_back(*d);
     }
     auto d = pullResps_.front();
     pullResps_.erase(pullResps_.begin());
@@ -84,7 +87,8 @@ class FakeForwarder {
       size_t n = socket_.receive_from(boost::asio::buffer(buf), from, 0, ec);
       if (ec) break;
       buf.resize(n);
-      if (n > 4 && buf[3] == uint8_t(lorawan::semtech::Identifier::PullResp)) pullResps_.push_back(buf);
+      if (n > 4 && buf[3] == uint8_t(lorawan::semtech::Identifier::PullResp))
+        pullResps_.push_back(buf);
     }
     socket_.non_blocking(false);
     if (pullResps_.empty()) return std::nullopt;

@@ -11,11 +11,14 @@ using lorawan::Bytes;
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
   FILE* f = std::fopen(argv[1], "w");
-  AbpDevice cellar{lorawan::DevAddr(0x26011BDA), lorawan::Aes128Key::parse("2B7E151628AED2A6ABF7158809CF4F3C").value(),
+  AbpDevice cellar{lorawan::DevAddr(0x26011BDA),
+                   lorawan::Aes128Key::parse("2B7E151628AED2A6ABF7158809CF4F3C").value(),
                    lorawan::Aes128Key::parse("3C4FCF098815F7ABA6D2AE2816157E2B").value()};
-  AbpDevice door{lorawan::DevAddr(0x26011BDB), lorawan::Aes128Key::parse("000102030405060708090A0B0C0D0E0F").value(),
+  AbpDevice door{lorawan::DevAddr(0x26011BDB),
+                 lorawan::Aes128Key::parse("000102030405060708090A0B0C0D0E0F").value(),
                  lorawan::Aes128Key::parse("0F0E0D0C0B0A09080706050403020100").value()};
-  auto line = [&](const char* gw, const Bytes& phy, uint32_t tmst, double rssi, double snr, int delay) {
+  auto line = [&](const char* gw, const Bytes& phy, uint32_t tmst, double rssi, double snr,
+                  int delay) {
     std::fprintf(f, "{\"gateway\":\"%s\",\"delay_ms\":%d,\"rxpk\":[%s]}\n", gw, delay,
                  rxpkJson(phy, tmst, rssi, snr).c_str());
   };

@@ -7,7 +7,9 @@
 
 namespace testsupport {
 
-inline std::string fixturePath(const std::string& rel) { return std::string(LB_FIXTURES_DIR) + "/" + rel; }
+inline std::string fixturePath(const std::string& rel) {
+  return std::string(LB_FIXTURES_DIR) + "/" + rel;
+}
 
 inline std::string readFixture(const std::string& rel) {
   std::ifstream f(fixturePath(rel));
@@ -16,7 +18,11 @@ inline std::string readFixture(const std::string& rel) {
   return ss.str();
 }
 
-inline lorawan::Bytes hex(const std::string& h) { return lorawan::fromHex(h).value(); }
-inline lorawan::Aes128Key key(const std::string& h) { return lorawan::Aes128Key::parse(h).value(); }
+inline lorawan::Bytes hex(const std::string& h) {
+  return lorawan::fromHex(h).value();
+}
+inline lorawan::Aes128Key key(const std::string& h) {
+  return lorawan::Aes128Key::parse(h).value();
+}
 
 }  // namespace testsupport

@@ -16,8 +16,8 @@ lorawan::Bytes buildUplink(const AbpDevice& d, uint32_t fcnt, uint8_t fport,
                            const lorawan::Bytes& plain, bool confirmed = false,
                            const lorawan::Bytes& fopts = {}, bool adr = false);
 
-lorawan::Bytes buildJoinRequest(const lorawan::Aes128Key& key, lorawan::Eui64 joinEui, lorawan::Eui64 devEui,
-                                uint16_t devNonce);
+lorawan::Bytes buildJoinRequest(const lorawan::Aes128Key& key, lorawan::Eui64 joinEui,
+                                lorawan::Eui64 devEui, uint16_t devNonce);
 
 // One rxpk JSON object for the PHYPayload.
 std::string rxpkJson(const lorawan::Bytes& phy, uint32_t tmst = 1000, double rssi = -60,

@@ -1,12 +1,11 @@
 #pragma once
 // A tiny blocking HTTP client for tests (Boost.Beast), one request per connection.
-#include <string>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <string>
 
 namespace testsupport {
 

@@ -16,7 +16,8 @@ const Band& band(const char* n) {
 }
 
 TEST(Band, AllRequiredBandsExist) {
-  for (const char* n : {"EU868", "US915", "AU915", "AS923", "AS923-1", "AS923-2", "AS923-3", "AS923-4", "IN865", "KR920"})
+  for (const char* n : {"EU868", "US915", "AU915", "AS923", "AS923-1", "AS923-2", "AS923-3",
+                        "AS923-4", "IN865", "KR920"})
     EXPECT_NE(findBand(n), nullptr) << n;
   EXPECT_EQ(findBand("XX123"), nullptr);
   EXPECT_EQ(findBand("eu868"), nullptr);
@@ -56,7 +57,7 @@ TEST(Band, Eu868CfListMatchesTheCapturedJoinAccept) {
 TEST(Band, Us915) {
   const Band& b = band("US915");
   EXPECT_EQ(dataRateIndex(b, "SF10BW125", true), 0);
-  EXPECT_EQ(dataRateIndex(b, "SF8BW500", true), 4);   // uplink DR4
+  EXPECT_EQ(dataRateIndex(b, "SF8BW500", true), 4);    // uplink DR4
   EXPECT_EQ(dataRateIndex(b, "SF8BW500", false), 12);  // the same modulation is DR12 downlink
   EXPECT_EQ(dataRateIndex(b, "SF12BW500", false), 8);
   EXPECT_EQ(b.rx1DataRate(0, 0), 10);
