@@ -85,8 +85,9 @@ class NullStore final : public Store {
   std::vector<DeadLetter> deadLetters() override { return {}; }
   std::optional<OutboxEntry> retryDeadLetter(const std::string&) override { return std::nullopt; }
   std::optional<SessionRecord> loadSession(const std::string&) override { return std::nullopt; }
-  OtaaState loadOtaa(uint64_t) override { return {}; }
-  void commitJoin(const std::string&, uint64_t, const OtaaState&, const SessionRecord&) override {}
+  OtaaState loadOtaa(lorawan::Eui64) override { return {}; }
+  void commitJoin(const std::string&, lorawan::Eui64, const OtaaState&,
+                  const SessionRecord&) override {}
 };
 
 void runIngest(benchmark::State& state, Store& store, bool outbox = false) {
@@ -101,7 +102,7 @@ void runIngest(benchmark::State& state, Store& store, bool outbox = false) {
   ps.dedupWindow = std::chrono::milliseconds(200);
   ps.lateCopyMemory = std::chrono::milliseconds(60000);
   UplinkPipeline pipeline(
-      ps, sessions, store, metrics, [&](const Uplink&, const std::string&) { ++emitted; },
+      ps, sessions, store, store, metrics, [&](const Uplink&, const std::string&) { ++emitted; },
       [] { return int64_t(0); });
   if (outbox)  // as the daemon does with a platform: the event joins the outbox in the same commit
     pipeline.setBeforeCommit([&store](const Uplink& u, const std::string& json) {

@@ -44,20 +44,21 @@ struct Router {
     cellar.opts.appSessionKey = lorawan::Aes128Key();
     cellar.opts.deviceEui = lorawan::Eui64(0x70B3D57ED0000001);
     sessions.load({cellar}, *store);
-    interfaces = std::make_unique<bridge::InterfaceService>(sessions, *store);
+    interfaces = std::make_unique<bridge::InterfaceService>(sessions, *store, *store);
     scheduler = std::make_unique<bridge::DownlinkScheduler>(
         gateways, [](const auto&, std::span<const uint8_t>) {}, metrics);
     bridge::ClassASettings cs;
-    cs.band = lorawan::region::findBand("EU868");
+    cs.bands = bridge::BandPlan(*lorawan::region::findBand("EU868"));
     classA = std::make_unique<bridge::ClassA>(
-        cs, sessions, *store, *scheduler, metrics, [](const auto&, const auto&, const auto&) {},
+        cs, sessions, *store, *store, *scheduler, metrics, [](bridge::DeviceEvent) {},
         [] { return int64_t(0); });
     bridge::ApiContext ctx;
     ctx.metrics = &metrics;
     ctx.classA = classA.get();
     ctx.sessions = &sessions;
     ctx.interfaces = interfaces.get();
-    ctx.store = store.get();
+    ctx.uplinks = store.get();
+    ctx.downlinks = store.get();
     ctx.gateways = &gateways;
     ctx.gatewayRegion = [](lorawan::Eui64) { return std::string("EU868"); };
     ctx.deviceStatus = [this](const std::string& device) {

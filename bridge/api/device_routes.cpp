@@ -102,10 +102,10 @@ ApiResponse deviceData(const ApiContext& ctx, const std::string& device, const a
     else if (*sort != "ts" && *sort != "+ts")
       return reply(400, "sort: \"" + *sort + "\", want ts or -ts");
   }
-  Store::UplinkPage found;
+  UplinkPage found;
   ctx.onNetworkThread([&] {
-    found = ctx.store->queryUplinks(device, *start, *end, size_t(*page - 1) * size_t(*perPage),
-                                    size_t(*perPage), newestFirst);
+    found = ctx.uplinks->queryUplinks(device, *start, *end, size_t(*page - 1) * size_t(*perPage),
+                                      size_t(*perPage), newestFirst);
   });
   json data = json::array();
   for (const auto& u : found.items)
@@ -136,7 +136,7 @@ ApiResponse downlinks(const ApiContext& ctx, const ApiRequest& req, const std::s
     if (!limit) return reply(400, limit.error());
     json list = json::array();
     ctx.onNetworkThread([&] {
-      for (const auto& d : ctx.store->listDownlinks(interfaceId, size_t(*limit)))
+      for (const auto& d : ctx.downlinks->listDownlinks(interfaceId, size_t(*limit)))
         list.push_back(downlinkJson(d));
     });
     return reply(200, list);

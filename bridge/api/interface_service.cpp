@@ -16,6 +16,19 @@ const char* const kKeyFields[] = {"device_key", "network_key", "network_session_
                                   "app_session_key"};
 }  // namespace
 
+void InterfaceService::loadFiles(const std::vector<config::Interface>& fromFiles) {
+  counters_.flush();  // counters the registry re-reads must be current
+  std::set<std::string> ids;
+  for (const auto& itf : fromFiles) {
+    ids.insert(itf.id);
+    sessions_.upsert(itf, counters_);
+  }
+  for (const auto& id : fileIds_)
+    if (!ids.count(id)) sessions_.remove(id);
+  fileIds_ = std::move(ids);
+  applyStored();
+}
+
 void InterfaceService::applyStored() {
   for (const auto& [id, text] : store_.loadApiInterfaces()) {
     if (text.empty()) {
@@ -27,7 +40,7 @@ void InterfaceService::applyStored() {
       log::error("api_interface_invalid", {{"interface", id}, {"error", itf.error()}});
       continue;
     }
-    sessions_.upsert(*itf, store_);
+    sessions_.upsert(*itf, counters_);
   }
 }
 
@@ -155,7 +168,7 @@ std::expected<json, ApiError> InterfaceService::commit(const json& full,
   json stored = interfaceToJson(*itf, Secrets::Full);
   if (keepCodec) stored["codec"] = full["codec"];
   store_.saveApiInterface(itf->id, stored.dump());
-  sessions_.upsert(*itf, store_);
+  sessions_.upsert(*itf, counters_);
   log::info(old ? "interface_changed" : "interface_created",
             {{"interface", itf->id}, {"device", itf->deviceIdOrSlug}});
   return view(*sessions_.interfaceById(itf->id));

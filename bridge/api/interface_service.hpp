@@ -4,6 +4,7 @@
 // session registry. Runs on the network thread (where the registry lives).
 #include <expected>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,13 @@ struct ApiError {
 
 class InterfaceService {
  public:
-  InterfaceService(SessionRegistry& sessions, Store& store) : sessions_(sessions), store_(store) {}
+  InterfaceService(SessionRegistry& sessions, InterfaceStore& store, SessionStore& counters)
+      : sessions_(sessions), store_(store), counters_(counters) {}
 
-  // At start-up: the API's earlier changes over the YAML interfaces (API changes win).
-  void applyStored();
+  // The interfaces of the config files (at start-up, on SIGHUP or a changed file), then the
+  // API's earlier changes over them (API changes win). A file interface gone from the files
+  // goes from the registry.
+  void loadFiles(const std::vector<config::Interface>& fromFiles);
 
   struct Page {
     std::vector<nlohmann::json> items;
@@ -41,6 +45,7 @@ class InterfaceService {
   std::expected<nlohmann::json, ApiError> remove(const std::string& device, const std::string& id);
 
  private:
+  void applyStored();
   std::expected<nlohmann::json, ApiError> commit(const nlohmann::json& full,
                                                  const config::Interface* old,
                                                  const std::string& origin);
@@ -48,7 +53,9 @@ class InterfaceService {
   nlohmann::json view(const config::Interface& itf) const;
 
   SessionRegistry& sessions_;
-  Store& store_;
+  InterfaceStore& store_;
+  SessionStore& counters_;         // what the registry reads a changed interface's session from
+  std::set<std::string> fileIds_;  // interfaces that came from the files
 };
 
 }  // namespace bridge

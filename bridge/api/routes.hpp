@@ -27,7 +27,8 @@ struct ApiContext {
   // Used on the network thread only (through onNetworkThread).
   SessionRegistry* sessions = nullptr;
   InterfaceService* interfaces = nullptr;
-  Store* store = nullptr;
+  UplinkArchive* uplinks = nullptr;
+  DownlinkQueue* downlinks = nullptr;
   GatewayRegistry* gateways = nullptr;  // thread-safe
   std::function<std::string(lorawan::Eui64)> gatewayRegion;
   // A device's live status (last seen, RSSI/SNR, battery, margin) as JSON; network thread.

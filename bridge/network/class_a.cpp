@@ -25,20 +25,20 @@ constexpr int64_t kGpsEpochUnix = 315964800;
 constexpr int64_t kGpsLeapSeconds = 18;
 }  // namespace
 
-ClassA::ClassA(ClassASettings settings, SessionRegistry& sessions, Store& store,
-               DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
+ClassA::ClassA(ClassASettings settings, SessionRegistry& sessions, DownlinkQueue& queue,
+               SessionStore& counters, DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
                std::function<int64_t()> wallClockMs)
     : settings_(std::move(settings)),
       sessions_(sessions),
-      store_(store),
+      queue_(queue),
+      counters_(counters),
       downlinks_(downlinks),
       metrics_(metrics),
       emit_(std::move(emit)),
       wallClockMs_(std::move(wallClockMs)) {}
 
 const region::Band& ClassA::bandFor(Eui64 gw) const {
-  auto it = settings_.gatewayBands.find(gw.value());
-  return it != settings_.gatewayBands.end() ? *it->second : *settings_.band;
+  return *settings_.bands.forGateway(gw);
 }
 
 void ClassA::event(const std::string& device, const std::string& interfaceId,
@@ -61,7 +61,7 @@ void ClassA::event(const std::string& device, const std::string& interfaceId,
                    {"attempts", d.attempts},
                    {"at", formatRfc3339Ms(wallClockMs_())},
                    {"detail", detail.empty() ? nlohmann::json() : nlohmann::json(detail)}};
-  emit_(device, id, e.dump());
+  emit_({DeviceEventType::Downlink, id, device, std::move(e)});
 }
 
 void ClassA::adr(const Uplink& u, Session& s, std::vector<MacCommand>& answers) {
@@ -75,7 +75,8 @@ void ClassA::adr(const Uplink& u, Session& s, std::vector<MacCommand>& answers) 
   auto d = decideAdr(band, *dr, s.txPowerIndex, s.adrSnrs);
   if (!d) return;
   // Keep the channels the device was given: the defaults plus the CFList's extra ones.
-  const size_t channels = band.joinChannelsHz.size() + std::min<size_t>(settings_.extraChannels, 5);
+  const size_t channels =
+      band.joinChannelsHz.size() + std::min<size_t>(settings_.bands.extraChannelsHz.size(), 5);
   auto req = buildMacCommand(MacDirection::Downlink, "LinkADRReq",
                              {{"data_rate", d->dataRate},
                               {"tx_power", d->txPowerIndex},
@@ -131,7 +132,7 @@ Bytes ClassA::macAnswers(const Uplink& u, Session& s) {
             {"externalPower", f[0].second == 0},
             {"margin", margin},
             {"at", formatRfc3339Ms(u.receivedAtMs)}};
-        emit_(u.deviceIdOrSlug, id, e.dump());
+        emit_({DeviceEventType::Status, id, u.deviceIdOrSlug, std::move(e)});
       }
     }
   }
@@ -147,18 +148,18 @@ Bytes ClassA::macAnswers(const Uplink& u, Session& s) {
 void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
   Session* s = sessions_.byInterfaceId(u.interfaceId);
   if (!s || !s->itf.opts.managed || u.rx.empty()) return;  // listen-only devices never transmit
-  std::vector<QueuedDownlink> queue = store_.pendingDownlinks(u.interfaceId);
+  std::vector<QueuedDownlink> queue = queue_.pendingDownlinks(u.interfaceId);
   // A confirmed downlink in flight: this uplink's ACK bit settles it, or it is tried again.
   if (!queue.empty() && queue.front().status == "awaiting_ack") {
     QueuedDownlink& d = queue.front();
     if (u.ackBit) {
       d.status = "acked";
-      store_.updateDownlink(d);
+      queue_.updateDownlink(d);
       event(u.deviceIdOrSlug, u.interfaceId, "acked", d, "");
       queue.erase(queue.begin());
     } else if (d.attempts >= settings_.maxConfirmedAttempts) {
       d.status = "failed";
-      store_.updateDownlink(d);
+      queue_.updateDownlink(d);
       event(u.deviceIdOrSlug, u.interfaceId, "failed", d,
             "no ACK after " + std::to_string(d.attempts) + " attempts");
       queue.erase(queue.begin());
@@ -177,7 +178,7 @@ void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
     if (d.payload.size() > region::maxFrmPayload(band, rx1Dr, f.fopts.size())) {
       // Never truncated: an error the platform sees, and the queue moves on.
       d.status = "failed";
-      store_.updateDownlink(d);
+      queue_.updateDownlink(d);
       event(u.deviceIdOrSlug, u.interfaceId, "failed", d,
             std::to_string(d.payload.size()) + " bytes exceed the " +
                 std::to_string(region::maxFrmPayload(band, rx1Dr, f.fopts.size())) +
@@ -187,7 +188,7 @@ void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
     }
     ++d.attempts;
     d.status = d.confirmed ? "awaiting_ack" : "sent";
-    store_.updateDownlink(d);
+    queue_.updateDownlink(d);
     f.confirmed = d.confirmed;
     f.fport = d.fport;
     f.payload = d.payload;
@@ -216,8 +217,8 @@ bool ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
   // The counter moves and is durable before the frame leaves: a crash never reuses it.
   const uint32_t fcntDown = s.fcnt->nextFCntDown++;
   if (f.confirmed) s.lastConfirmedFCntDown = fcntDown;
-  store_.saveFCnt(s.itf.id, *s.fcnt);
-  store_.flush();
+  counters_.saveFCnt(s.itf.id, *s.fcnt);
+  queue_.flush();
 
   PhyPayload phy;
   phy.mhdr.mtype = f.confirmed ? MType::ConfirmedDataDown : MType::UnconfirmedDataDown;
@@ -273,10 +274,10 @@ bool ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
 void ClassA::onOutcome(const DownlinkJob& job, DownlinkResult r, const std::string& error) {
   if (r != DownlinkResult::Failed || job.downlinkId.empty()) return;
   // Neither window worked: the payload waits for the next uplink (with a new FCntDown).
-  for (auto& d : store_.pendingDownlinks(job.interfaceId)) {
+  for (auto& d : queue_.pendingDownlinks(job.interfaceId)) {
     if (d.id != job.downlinkId) continue;
     d.status = "queued";
-    store_.updateDownlink(d);
+    queue_.updateDownlink(d);
     event(job.device, job.interfaceId, "requeued", d, "gateway reported " + error);
     return;
   }
@@ -285,20 +286,20 @@ void ClassA::onOutcome(const DownlinkJob& job, DownlinkResult r, const std::stri
   d.id = job.downlinkId;
   d.status = "queued";
   d.interfaceId = job.interfaceId;
-  store_.updateDownlink(d);
+  queue_.updateDownlink(d);
 }
 
 std::vector<QueuedDownlink> ClassA::cancelQueued(const std::string& device,
                                                  const std::string& interfaceId) {
   std::vector<QueuedDownlink> out;
-  for (auto& d : store_.pendingDownlinks(interfaceId)) {
+  for (auto& d : queue_.pendingDownlinks(interfaceId)) {
     if (d.status != "queued") continue;
     d.status = "cancelled";
-    store_.updateDownlink(d);
+    queue_.updateDownlink(d);
     event(device, interfaceId, "cancelled", d, "cancelled through the management API");
     out.push_back(d);
   }
-  store_.flush();
+  queue_.flush();
   return out;
 }
 
@@ -339,7 +340,7 @@ std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& devi
   d.confirmed = confirmed;
   d.createdAtMs = wallClockMs_();
   d.platformId = platformId;
-  store_.enqueueDownlink(d);
+  queue_.enqueueDownlink(d);
   metrics_.inc("downlinks_enqueued_total");
   log::info("downlink_queued", {{"device", device},
                                 {"downlink", d.id},

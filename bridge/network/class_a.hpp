@@ -10,21 +10,20 @@
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/gateway/downlink_scheduler.hpp"
+#include "bridge/network/band_plan.hpp"
+#include "bridge/network/device_event.hpp"
 #include "bridge/network/session_registry.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "bridge/store/store.hpp"
-#include "lorawan/region/band.hpp"
 
 namespace bridge {
 
 struct ClassASettings {
-  const lorawan::region::Band* band = nullptr;
-  std::map<uint64_t, const lorawan::region::Band*> gatewayBands;
+  BandPlan bands;
   uint8_t rx1DrOffset = 0;
   uint8_t rx1DelaySeconds = 1;
   uint32_t maxConfirmedAttempts =
-      3;                     // a confirmed downlink without ACK is sent this often, then failed
-  size_t extraChannels = 0;  // CFList channels given at join (ADR keeps them enabled)
+      3;  // a confirmed downlink without ACK is sent this often, then failed
 };
 
 struct EnqueueError {
@@ -36,10 +35,10 @@ class ClassA {
  public:
   using Clock = std::chrono::steady_clock;
   // (device, event id, event JSON) for the platform's events endpoint.
-  using Emit = std::function<void(const std::string&, const std::string&, const std::string&)>;
+  using Emit = std::function<void(DeviceEvent)>;
 
-  ClassA(ClassASettings settings, SessionRegistry& sessions, Store& store,
-         DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
+  ClassA(ClassASettings settings, SessionRegistry& sessions, DownlinkQueue& queue,
+         SessionStore& counters, DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
          std::function<int64_t()> wallClockMs);
 
   // After an accepted uplink's dedup window closed (its state is durable).
@@ -86,7 +85,8 @@ class ClassA {
 
   ClassASettings settings_;
   SessionRegistry& sessions_;
-  Store& store_;
+  DownlinkQueue& queue_;
+  SessionStore& counters_;
   DownlinkScheduler& downlinks_;
   Metrics& metrics_;
   Emit emit_;

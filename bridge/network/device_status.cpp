@@ -26,7 +26,7 @@ void noteDevStatus(Session& s, const json& e) {
 }
 
 namespace {
-Session::Seen fromLastStoredUplink(Store& store, const std::string& device) {
+Session::Seen fromLastStoredUplink(UplinkArchive& store, const std::string& device) {
   Session::Seen seen;
   for (const auto& u : store.recentUplinks(device, 1)) {
     seen.atMs = u.receivedAtMs;
@@ -47,7 +47,7 @@ Session::Seen fromLastStoredUplink(Store& store, const std::string& device) {
 }
 }  // namespace
 
-json deviceStatusJson(Session* s, Store& store, const std::string& device, int64_t nowMs) {
+json deviceStatusJson(Session* s, UplinkArchive& store, const std::string& device, int64_t nowMs) {
   Session::Seen seen = s ? s->seen : Session::Seen{};
   if (!seen.loaded) {
     seen = fromLastStoredUplink(store, device);

@@ -17,6 +17,7 @@ void noteDevStatus(Session& s, const nlohmann::json& statusEvent);
 // {"online", "lastSeen", "lastRssi", "lastSnr", "lastGateway", "fCntUp", "battery",
 // "externalPower", "margin"}; `s` may be null (an interface without a session yet). After a
 // start the figures come from the device's last stored uplink, read once.
-nlohmann::json deviceStatusJson(Session* s, Store& store, const std::string& device, int64_t nowMs);
+nlohmann::json deviceStatusJson(Session* s, UplinkArchive& store, const std::string& device,
+                                int64_t nowMs);
 
 }  // namespace bridge

@@ -45,7 +45,7 @@ const char* toString(JoinVerdict v) {
   return "?";
 }
 
-JoinServer::JoinServer(JoinSettings settings, SessionRegistry& sessions, Store& store,
+JoinServer::JoinServer(JoinSettings settings, SessionRegistry& sessions, SessionStore& store,
                        DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
                        std::function<int64_t()> wallClockMs, uint64_t seed)
     : settings_(std::move(settings)),
@@ -64,7 +64,10 @@ JoinVerdict JoinServer::reject(JoinVerdict v, Eui64 devEui, Eui64 gw, const std:
       {"reason", toString(v)}, {"dev_eui", devEui.toString()}, {"gateway", gw.toString()}};
   if (!detail.empty()) f.emplace_back("detail", detail);
   log::info("join_rejected", f);
-  if (rejection_) rejection_(toString(v), devEui, gw, detail);
+  if (!rejection_) return v;
+  const config::Interface* itf = sessions_.otaaByDevEui(devEui);
+  rejection_({Rejection::Join, toString(v), itf ? itf->deviceIdOrSlug : "", std::nullopt, devEui,
+              gw, detail, wallClockMs_()});
   return v;
 }
 
@@ -80,9 +83,7 @@ DevAddr JoinServer::allocateDevAddr() {
 
 DownlinkJob JoinServer::makeJob(const std::string& device, Eui64 gw, const semtech::RxPacket& rx,
                                 const Bytes& phy) const {
-  const region::Band* band = settings_.band;
-  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end())
-    band = it->second;
+  const region::Band* band = settings_.bands.forGateway(gw);
   DownlinkJob job;
   job.kind = "join_accept";
   job.device = device;
@@ -153,7 +154,7 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
     return JoinVerdict::LateCopy;
   }
 
-  OtaaState st = store_.loadOtaa(jr.devEui.value());
+  OtaaState st = store_.loadOtaa(jr.devEui);
   if (std::find(st.devNonces.begin(), st.devNonces.end(), jr.devNonce) != st.devNonces.end())
     return reject(JoinVerdict::DevNonceReused, jr.devEui, gw,
                   "DevNonce " + std::to_string(jr.devNonce));
@@ -164,9 +165,7 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
                   "DevNonce " + std::to_string(jr.devNonce) + " after " +
                       std::to_string(st.devNonces.back()));
 
-  const region::Band* band = settings_.band;
-  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end())
-    band = it->second;
+  const region::Band* band = settings_.bands.forGateway(gw);
   st.lastJoinNonce = (st.lastJoinNonce + 1) & 0xFFFFFF;
   st.devNonces.push_back(jr.devNonce);
   if (st.devNonces.size() > settings_.devNonceHistory) st.devNonces.erase(st.devNonces.begin());
@@ -177,13 +176,13 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
   ja.devAddr = allocateDevAddr();
   ja.dlSettings = {v11, settings_.rx1DrOffset, band->rx2DataRate};
   ja.rxDelay = settings_.rx1DelaySeconds;
-  ja.cfList = region::cfList(*band, settings_.extraChannelsHz, settings_.subBand);
+  ja.cfList = region::cfList(*band, settings_.bands.extraChannelsHz, settings_.subBand);
 
   auto s = std::make_unique<Session>();
   s->itf = *itf;
   s->devAddr = ja.devAddr;
   s->lorawan11 = v11;
-  SessionRecord rec{ja.devAddr.value(), v11, "", "", "", "", ja.joinNonce, jr.devNonce};
+  SessionRecord rec{ja.devAddr, v11, {}, {}, {}, {}, ja.joinNonce, jr.devNonce};
   Bytes accept;
   if (v11) {
     auto k = deriveSessionKeys11(nwkKey, appKey, ja.joinNonce, jr.joinEui, jr.devNonce);
@@ -199,12 +198,12 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
     s->appSKey = k.appSKey;
     accept = buildJoinAccept10(ja, appKey);
   }
-  rec.fNwkSIntKey = s->nwkSKey.hex();
-  rec.sNwkSIntKey = s->sNwkSIntKey.hex();
-  rec.nwkSEncKey = s->nwkSEncKey.hex();
-  rec.appSKey = s->appSKey.hex();
+  rec.fNwkSIntKey = s->nwkSKey;
+  rec.sNwkSIntKey = s->sNwkSIntKey;
+  rec.nwkSEncKey = s->nwkSEncKey;
+  rec.appSKey = s->appSKey;
   // Durable before anything is sent: a restart after this point keeps the device joined.
-  store_.commitJoin(itf->id, jr.devEui.value(), st, rec);
+  store_.commitJoin(itf->id, jr.devEui, st, rec);
   sessions_.install(std::move(s));
 
   cache_[key] = Cached{accept, now + settings_.dedupWindow, now + kJoinAcceptDelay1,
@@ -236,7 +235,7 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
         {"gatewayEui", gw.toString()},
         {"rssi", rx.rssi},
         {"snr", rx.snr ? nlohmann::json(*rx.snr) : nlohmann::json()}};
-    emit_(itf->deviceIdOrSlug, id, e.dump());
+    emit_({DeviceEventType::Join, id, itf->deviceIdOrSlug, std::move(e)});
   }
   if (!sent)
     return reject(JoinVerdict::NoDownlinkPath, jr.devEui, gw,

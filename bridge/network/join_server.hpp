@@ -11,21 +11,20 @@
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/gateway/downlink_scheduler.hpp"
+#include "bridge/network/band_plan.hpp"
+#include "bridge/network/device_event.hpp"
 #include "bridge/network/session_registry.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "bridge/store/store.hpp"
-#include "lorawan/region/band.hpp"
 #include "lorawan/semtech_udp.hpp"
 
 namespace bridge {
 
 struct JoinSettings {
   lorawan::NetId netId;
-  const lorawan::region::Band* band = nullptr;                    // default band
-  std::map<uint64_t, const lorawan::region::Band*> gatewayBands;  // per-gateway overrides
+  BandPlan bands;
   uint8_t rx1DrOffset = 0;
   uint8_t rx1DelaySeconds = 1;
-  std::vector<uint64_t> extraChannelsHz;
   int subBand = 2;
   std::chrono::milliseconds dedupWindow{200};
   size_t devNonceHistory = 100;  // bounded per device
@@ -51,15 +50,13 @@ const char* toString(JoinVerdict v);
 class JoinServer {
  public:
   using Clock = std::chrono::steady_clock;
-  // A join event for the platform: device slug, event id and the event JSON.
-  using Emit = std::function<void(const std::string& device, const std::string& id,
-                                  const std::string& eventJson)>;
-  // Every rejected JoinRequest: reason, DevEUI, gateway, detail (for live error events).
-  using Rejection = std::function<void(const char* reason, lorawan::Eui64 devEui,
-                                       lorawan::Eui64 gateway, const std::string& detail)>;
-  void onRejection(Rejection r) { rejection_ = std::move(r); }
+  // A join event for the platform.
+  using Emit = std::function<void(DeviceEvent)>;
+  // Every rejected JoinRequest (for live error events).
+  using OnRejection = std::function<void(const Rejection&)>;
+  void onRejection(OnRejection r) { rejection_ = std::move(r); }
 
-  JoinServer(JoinSettings settings, SessionRegistry& sessions, Store& store,
+  JoinServer(JoinSettings settings, SessionRegistry& sessions, SessionStore& store,
              DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
              std::function<int64_t()> wallClockMs, uint64_t seed);
 
@@ -84,11 +81,11 @@ class JoinServer {
 
   JoinSettings settings_;
   SessionRegistry& sessions_;
-  Store& store_;
+  SessionStore& store_;
   DownlinkScheduler& downlinks_;
   Metrics& metrics_;
   Emit emit_;
-  Rejection rejection_;
+  OnRejection rejection_;
   std::function<int64_t()> wallClockMs_;
   std::mt19937_64 rng_;
   UuidGenerator uuids_;

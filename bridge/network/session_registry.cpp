@@ -4,7 +4,7 @@
 
 namespace bridge {
 
-void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Store& store) {
+void SessionRegistry::load(const std::vector<config::Interface>& interfaces, SessionStore& store) {
   sessions_.clear();
   byAddr_.clear();
   otaa_.clear();
@@ -13,7 +13,7 @@ void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Sto
   for (const auto& itf : interfaces) upsert(itf, store);
 }
 
-void SessionRegistry::upsert(const config::Interface& itf, Store& store) {
+void SessionRegistry::upsert(const config::Interface& itf, SessionStore& store) {
   remove(itf.id);
   const config::Interface& stored = all_[itf.id] = itf;
   byDevice_[itf.deviceIdOrSlug] = &stored;
@@ -24,14 +24,11 @@ void SessionRegistry::upsert(const config::Interface& itf, Store& store) {
     if (o.deviceEui) otaa_[*o.deviceEui] = &stored;
     auto rec = store.loadSession(itf.id);
     if (!rec) return;  // not joined yet
-    auto k = [](const std::string& h) {
-      return lorawan::Aes128Key::parse(h).value_or(lorawan::Aes128Key());
-    };
-    s->devAddr = lorawan::DevAddr(rec->devAddr);
-    s->nwkSKey = k(rec->fNwkSIntKey);
-    s->sNwkSIntKey = k(rec->sNwkSIntKey);
-    s->nwkSEncKey = k(rec->nwkSEncKey);
-    s->appSKey = k(rec->appSKey);
+    s->devAddr = rec->devAddr;
+    s->nwkSKey = rec->fNwkSIntKey;
+    s->sNwkSIntKey = rec->sNwkSIntKey;
+    s->nwkSEncKey = rec->nwkSEncKey;
+    s->appSKey = rec->appSKey;
     s->lorawan11 = rec->lorawan11;
   } else {
     if (!o.deviceAddress || !o.networkSessionKey || !o.appSessionKey) return;
@@ -40,7 +37,7 @@ void SessionRegistry::upsert(const config::Interface& itf, Store& store) {
     s->appSKey = *o.appSessionKey;
   }
   // Counters belong to a session: a new DevAddr for the interface starts from scratch.
-  if (auto st = store.loadFCnt(itf.id); st && st->devAddr == s->devAddr.value()) s->fcnt = *st;
+  if (auto st = store.loadFCnt(itf.id); st && st->devAddr == s->devAddr) s->fcnt = *st;
   install(std::move(s));
 }
 

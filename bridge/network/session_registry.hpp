@@ -46,10 +46,10 @@ struct Session {
 class SessionRegistry {
  public:
   // ABP sessions from the interfaces; OTAA sessions from the store's last join.
-  void load(const std::vector<config::Interface>& interfaces, Store& store);
+  void load(const std::vector<config::Interface>& interfaces, SessionStore& store);
   // Adds or replaces one interface, effective at once: a changed ABP session, a new OTAA
   // device, a disabled one. Its counters and OTAA session come from the store.
-  void upsert(const config::Interface& itf, Store& store);
+  void upsert(const config::Interface& itf, SessionStore& store);
   void remove(const std::string& interfaceId);
   // Every interface (joined or not), by id.
   const std::map<std::string, config::Interface>& interfaces() const { return all_; }

@@ -82,13 +82,13 @@ std::string toEventJson(const Uplink& u) {
   return j.dump();
 }
 
-std::string toFCntResetEventJson(const Uplink& u) {
+DeviceEvent fcntResetEvent(const Uplink& u) {
   json j = envelope(u);
   j["type"] = "fcnt_reset";
   j["uplinkId"] = u.id;
   j["previousFCnt"] = u.previousFCnt;
   j["fCnt"] = u.fcnt;
-  return j.dump();
+  return {DeviceEventType::FCntReset, u.id + "-reset", u.deviceIdOrSlug, std::move(j)};
 }
 
 std::string UuidGenerator::next() {

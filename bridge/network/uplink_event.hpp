@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/network/device_event.hpp"
 #include "codecs/codec.hpp"
 #include "lorawan/mac_commands.hpp"
 #include "lorawan/types.hpp"
@@ -61,7 +62,7 @@ void decodePayload(Uplink& u);
 
 std::string toEventJson(const Uplink& u);
 // The explicit event reported when an interface that allows counter resets accepts one.
-std::string toFCntResetEventJson(const Uplink& u);
+DeviceEvent fcntResetEvent(const Uplink& u);
 std::string formatRfc3339Ms(int64_t unixMs);
 
 // Random (version 4) UUIDs.

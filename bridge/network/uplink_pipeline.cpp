@@ -54,11 +54,13 @@ uint64_t frameHash(std::span<const uint8_t> bytes) {
   return h;
 }
 
-UplinkPipeline::UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
-                               Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs)
+UplinkPipeline::UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions,
+                               SessionStore& counters, UplinkArchive& archive, Metrics& metrics,
+                               Emit emit, std::function<int64_t()> wallClockMs)
     : settings_(settings),
       sessions_(sessions),
-      store_(store),
+      counters_(counters),
+      archive_(archive),
       metrics_(metrics),
       emit_(std::move(emit)),
       wallClockMs_(std::move(wallClockMs)) {}
@@ -125,7 +127,10 @@ void UplinkPipeline::reject(Verdict v, const Bytes& phy, Eui64 gw, const std::st
     return;
   }
   log::info("uplink_rejected", f);
-  if (rejection_) rejection_(toString(v), s, devAddr, gw, detail);
+  if (!rejection_) return;
+  rejection_({Rejection::Uplink, toString(v), s ? s->itf.deviceIdOrSlug : "",
+              devAddr ? std::optional(lorawan::DevAddr(devAddr)) : std::nullopt, std::nullopt, gw,
+              detail, wallClockMs_()});
 }
 
 Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& p, Eui64 gw,
@@ -227,8 +232,8 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
 
   // Accepted: the counter moves first, so no later copy or replay can pass again.
   const uint32_t nextDown = owner->fcnt ? owner->fcnt->nextFCntDown : 0;
-  owner->fcnt = FCntState{owner->devAddr.value(), fcnt32, hash, nextDown};
-  store_.saveFCnt(owner->itf.id, *owner->fcnt);
+  owner->fcnt = FCntState{owner->devAddr, fcnt32, hash, nextDown};
+  counters_.saveFCnt(owner->itf.id, *owner->fcnt);
 
   Uplink u;
   u.id = uuids_.next();
@@ -295,12 +300,10 @@ bool UplinkPipeline::micMatches(const Session& s, const PhyPayload& phy,
   if (!s.lorawan11) return dataMic10(s.nwkSKey, Direction::Uplink, s.devAddr, fcnt, msg) == phy.mic;
   // LoRaWAN 1.1: half of the MIC covers the data rate and channel the device used, and the
   // counter of the confirmed downlink it acknowledges.
-  const region::Band* band = settings_.band;
-  if (auto it = settings_.gatewayBands.find(gw.value()); it != settings_.gatewayBands.end())
-    band = it->second;
+  const region::Band* band = settings_.bands.forGateway(gw);
   if (!band) return false;
   auto dr = region::dataRateIndex(*band, p.dataRate, true);
-  auto ch = region::uplinkChannelIndex(*band, p.frequencyHz, settings_.extraChannelsHz);
+  auto ch = region::uplinkChannelIndex(*band, p.frequencyHz, settings_.bands.extraChannelsHz);
   if (!dr || !ch) return false;
   const bool ack = std::get<MacPayload>(phy.payload).fhdr.fctrl.ack;
   const uint16_t confFCnt = ack ? uint16_t(s.lastConfirmedFCntDown) : 0;
@@ -366,10 +369,10 @@ void UplinkPipeline::finish(std::vector<Uplink> batch) {
                                 {"error", u.codec.errors.front()}});
     }
     json.push_back(toEventJson(u));
-    store_.recordUplink({u.id, u.receivedAtMs, u.interfaceId, u.deviceIdOrSlug, json.back()});
+    archive_.recordUplink({u.id, u.receivedAtMs, u.interfaceId, u.deviceIdOrSlug, json.back()});
     if (beforeCommit_) beforeCommit_(u, json.back());
   }
-  store_.flush();  // one commit for the batch: counters are durable before anything leaves
+  archive_.flush();  // one commit for the batch: counters are durable before anything leaves
   for (size_t i = 0; i < batch.size(); ++i) {
     const Uplink& u = batch[i];
     metrics_.inc("uplinks_accepted_total");

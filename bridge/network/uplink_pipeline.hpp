@@ -11,11 +11,12 @@
 #include <unordered_map>
 
 #include "bridge/core/metrics.hpp"
+#include "bridge/network/band_plan.hpp"
+#include "bridge/network/device_event.hpp"
 #include "bridge/network/session_registry.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "bridge/store/store.hpp"
 #include "lorawan/phy_payload.hpp"
-#include "lorawan/region/band.hpp"
 #include "lorawan/semtech_udp.hpp"
 
 namespace bridge {
@@ -27,9 +28,7 @@ struct PipelineSettings {
   // missed our ACK: RX2 closes ~2 s after the uplink), not a slow gateway: it is ACKed again.
   std::chrono::milliseconds retransmissionAfter{1500};
   // For the LoRaWAN 1.1 uplink MIC (TxDr, TxCh): the band and its extra channels.
-  const lorawan::region::Band* band = nullptr;
-  std::map<uint64_t, const lorawan::region::Band*> gatewayBands;
-  std::vector<uint64_t> extraChannelsHz;
+  BandPlan bands;
 };
 
 // Why a frame was not forwarded; also the metric label.
@@ -58,14 +57,13 @@ class UplinkPipeline {
   using Retransmission =
       std::function<void(Session&, lorawan::Eui64 gateway, const lorawan::semtech::RxPacket&)>;
 
-  UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, Store& store,
-                 Metrics& metrics, Emit emit, std::function<int64_t()> wallClockMs);
+  UplinkPipeline(PipelineSettings settings, SessionRegistry& sessions, SessionStore& counters,
+                 UplinkArchive& archive, Metrics& metrics, Emit emit,
+                 std::function<int64_t()> wallClockMs);
   void onRetransmission(Retransmission r) { retransmission_ = std::move(r); }
-  // Every rejected frame (not disabled ones or retransmissions): reason, the device when known
-  // (nullptr otherwise), DevAddr (0 when none), gateway, detail.
-  using Rejection = std::function<void(const char* reason, const Session*, uint32_t devAddr,
-                                       lorawan::Eui64 gateway, const std::string& detail)>;
-  void onRejection(Rejection r) { rejection_ = std::move(r); }
+  // Every rejected frame (not disabled ones or retransmissions), for live error events.
+  using OnRejection = std::function<void(const Rejection&)>;
+  void onRejection(OnRejection r) { rejection_ = std::move(r); }
   // Runs codecs when a window closes. Default: inline. The daemon hands them to a worker pool so
   // a slow codec never holds the network thread; `done` must then run on the pipeline's thread.
   using Decoder = std::function<void(Uplink&&, std::function<void(Uplink&&)> done)>;
@@ -74,13 +72,7 @@ class UplinkPipeline {
   // durable outbox there, in the same transaction as its frame counter).
   using BeforeCommit = std::function<void(const Uplink&, const std::string& eventJson)>;
   void setBeforeCommit(BeforeCommit b) { beforeCommit_ = std::move(b); }
-  void setBands(const lorawan::region::Band* band,
-                std::map<uint64_t, const lorawan::region::Band*> perGateway,
-                std::vector<uint64_t> extraChannelsHz) {
-    settings_.band = band;
-    settings_.gatewayBands = std::move(perGateway);
-    settings_.extraChannelsHz = std::move(extraChannelsHz);
-  }
+  void setBands(BandPlan bands) { settings_.bands = std::move(bands); }
 
   // One rxpk from one gateway. Returns the verdict of the first copy of this frame (copies
   // return the verdict of the frame they belong to, late ones nullopt).
@@ -111,11 +103,12 @@ class UplinkPipeline {
 
   PipelineSettings settings_;
   SessionRegistry& sessions_;
-  Store& store_;
+  SessionStore& counters_;
+  UplinkArchive& archive_;
   Metrics& metrics_;
   Emit emit_;
   Retransmission retransmission_;
-  Rejection rejection_;
+  OnRejection rejection_;
   Decoder decoder_;
   BeforeCommit beforeCommit_;
   void finish(std::vector<Uplink> batch);

@@ -20,12 +20,10 @@
 
 namespace bridge {
 
-class PlatformClient {
+// The platform as the rest of the bridge sees it; PlatformClient is the real one.
+class Platform {
  public:
-  PlatformClient(const config::PlatformConfig& cfg, Metrics& metrics);
-  ~PlatformClient();
-  PlatformClient(const PlatformClient&) = delete;
-  PlatformClient& operator=(const PlatformClient&) = delete;
+  virtual ~Platform() = default;
 
   struct Request {
     std::string method = "POST";  // POST or PATCH
@@ -39,17 +37,18 @@ class PlatformClient {
     unsigned status = 0;
     std::string responseExcerpt;
   };
-  using Done = std::function<void(const Outcome&)>;  // called on the client's thread
+  using Done = std::function<void(const Outcome&)>;  // called on the platform's own thread
 
-  // Thread-safe. Retried until delivered, rejected, or `max_attempts` is reached.
-  void submit(Request req, Done done = nullptr);
+  // Thread-safe. Retried until delivered, rejected, or given up.
+  virtual void submit(Request req, Done done = nullptr) = 0;
   // A GET that jumps the queues, tried once: `done(status, body)`, status 0 on a transport error
-  // or when `deadline` passed first. Thread-safe; `done` runs on the client's thread.
+  // or when `deadline` passed first. Thread-safe; `done` runs on the platform's thread.
   using FetchDone = std::function<void(unsigned status, std::string body)>;
-  void fetch(std::string path, std::chrono::steady_clock::time_point deadline, FetchDone done);
+  virtual void fetch(std::string path, std::chrono::steady_clock::time_point deadline,
+                     FetchDone done) = 0;
   // Waits until everything submitted was delivered or given up, at most `timeout`; then stops.
-  void stop(std::chrono::milliseconds timeout);
-  size_t queued() const;
+  virtual void stop(std::chrono::milliseconds timeout) = 0;
+  virtual size_t queued() const = 0;
 
   // For /healthz: whether the platform answered lately. Thread-safe.
   struct Reachability {
@@ -57,7 +56,22 @@ class PlatformClient {
     int64_t lastAnswerAgoMs = -1;  // -1: never answered
     std::string lastError;
   };
-  Reachability reachability() const;
+  virtual Reachability reachability() const = 0;
+};
+
+class PlatformClient final : public Platform {
+ public:
+  PlatformClient(const config::PlatformConfig& cfg, Metrics& metrics);
+  ~PlatformClient() override;
+  PlatformClient(const PlatformClient&) = delete;
+  PlatformClient& operator=(const PlatformClient&) = delete;
+
+  void submit(Request req, Done done = nullptr) override;
+  void fetch(std::string path, std::chrono::steady_clock::time_point deadline,
+             FetchDone done) override;
+  void stop(std::chrono::milliseconds timeout) override;
+  size_t queued() const override;
+  Reachability reachability() const override;
 
  private:
   struct Impl;

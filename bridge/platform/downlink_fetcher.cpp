@@ -46,7 +46,7 @@ std::string pagePath(const std::string& path, uint32_t limit, uint32_t offset) {
 }
 
 DownlinkFetcher::DownlinkFetcher(const config::PlatformConfig::DownlinkQueue& cfg,
-                                 PlatformClient& platform, ClassA& classA, Store& store,
+                                 Platform& platform, ClassA& classA, DownlinkQueue& store,
                                  Metrics& metrics,
                                  std::function<void(std::function<void()>)> onNetworkThread,
                                  Report report)

@@ -36,8 +36,8 @@ class DownlinkFetcher {
   using Report = std::function<void(const std::string&, const std::string&, const std::string&,
                                     const std::string&)>;
 
-  DownlinkFetcher(const config::PlatformConfig::DownlinkQueue& cfg, PlatformClient& platform,
-                  ClassA& classA, Store& store, Metrics& metrics,
+  DownlinkFetcher(const config::PlatformConfig::DownlinkQueue& cfg, Platform& platform,
+                  ClassA& classA, DownlinkQueue& store, Metrics& metrics,
                   std::function<void(std::function<void()>)> onNetworkThread, Report report);
 
   // Reads every page of the device's pending downlinks (`path`: its filled template) until
@@ -53,9 +53,9 @@ class DownlinkFetcher {
   void take(const std::string& device, const std::string& interfaceId, const PendingPage& page);
 
   config::PlatformConfig::DownlinkQueue cfg_;
-  PlatformClient& platform_;
+  Platform& platform_;
   ClassA& classA_;
-  Store& store_;
+  DownlinkQueue& store_;
   Metrics& metrics_;
   std::function<void(std::function<void()>)> onNetworkThread_;
   Report report_;

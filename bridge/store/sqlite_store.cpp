@@ -182,7 +182,7 @@ std::optional<FCntState> SqliteStore::loadFCnt(const std::string& interfaceId) {
     return std::nullopt;
   }
   FCntState s;
-  s.devAddr = uint32_t(sqlite3_column_int64(loadFCnt_, 0));
+  s.devAddr = lorawan::DevAddr(uint32_t(sqlite3_column_int64(loadFCnt_, 0)));
   s.lastFCnt = uint32_t(sqlite3_column_int64(loadFCnt_, 1));
   s.lastHash = uint64_t(sqlite3_column_int64(loadFCnt_, 2));
   s.nextFCntDown = uint32_t(sqlite3_column_int64(loadFCnt_, 3));
@@ -255,7 +255,7 @@ void SqliteStore::flush() {
   for (const auto& [id, s] : pendingFCnt_) {
     sqlite3_reset(saveFCnt_);
     sqlite3_bind_text(saveFCnt_, 1, id.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(saveFCnt_, 2, s.devAddr);
+    sqlite3_bind_int64(saveFCnt_, 2, s.devAddr.value());
     sqlite3_bind_int64(saveFCnt_, 3, s.lastFCnt);
     sqlite3_bind_int64(saveFCnt_, 4, int64_t(s.lastHash));
     sqlite3_bind_int64(saveFCnt_, 5, s.nextFCntDown);
@@ -476,15 +476,17 @@ std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfa
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
   std::optional<SessionRecord> out;
   if (sqlite3_step(st) == SQLITE_ROW) {
-    auto text = [&](int c) {
-      return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+    // Keys are hex in the file (this store file is 0600); one that does not parse reads as zero.
+    auto key = [&](int c) {
+      const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+      return lorawan::Aes128Key::parse(t ? t : "").value_or(lorawan::Aes128Key{});
     };
-    out = SessionRecord{uint32_t(sqlite3_column_int64(st, 0)),
+    out = SessionRecord{lorawan::DevAddr(uint32_t(sqlite3_column_int64(st, 0))),
                         sqlite3_column_int(st, 1) != 0,
-                        text(2),
-                        text(3),
-                        text(4),
-                        text(5),
+                        key(2),
+                        key(3),
+                        key(4),
+                        key(5),
                         uint32_t(sqlite3_column_int64(st, 6)),
                         uint16_t(sqlite3_column_int(st, 7))};
   }
@@ -492,9 +494,9 @@ std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfa
   return out;
 }
 
-OtaaState SqliteStore::loadOtaa(uint64_t devEui) {
+OtaaState SqliteStore::loadOtaa(lorawan::Eui64 devEui) {
   sqlite3_stmt* st = prepare("SELECT last_join_nonce, dev_nonces FROM otaa_state WHERE dev_eui=?");
-  sqlite3_bind_int64(st, 1, int64_t(devEui));
+  sqlite3_bind_int64(st, 1, int64_t(devEui.value()));
   OtaaState out;
   if (sqlite3_step(st) == SQLITE_ROW) {
     out.lastJoinNonce = uint32_t(sqlite3_column_int64(st, 0));
@@ -511,8 +513,8 @@ OtaaState SqliteStore::loadOtaa(uint64_t devEui) {
   return out;
 }
 
-void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
-                             const SessionRecord& s) {
+void SqliteStore::commitJoin(const std::string& interfaceId, lorawan::Eui64 devEui,
+                             const OtaaState& otaa, const SessionRecord& s) {
   flush();  // earlier buffered counters first: one ordered history
   exec("BEGIN");
   std::string nonces;
@@ -521,7 +523,7 @@ void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, co
       "INSERT INTO otaa_state(dev_eui, last_join_nonce, dev_nonces) VALUES(?,?,?) ON "
       "CONFLICT(dev_eui)"
       " DO UPDATE SET last_join_nonce=excluded.last_join_nonce, dev_nonces=excluded.dev_nonces");
-  sqlite3_bind_int64(st, 1, int64_t(devEui));
+  sqlite3_bind_int64(st, 1, int64_t(devEui.value()));
   sqlite3_bind_int64(st, 2, otaa.lastJoinNonce);
   sqlite3_bind_text(st, 3, nonces.c_str(), -1, SQLITE_TRANSIENT);
   bool ok = sqlite3_step(st) == SQLITE_DONE;
@@ -531,12 +533,12 @@ void SqliteStore::commitJoin(const std::string& interfaceId, uint64_t devEui, co
       "s_nwk_s_int_key,"
       " nwk_s_enc_key, app_s_key, join_nonce, dev_nonce) VALUES(?,?,?,?,?,?,?,?,?)");
   sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, s.devAddr);
+  sqlite3_bind_int64(st, 2, s.devAddr.value());
   sqlite3_bind_int(st, 3, s.lorawan11 ? 1 : 0);
-  sqlite3_bind_text(st, 4, s.fNwkSIntKey.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 5, s.sNwkSIntKey.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 6, s.nwkSEncKey.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 7, s.appSKey.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, s.fNwkSIntKey.hex().c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, s.sNwkSIntKey.hex().c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 6, s.nwkSEncKey.hex().c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 7, s.appSKey.hex().c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 8, s.joinNonce);
   sqlite3_bind_int(st, 9, s.devNonce);
   ok = sqlite3_step(st) == SQLITE_DONE && ok;
@@ -560,9 +562,8 @@ static std::vector<StoredUplink> readUplinkRows(sqlite3_stmt* st) {
   return out;
 }
 
-Store::UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs,
-                                            int64_t endMs, size_t offset, size_t limit,
-                                            bool newestFirst) {
+UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs, int64_t endMs,
+                                     size_t offset, size_t limit, bool newestFirst) {
   flush();
   UplinkPage page;
   sqlite3_stmt* count =

@@ -49,8 +49,8 @@ class SqliteStore final : public Store {
   void saveApiInterface(const std::string& id, const std::string& json) override;
   std::vector<std::pair<std::string, std::string>> loadApiInterfaces() override;
   std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
-  OtaaState loadOtaa(uint64_t devEui) override;
-  void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
+  OtaaState loadOtaa(lorawan::Eui64 devEui) override;
+  void commitJoin(const std::string& interfaceId, lorawan::Eui64 devEui, const OtaaState& otaa,
                   const SessionRecord& session) override;
 
  private:

@@ -1,132 +1,98 @@
 #pragma once
-// The bridge's durable state behind a small interface, so the embedded SQLite store can later be
-// swapped for a shared one (Redis) without touching the pipeline.
-#include <cstdint>
+// The bridge's durable state behind narrow seams, one per part that needs it: the network side
+// takes SessionStore, UplinkArchive and DownlinkQueue; the platform side OutboxStore; the API
+// InterfaceStore and the read halves. A backend implements Store (all of them); SqliteStore is
+// the embedded default, and a second backend slots in without touching the pipeline.
+//
+// Writes marked "buffered" become durable together at the next flush() (group commit: many
+// updates, one transaction); the others commit before they return.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "bridge/store/records.hpp"
 
 namespace bridge {
 
-// Uplink frame-counter state of one interface's session.
-struct FCntState {
-  uint32_t devAddr = 0;       // the session it belongs to: a new DevAddr starts a new session
-  uint32_t lastFCnt = 0;      // last accepted 32-bit FCntUp
-  uint64_t lastHash = 0;      // hash of that frame's bytes: tells a retransmission from a replay
-  uint32_t nextFCntDown = 0;  // next downlink counter (NFCntDown/AFCntDown share it in 1.0.x)
-};
-
-// A downlink waiting in the device's queue (Class A: sent after its next uplink).
-struct QueuedDownlink {
-  std::string id;
-  std::string interfaceId;
-  uint8_t fport = 1;
-  std::vector<uint8_t> payload;
-  bool confirmed = false;
-  // queued -> sent (unconfirmed, final) or awaiting_ack -> acked or failed
-  std::string status = "queued";
-  uint32_t attempts = 0;
-  int64_t createdAtMs = 0;
-  std::string
-      platformId;  // fetched from the platform's queue: its id there (status reports go back)
-};
-
-// An OTAA session's keys (LoRaWAN 1.0.x uses nwkSKey for all three network keys).
-struct SessionRecord {
-  uint32_t devAddr = 0;
-  bool lorawan11 = false;
-  std::string fNwkSIntKey, sNwkSIntKey, nwkSEncKey, appSKey;  // hex; this store file is 0600
-  uint32_t joinNonce = 0;
-  uint16_t devNonce = 0;
-};
-
-// Join-server state of one DevEUI: JoinNonce only grows; recent DevNonces are remembered.
-struct OtaaState {
-  uint32_t lastJoinNonce = 0;
-  std::vector<uint16_t> devNonces;  // most recent last, bounded
-};
-
-// An event waiting for the platform's 2xx (the durable outbox): oldest first, per device order.
-struct OutboxEntry {
-  std::string id;  // the event id, also the Idempotency-Key
-  std::string device;
-  std::string path;
-  std::string body;
-  std::string method = "POST";  // PATCH for downlink status reports
-};
-
-struct DeadLetter {
-  OutboxEntry entry;
-  unsigned status = 0;
-  std::string response;  // excerpt
-  int64_t atMs = 0;
-};
-
-struct StoredUplink {
-  std::string id;
-  int64_t receivedAtMs = 0;
-  std::string interfaceId;
-  std::string deviceIdOrSlug;
-  std::string eventJson;
-};
-
-class Store {
+// The commit every seam shares (virtual base: one per backend).
+class GroupCommit {
  public:
-  virtual ~Store() = default;
-  virtual std::optional<FCntState> loadFCnt(const std::string& interfaceId) = 0;
-  // Buffered; durable after flush(). Group commit: many updates, one transaction.
-  virtual void saveFCnt(const std::string& interfaceId, const FCntState& s) = 0;
-  virtual void recordUplink(StoredUplink u) = 0;
+  virtual ~GroupCommit() = default;
   // Commits what is buffered, all or nothing. When that fails (disk full) everything stays
   // buffered for the next flush and problem() says why.
   virtual void flush() = 0;
   virtual std::string problem() const { return ""; }
+};
+
+// Frame counters, OTAA sessions and join nonces, per interface.
+class SessionStore : public virtual GroupCommit {
+ public:
+  virtual std::optional<FCntState> loadFCnt(const std::string& interfaceId) = 0;
+  virtual void saveFCnt(const std::string& interfaceId, const FCntState& s) = 0;  // buffered
+  virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
+  virtual OtaaState loadOtaa(lorawan::Eui64 devEui) = 0;
+  // A join, durable when this returns: nonces and the new session in one commit, before the
+  // JoinAccept is sent. Also resets the interface's uplink counters (a new session).
+  virtual void commitJoin(const std::string& interfaceId, lorawan::Eui64 devEui,
+                          const OtaaState& otaa, const SessionRecord& session) = 0;
+};
+
+// Accepted uplinks, kept for the API's data routes (bounded by store.keep_uplinks).
+class UplinkArchive : public virtual GroupCommit {
+ public:
+  virtual void recordUplink(StoredUplink u) = 0;  // buffered
   virtual std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug,
                                                   size_t limit) = 0;
-  // Stored uplinks of a device received in [startMs, endMs], oldest first unless `newestFirst`,
-  // a page of them and how many match in all.
-  struct UplinkPage {
-    std::vector<StoredUplink> items;
-    size_t total = 0;
-  };
+  // Uplinks received in [startMs, endMs], oldest first unless `newestFirst`.
   virtual UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs,
                                   size_t offset, size_t limit, bool newestFirst) = 0;
+};
 
-  // Downlink queue. enqueue commits at once (the API answers 201 only when it is durable).
+// Each interface's Class A downlink queue.
+class DownlinkQueue : public virtual GroupCommit {
+ public:
+  // Commits at once (the API answers 201 only when it is durable).
   virtual void enqueueDownlink(const QueuedDownlink& d) = 0;
   // "queued" and "awaiting_ack" entries, oldest first.
   virtual std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) = 0;
-  virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered; durable after flush()
+  virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered
   // Every downlink of the interface, any status, newest first, at most `limit`.
   virtual std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId,
                                                     size_t limit) = 0;
-  // Whether the platform's downlink `platformId` was ever queued for this interface (any status).
+  // Whether the platform's downlink `platformId` was ever queued for this interface.
   virtual bool hasPlatformDownlink(const std::string& interfaceId,
                                    const std::string& platformId) = 0;
+};
 
-  // Outbox: enqueue is buffered and durable after flush(), like the counters it travels with.
-  virtual void enqueueOutbox(const OutboxEntry& e) = 0;
+// Events on their way to the platform, and the ones it refused.
+class OutboxStore : public virtual GroupCommit {
+ public:
+  virtual void enqueueOutbox(const OutboxEntry& e) = 0;  // buffered
   virtual std::vector<OutboxEntry> loadOutbox() = 0;
   // Size of the outbox (rows, body bytes), kept current without a query.
   virtual std::pair<size_t, size_t> outboxSize() const = 0;
   virtual void completeOutbox(const std::string& id) = 0;  // buffered
   virtual void deadLetter(const std::string& id, unsigned status, const std::string& response,
-                          int64_t atMs) = 0;
+                          int64_t atMs) = 0;  // buffered
   virtual std::vector<DeadLetter> deadLetters() = 0;
   // Moves a dead letter back into the outbox (committed); nullopt for an unknown id.
   virtual std::optional<OutboxEntry> retryDeadLetter(const std::string& id) = 0;
+};
 
-  // Interfaces created or changed through the management API (full JSON, keys included; "" marks
-  // one deleted there). Committed at once: the API answers only when the change is durable.
+// Interfaces created or changed through the management API (full JSON, keys included; ""
+// marks one deleted there). Committed at once: the API answers only when it is durable.
+class InterfaceStore : public virtual GroupCommit {
+ public:
   virtual void saveApiInterface(const std::string& id, const std::string& json) = 0;
   virtual std::vector<std::pair<std::string, std::string>> loadApiInterfaces() = 0;
-
-  virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
-  virtual OtaaState loadOtaa(uint64_t devEui) = 0;
-  // A join, durable when this returns: nonces and the new session in one commit, before the
-  // JoinAccept is sent. Also resets the interface's uplink counters (a new session).
-  virtual void commitJoin(const std::string& interfaceId, uint64_t devEui, const OtaaState& otaa,
-                          const SessionRecord& session) = 0;
 };
+
+// A whole backend.
+class Store : public SessionStore,
+              public UplinkArchive,
+              public DownlinkQueue,
+              public OutboxStore,
+              public InterfaceStore {};
 
 }  // namespace bridge

@@ -66,16 +66,14 @@ class JoinServerTest : public ::testing::Test {
         metrics);
     JoinSettings js;
     js.netId = lorawan::NetId(0x13);
-    js.band = lorawan::region::findBand("EU868");
-    js.gatewayBands[kGw2.value()] = lorawan::region::findBand("EU868");
-    js.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};
+    js.bands = BandPlan(*lorawan::region::findBand("EU868"));
+    js.bands.setGatewayBand(kGw2, *lorawan::region::findBand("EU868"));
+    js.bands.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};
     js.dedupWindow = 200ms;
     joins = std::make_unique<JoinServer>(
         js, sessions, *store, *scheduler, metrics,
-        [this](const std::string&, const std::string&, const std::string& e) {
-          events.push_back(nlohmann::json::parse(e));
-        },
-        [] { return int64_t(0); }, 42);
+        [this](DeviceEvent e) { events.push_back(std::move(e.body)); }, [] { return int64_t(0); },
+        42);
   }
 
   lorawan::semtech::RxPacket rx(const Bytes& phy, uint32_t tmst = 1000000,
@@ -138,7 +136,8 @@ TEST_F(JoinServerTest, AcceptsAndSendsAJoinAcceptOnRx1) {
   EXPECT_EQ(s[0]->appSKey, keys.appSKey);
   auto rec = store->loadSession(otaa().id);
   ASSERT_TRUE(rec.has_value());
-  EXPECT_EQ(rec->devAddr, ja.devAddr.value());
+  EXPECT_EQ(rec->devAddr, ja.devAddr);
+  EXPECT_EQ(rec->appSKey, keys.appSKey);  // the keys round-trip through the store
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["type"], "join");
   EXPECT_EQ(events[0]["devAddr"], ja.devAddr.toString());
@@ -154,7 +153,7 @@ TEST_F(JoinServerTest, CopiesGetTheCachedAcceptNeverASecondDerivation) {
   EXPECT_EQ(sent[1].phy, sent[0].phy);                         // the same JoinAccept bytes
   EXPECT_EQ(sent[1].txpk["txpk"]["tmst"], 2000000 + 5000000);  // timed on that gateway's clock
   EXPECT_EQ(sent[1].to.port(), kGw2.value() & 0xFF);
-  EXPECT_EQ(store->loadOtaa(kDevEui.value()).lastJoinNonce, 1u);  // one derivation only
+  EXPECT_EQ(store->loadOtaa(kDevEui).lastJoinNonce, 1u);  // one derivation only
   EXPECT_EQ(events.size(), 1u);
 }
 
@@ -172,7 +171,7 @@ TEST_F(JoinServerTest, ARepeatedJoinRequestAfterRx1IsAReplayAndNeverTransmitted)
   EXPECT_EQ(join(7, kGw2, 9000000), JoinVerdict::Replay);
   EXPECT_EQ(sent.size(), 2u) << "a replay made a gateway transmit";
   EXPECT_EQ(metrics.counter("joins_total{result=\"replay\"}"), 2u);
-  EXPECT_EQ(store->loadOtaa(kDevEui.value()).lastJoinNonce, 1u);
+  EXPECT_EQ(store->loadOtaa(kDevEui).lastJoinNonce, 1u);
 }
 
 TEST_F(JoinServerTest, DevNonceReuseIsRejected) {

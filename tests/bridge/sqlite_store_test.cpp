@@ -18,7 +18,7 @@ TEST(SqliteStore, AFullDatabaseKeepsWhatWasAcceptedAndCommitsItLater) {
     store->recordUplink({"id-" + std::to_string(recorded), recorded, "itf", "cellar", event});
     store->enqueueOutbox(
         {"id-" + std::to_string(recorded), "cellar", "/devices/cellar/data", event});
-    store->saveFCnt("itf", {0x26011BDA, uint32_t(recorded), 0, 0});
+    store->saveFCnt("itf", {lorawan::DevAddr(0x26011BDA), uint32_t(recorded), 0, 0});
     if (recorded % 100 == 99) store->flush();
   }
   ASSERT_FALSE(store->problem().empty()) << "1 MB never filled";

@@ -51,8 +51,8 @@ class PipelineTest : public ::testing::Test {
     PipelineSettings ps;
     ps.dedupWindow = 200ms;
     ps.lateCopyMemory = 60000ms;
-    ps.band = lorawan::region::findBand("EU868");
-    ps.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};
+    ps.bands = BandPlan(*lorawan::region::findBand("EU868"));
+    ps.bands.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};
     return ps;
   }
 
@@ -63,7 +63,7 @@ class PipelineTest : public ::testing::Test {
     interfaces = std::move(itfs);
     sessions.load(interfaces, *store);
     pipeline = std::make_unique<UplinkPipeline>(
-        settings(), sessions, *store, metrics,
+        settings(), sessions, *store, *store, metrics,
         [this](const Uplink& u, const std::string& json) {
           emitted.push_back(u);
           events.push_back(nlohmann::json::parse(json));

@@ -1,0 +1,128 @@
+#include "bridge/platform/outbox.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/core/log.hpp"
+
+namespace bridge {
+
+Outbox::Outbox(const config::PlatformConfig& cfg, OutboxStore& store, Platform& platform,
+               Metrics& metrics, Post post, Lookup lookup, std::function<int64_t()> wallClockMs)
+    : cfg_(cfg),
+      store_(store),
+      platform_(platform),
+      metrics_(metrics),
+      post_(std::move(post)),
+      lookup_(std::move(lookup)),
+      wallClockMs_(std::move(wallClockMs)) {}
+
+std::string Outbox::path(const std::string& tmpl, const std::string& device,
+                         const std::string& id) const {
+  PathValues v = lookup_(device);
+  v.id = id;
+  return fillPathTemplate(tmpl, v);
+}
+
+bool Outbox::full() const {
+  auto [rows, bytes] = store_.outboxSize();
+  return rows >= cfg_.outboxMaxRows || bytes >= size_t(cfg_.outboxMaxMb) << 20;
+}
+
+nlohmann::json Outbox::health() const {
+  auto [rows, bytes] = store_.outboxSize();
+  return {{"rows", rows},
+          {"bytes", bytes},
+          {"maxRows", cfg_.outboxMaxRows},
+          {"maxBytes", size_t(cfg_.outboxMaxMb) << 20},
+          {"full", full()}};
+}
+
+// When full the event is refused (counted, logged with its id, /healthz says so) rather than
+// evicting older accepted events.
+bool Outbox::admit(const std::string& id) {
+  if (!full()) {
+    fullReported_ = false;
+    return true;
+  }
+  metrics_.inc("outbox_refused_total");
+  if (!fullReported_)
+    log::error("outbox_full", {{"rows", std::to_string(store_.outboxSize().first)}});
+  fullReported_ = true;
+  log::warn("outbox_event_refused", {{"id", id}});
+  return false;
+}
+
+bool Outbox::stage(const Uplink& u, const std::string& json) {
+  if (!admit(u.id)) return false;
+  store_.enqueueOutbox({u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id), json});
+  return true;
+}
+
+void Outbox::deliverStaged(const Uplink& u, const std::string& json) {
+  deliver({u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id), json});
+}
+
+void Outbox::send(const DeviceEvent& e) {
+  OutboxEntry entry{e.id, e.device, path(cfg_.eventsPath, e.device, e.id),
+                    e.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  if (!admit(entry.id)) return;
+  store_.enqueueOutbox(entry);
+  store_.flush();  // durable before it leaves
+  deliver(entry);
+}
+
+void Outbox::reportDownlinkStatus(const std::string& device, const std::string& platformId,
+                                  const std::string& status, const std::string& detail,
+                                  uint32_t attempt) {
+  nlohmann::json body{{"status", status},
+                      {"detail", detail.empty() ? nlohmann::json() : nlohmann::json(detail)},
+                      {"at", formatRfc3339Ms(wallClockMs_())}};
+  const std::string key = "downlink-" + lookup_(device).interfaceId + "-" + platformId + "-" +
+                          status + "-" + std::to_string(attempt);
+  OutboxEntry entry{key, device, path(cfg_.downlinkStatusPath, device, platformId), body.dump(),
+                    "PATCH"};
+  if (!admit(entry.id)) return;
+  store_.enqueueOutbox(entry);
+  store_.flush();
+  deliver(entry);
+}
+
+void Outbox::resume() {
+  auto pending = store_.loadOutbox();
+  if (!pending.empty()) log::info("outbox_resumed", {{"events", std::to_string(pending.size())}});
+  for (const auto& e : pending) deliver(e);
+}
+
+bool Outbox::retry(const std::string& id) {
+  auto e = store_.retryDeadLetter(id);
+  if (e) deliver(*e);
+  return e.has_value();
+}
+
+// Completions arrive on the platform's thread; they are applied on the network thread and
+// committed together.
+void Outbox::scheduleFlush() {
+  if (flushScheduled_) return;
+  flushScheduled_ = true;
+  post_([this] {
+    flushScheduled_ = false;
+    store_.flush();
+  });
+}
+
+void Outbox::deliver(const OutboxEntry& e) {
+  platform_.submit({e.method, e.path, e.body, e.id, e.device},
+                   [this, id = e.id](const Platform::Outcome& o) {
+                     post_([this, id, o] {
+                       if (o.kind == Platform::Outcome::Delivered)
+                         store_.completeOutbox(id);
+                       else if (o.kind == Platform::Outcome::Rejected)
+                         store_.deadLetter(id, o.status, o.responseExcerpt, wallClockMs_());
+                       else
+                         return;  // gave up for this run: stays for the next start
+                       scheduleFlush();
+                     });
+                   });
+}
+
+}  // namespace bridge
