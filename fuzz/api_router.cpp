@@ -1,6 +1,8 @@
 // The management API's router, in-process, with the real store, sessions, interface service and
 // Class A queue behind it. Input: "METHOD\nTARGET\nBODY". Every answer must be a well-formed
 // envelope; nothing may throw past the handler.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -64,7 +66,7 @@ struct Router {
     ctx.deviceStatus = [this](const std::string& device) {
       return bridge::deviceStatusJson(nullptr, *store, device, 0);
     };
-    ctx.onNetworkThread = [](std::function<void()> task) { task(); };  // one thread here
+    ctx.postToNetwork = [](std::function<void()> task) { task(); };  // one thread here
     bridge::log::setLevel(bridge::log::Level::Error);  // a log line per input would be the cost
     ctx.ratePerS = 1000000;
     ctx.rateBurst = 1000000;
@@ -73,6 +75,19 @@ struct Router {
   }
 };
 }  // namespace
+
+// Runs a route's coroutine to its end on this thread.
+template <typename T>
+T run(boost::asio::awaitable<T> task) {
+  boost::asio::io_context ioc;
+  std::optional<T> out;
+  boost::asio::co_spawn(ioc, std::move(task), [&](std::exception_ptr e, T value) {
+    if (e) std::rethrow_exception(e);  // the routes' boundary lets nothing out
+    out = std::move(value);
+  });
+  ioc.run();
+  return std::move(*out);
+}
 
 int apiRouter(const uint8_t* data, size_t size) {
   static Router router;
@@ -88,12 +103,12 @@ int apiRouter(const uint8_t* data, size_t size) {
   if (req.target.empty() || req.target[0] != '/') req.target = "/" + req.target;
   // A WebSocket upgrade of /events goes through its authorizer (device filter, token) instead.
   if (req.target.rfind("/events", 0) == 0) {
-    auto allowed = router.events(req);
+    auto allowed = run(router.events(req));
     if (!allowed && nlohmann::json::parse(allowed.error().body, nullptr, false).is_discarded())
       std::abort();
     return 0;
   }
-  const bridge::ApiResponse r = router.handler(req);
+  const bridge::ApiResponse r = run(router.handler(req));
   if (r.contentType == "application/json") {
     // The answer is always JSON a client can parse.
     auto j = nlohmann::json::parse(r.body, nullptr, false);

@@ -57,15 +57,15 @@ std::map<std::string, std::vector<const config::Interface*>> devicesOf(
   return out;
 }
 
-ApiResponse listDevices(const ApiContext& ctx, const api::Query& q) {
+Task<ApiResponse> listDevices(const ApiContext& ctx, api::Query q) {
   auto limit = api::intParam(q, "limit", 100, 1, 10000);
-  if (!limit) return reply(400, limit.error());
+  if (!limit) co_return reply(400, limit.error());
   auto offset = api::intParam(q, "offset", 0, 0, INT32_MAX);
-  if (!offset) return reply(400, offset.error());
+  if (!offset) co_return reply(400, offset.error());
   auto filters = parseListFilters(q, kDeviceFields, kDeviceArrays);
-  if (!filters) return reply(400, filters.error());
+  if (!filters) co_return reply(400, filters.error());
   std::vector<json> items;
-  ctx.onNetworkThread([&] {
+  co_await ctx.network([&] {
     for (const auto& [device, itfs] : devicesOf(*ctx.sessions)) {
       json d = deviceJson(ctx, device, itfs);
       if (matchesAll(d, *filters)) items.push_back(std::move(d));
@@ -73,7 +73,7 @@ ApiResponse listDevices(const ApiContext& ctx, const api::Query& q) {
   });
   if (const std::string* sort = api::param(q, "sort"))
     if (auto sorted = sortItems(items, *sort, kDeviceFields); !sorted)
-      return reply(400, sorted.error());
+      co_return reply(400, sorted.error());
   json page = json::array();
   for (size_t i = size_t(*offset); i < items.size() && page.size() < size_t(*limit); ++i)
     page.push_back(items[i]);
@@ -82,28 +82,28 @@ ApiResponse listDevices(const ApiContext& ctx, const api::Query& q) {
   json env = json::parse(r.body);
   env["total"] = items.size();
   r.body = env.dump();
-  return r;
+  co_return r;
 }
 
-ApiResponse deviceData(const ApiContext& ctx, const std::string& device, const api::Query& q) {
+Task<ApiResponse> deviceData(const ApiContext& ctx, const std::string& device, api::Query q) {
   auto start = api::intParam(q, "start", 0, 0, INT64_MAX);
-  if (!start) return reply(400, start.error());
+  if (!start) co_return reply(400, start.error());
   auto end = api::intParam(q, "end", INT64_MAX, 0, INT64_MAX);
-  if (!end) return reply(400, end.error());
-  if (*end < *start) return reply(400, "end: before start");
+  if (!end) co_return reply(400, end.error());
+  if (*end < *start) co_return reply(400, "end: before start");
   auto page = api::intParam(q, "page", 1, 1, INT32_MAX);
-  if (!page) return reply(400, page.error());
+  if (!page) co_return reply(400, page.error());
   auto perPage = api::intParam(q, "perPage", 10, 1, 100);
-  if (!perPage) return reply(400, perPage.error());
+  if (!perPage) co_return reply(400, perPage.error());
   bool newestFirst = false;
   if (const std::string* sort = api::param(q, "sort")) {
     if (*sort == "-ts")
       newestFirst = true;
     else if (*sort != "ts" && *sort != "+ts")
-      return reply(400, "sort: \"" + *sort + "\", want ts or -ts");
+      co_return reply(400, "sort: \"" + *sort + "\", want ts or -ts");
   }
   UplinkPage found;
-  ctx.onNetworkThread([&] {
+  co_await ctx.network([&] {
     found = ctx.uplinks->queryUplinks(device, *start, *end, size_t(*page - 1) * size_t(*perPage),
                                       size_t(*perPage), newestFirst);
   });
@@ -114,8 +114,9 @@ ApiResponse deviceData(const ApiContext& ctx, const std::string& device, const a
                     {"ts", formatRfc3339Ms(u.receivedAtMs)},
                     {"data", json::parse(u.eventJson, nullptr, false)}});
   // Seed 004's on-premise shape, with our envelope's status and ok beside it.
-  return {200, "application/json",
-          json{{"status", 200}, {"ok", true}, {"data", data}, {"totalItems", found.total}}.dump()};
+  co_return ApiResponse{
+      200, "application/json",
+      json{{"status", 200}, {"ok", true}, {"data", data}, {"totalItems", found.total}}.dump()};
 }
 
 json downlinkJson(const QueuedDownlink& d) {
@@ -129,40 +130,41 @@ json downlinkJson(const QueuedDownlink& d) {
           {"platformId", d.platformId.empty() ? json() : json(d.platformId)}};
 }
 
-ApiResponse downlinks(const ApiContext& ctx, const ApiRequest& req, const std::string& device,
-                      const std::string& interfaceId, const ApiAccess& access) {
+Task<ApiResponse> downlinks(const ApiContext& ctx, const ApiRequest& req, const std::string& device,
+                            const std::string& interfaceId, const ApiAccess& access) {
   if (req.method == "GET") {
     auto limit = api::intParam(api::parseQuery(req.target), "limit", 100, 1, 10000);
-    if (!limit) return reply(400, limit.error());
+    if (!limit) co_return reply(400, limit.error());
     json list = json::array();
-    ctx.onNetworkThread([&] {
+    co_await ctx.network([&] {
       for (const auto& d : ctx.downlinks->listDownlinks(interfaceId, size_t(*limit)))
         list.push_back(downlinkJson(d));
     });
-    return reply(200, list);
+    co_return reply(200, list);
   }
-  if (req.method != "POST" && req.method != "DELETE") return reply(405, "use GET, POST or DELETE");
+  if (req.method != "POST" && req.method != "DELETE")
+    co_return reply(405, "use GET, POST or DELETE");
   if (!access.writeDevices)
-    return reply(403,
-                 "this token's roles may not write downlinks; needs device-admin or org-admin");
+    co_return reply(403,
+                    "this token's roles may not write downlinks; needs device-admin or org-admin");
   if (req.method == "DELETE") {
     json list = json::array();
-    ctx.onNetworkThread([&] {
+    co_await ctx.network([&] {
       for (const auto& d : ctx.classA->cancelQueued(device, interfaceId))
         list.push_back(downlinkJson(d));
     });
-    return reply(200, list);
+    co_return reply(200, list);
   }
   json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return reply(400, "body: not a JSON object");
+  if (j.is_discarded() || !j.is_object()) co_return reply(400, "body: not a JSON object");
   std::expected<QueuedReply, EnqueueError> result;
-  ctx.onNetworkThread([&] { result = enqueueFromJson(*ctx.classA, device, j); });
-  if (!result) return reply(unsigned(result.error().status), result.error().message);
-  return reply(201, {{"id", result->id},
-                     {"fPort", result->fport},
-                     {"confirmed", result->confirmed},
-                     {"status", "queued"},
-                     {"data", lorawan::base64Encode(result->bytes)}});
+  co_await ctx.network([&] { result = enqueueFromJson(*ctx.classA, device, j); });
+  if (!result) co_return reply(unsigned(result.error().status), result.error().message);
+  co_return reply(201, {{"id", result->id},
+                        {"fPort", result->fport},
+                        {"confirmed", result->confirmed},
+                        {"status", "queued"},
+                        {"data", lorawan::base64Encode(result->bytes)}});
 }
 
 ApiResponse fromService(const std::expected<json, ApiError>& r) {
@@ -170,61 +172,63 @@ ApiResponse fromService(const std::expected<json, ApiError>& r) {
   return reply(200, *r);
 }
 
-ApiResponse interfaces(const ApiContext& ctx, const ApiRequest& req, const std::string& device,
-                       const std::vector<std::string>& path, const ApiAccess& access) {
+Task<ApiResponse> interfaces(const ApiContext& ctx, const ApiRequest& req,
+                             const std::string& device, const std::vector<std::string>& path,
+                             const ApiAccess& access) {
   const bool one = path.size() == 4;
   if (req.method != "GET" && !access.writeInterfaces)
-    return reply(403, "this token's roles may not change interfaces; needs org-admin");
+    co_return reply(403, "this token's roles may not change interfaces; needs org-admin");
   json wrapped;
   if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
     wrapped = json::parse(req.body, nullptr, false);
-    if (wrapped.is_discarded()) return reply(400, "body: not JSON");
+    if (wrapped.is_discarded()) co_return reply(400, "body: not JSON");
     if (!wrapped.is_object() || !wrapped.contains("interface") || !wrapped["interface"].is_object())
-      return reply(400, "body: want {\"interface\": {...}}");
+      co_return reply(400, "body: want {\"interface\": {...}}");
   }
   std::expected<json, ApiError> result = std::unexpected(ApiError{405, ""});
   if (!one && req.method == "GET") {
     const api::Query q = api::parseQuery(req.target);
     auto limit = api::intParam(q, "limit", 100, 1, 10000);
-    if (!limit) return reply(400, limit.error());
+    if (!limit) co_return reply(400, limit.error());
     const std::string* after = api::param(q, "retrieve_after_id");
     InterfaceService::Page page;
-    ctx.onNetworkThread(
+    co_await ctx.network(
         [&] { page = ctx.interfaces->list(device, after ? *after : "", size_t(*limit)); });
-    return {200, "application/json",
-            json{{"status", 200},
-                 {"ok", true},
-                 {"retrieve_after_id", page.retrieveAfterId ? json(*page.retrieveAfterId) : json()},
-                 {"body", page.items}}
-                .dump()};
+    co_return ApiResponse{
+        200, "application/json",
+        json{{"status", 200},
+             {"ok", true},
+             {"retrieve_after_id", page.retrieveAfterId ? json(*page.retrieveAfterId) : json()},
+             {"body", page.items}}
+            .dump()};
   }
   if (!one && req.method == "POST")
-    ctx.onNetworkThread([&] { result = ctx.interfaces->create(device, wrapped["interface"]); });
+    co_await ctx.network([&] { result = ctx.interfaces->create(device, wrapped["interface"]); });
   else if (one && req.method == "GET")
-    ctx.onNetworkThread([&] { result = ctx.interfaces->show(device, path[3]); });
+    co_await ctx.network([&] { result = ctx.interfaces->show(device, path[3]); });
   else if (one && (req.method == "PUT" || req.method == "PATCH"))
-    ctx.onNetworkThread(
+    co_await ctx.network(
         [&] { result = ctx.interfaces->edit(device, path[3], wrapped["interface"]); });
   else if (one && req.method == "DELETE")
-    ctx.onNetworkThread([&] { result = ctx.interfaces->remove(device, path[3]); });
+    co_await ctx.network([&] { result = ctx.interfaces->remove(device, path[3]); });
   else
-    return reply(405, one ? "use GET, PUT, PATCH or DELETE" : "use GET or POST");
-  return fromService(result);
+    co_return reply(405, one ? "use GET, PUT, PATCH or DELETE" : "use GET or POST");
+  co_return fromService(result);
 }
 
 }  // namespace
 
-ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req,
-                         const std::vector<std::string>& path, const ApiAccess& access) {
+Task<ApiResponse> routeDevices(const ApiContext& ctx, const ApiRequest& req,
+                               const std::vector<std::string>& path, const ApiAccess& access) {
   if (path.size() == 1) {
-    if (req.method != "GET") return reply(405, "use GET to list devices");
-    return listDevices(ctx, api::parseQuery(req.target));
+    if (req.method != "GET") co_return reply(405, "use GET to list devices");
+    co_return co_await listDevices(ctx, api::parseQuery(req.target));
   }
   auto name = parseDeviceName(path[1]);
-  if (!name) return reply(400, name.error());
+  if (!name) co_return reply(400, name.error());
   std::optional<std::string> device;
   std::string interfaceId;
-  ctx.onNetworkThread([&] {
+  co_await ctx.network([&] {
     device = resolveDevice(*ctx.sessions, *name);
     if (device)
       if (const config::Interface* itf = ctx.sessions->interfaceForDevice(*device))
@@ -234,29 +238,30 @@ ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req,
   // The first interface of a new device names it: creating one needs no existing device.
   if (!device && sub == "interfaces" && path.size() == 3 && req.method == "POST" && !name->devEui)
     device = name->idOrSlug;
-  if (!device) return reply(404, "no device " + path[1]);
+  if (!device) co_return reply(404, "no device " + path[1]);
   if (sub == "interfaces" && (path.size() == 3 || path.size() == 4))
-    return interfaces(ctx, req, *device, path, access);
+    co_return co_await interfaces(ctx, req, *device, path, access);
   if (path.size() == 2) {
-    if (req.method != "GET") return reply(405, "use GET");
+    if (req.method != "GET") co_return reply(405, "use GET");
     json d;
-    ctx.onNetworkThread([&] { d = deviceJson(ctx, *device, devicesOf(*ctx.sessions)[*device]); });
-    return reply(200, d);
+    co_await ctx.network([&] { d = deviceJson(ctx, *device, devicesOf(*ctx.sessions)[*device]); });
+    co_return reply(200, d);
   }
   if (path.size() != 3)
-    return reply(404,
-                 "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
-  if (sub == "downlinks") return downlinks(ctx, req, *device, interfaceId, access);
-  if (req.method != "GET") return reply(405, "use GET");
+    co_return reply(
+        404, "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
+  if (sub == "downlinks") co_return co_await downlinks(ctx, req, *device, interfaceId, access);
+  if (req.method != "GET") co_return reply(405, "use GET");
   if (sub == "status") {
     json s;
-    ctx.onNetworkThread([&] { s = ctx.deviceStatus ? ctx.deviceStatus(*device) : json::object(); });
+    co_await ctx.network(
+        [&] { s = ctx.deviceStatus ? ctx.deviceStatus(*device) : json::object(); });
     s["id"] = *device;
-    return reply(200, s);
+    co_return reply(200, s);
   }
-  if (sub == "data") return deviceData(ctx, *device, api::parseQuery(req.target));
-  return reply(404,
-               "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
+  if (sub == "data") co_return co_await deviceData(ctx, *device, api::parseQuery(req.target));
+  co_return reply(404,
+                  "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
 }
 
 }  // namespace bridge

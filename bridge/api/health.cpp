@@ -1,7 +1,6 @@
 #include "bridge/api/health.hpp"
 
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
 namespace bridge {

@@ -53,10 +53,10 @@ class RateLimiter {
   std::unordered_map<std::string, TokenBucket> buckets_;
 };
 
-ApiResponse deadLetters(const ApiContext& ctx) {
-  if (!ctx.deadLetters) return reply(404, "no platform configured: nothing is dead-lettered");
+Task<ApiResponse> deadLetters(const ApiContext& ctx) {
+  if (!ctx.deadLetters) co_return reply(404, "no platform configured: nothing is dead-lettered");
   std::vector<DeadLetter> list;
-  ctx.onNetworkThread([&] { list = ctx.deadLetters(); });
+  co_await ctx.network([&] { list = ctx.deadLetters(); });
   json body = json::array();
   for (const auto& d : list)
     body.push_back({{"id", d.entry.id},
@@ -67,17 +67,18 @@ ApiResponse deadLetters(const ApiContext& ctx) {
                     {"response", d.response},
                     {"at", d.atMs},
                     {"event", json::parse(d.entry.body, nullptr, false)}});
-  return reply(200, body);
+  co_return reply(200, body);
 }
 
-ApiResponse health(const ApiContext& ctx) {
-  if (!ctx.health) return reply(200, {{"healthy", true}});
+Task<ApiResponse> health(const ApiContext& ctx) {
+  if (!ctx.health) co_return reply(200, {{"healthy", true}});
   std::pair<bool, std::string> h;
-  ctx.onNetworkThread([&] { h = ctx.health(); });
+  co_await ctx.network([&] { h = ctx.health(); });
   json body = json::parse(h.second, nullptr, false);
   body["healthy"] = h.first;
-  if (h.first) return reply(200, body);
-  return {503, "application/json", json{{"status", 503}, {"ok", false}, {"body", body}}.dump()};
+  if (h.first) co_return reply(200, body);
+  co_return ApiResponse{503, "application/json",
+                        json{{"status", 503}, {"ok", false}, {"body", body}}.dump()};
 }
 
 ApiResponse gateways(const ApiContext& ctx) {
@@ -104,75 +105,76 @@ ApiResponse gateways(const ApiContext& ctx) {
   return reply(200, list);
 }
 
-std::expected<std::string, ApiResponse> authorizeEvents(const ApiContext& ctx,
-                                                        const ApiRequest& req) {
+Task<std::expected<std::string, ApiResponse>> authorizeEvents(const ApiContext& ctx,
+                                                              const ApiRequest& req) {
   const api::Query q = api::parseQuery(req.target);
   if (!ctx.tokens.empty()) {
     std::string auth = req.authorization;
     if (const std::string* t = api::param(q, "access_token")) auth = "Bearer " + *t;
     if (!tokenOf(ctx, auth))
-      return std::unexpected(
+      co_return std::unexpected(
           reply(401, "missing or unknown token (Authorization: Bearer or ?access_token=)"));
   }
   const std::string* filter = api::param(q, "device");
-  if (!filter) return "";
+  if (!filter) co_return "";
   auto name = parseDeviceName(*filter);
-  if (!name) return std::unexpected(reply(400, "device: " + name.error()));
+  if (!name) co_return std::unexpected(reply(400, "device: " + name.error()));
   std::optional<std::string> device;
-  ctx.onNetworkThread([&] { device = resolveDevice(*ctx.sessions, *name); });
-  if (!device) return std::unexpected(reply(404, "no device " + *filter));
-  return *device;
+  co_await ctx.network([&] { device = resolveDevice(*ctx.sessions, *name); });
+  if (!device) co_return std::unexpected(reply(404, "no device " + *filter));
+  co_return *device;
 }
 
-ApiResponse route(const ApiContext& ctx, RateLimiter& limiter, const ApiRequest& req) {
+Task<ApiResponse> route(const ApiContext& ctx, RateLimiter& limiter, const ApiRequest& req) {
   const auto path = api::pathSegments(req.target);
-  if (path.size() == 1 && path[0] == "healthz") return health(ctx);
+  if (path.size() == 1 && path[0] == "healthz") co_return co_await health(ctx);
   ApiAccess access;
   if (!ctx.tokens.empty()) {
     const config::ApiToken* token = tokenOf(ctx, req.authorization);
     if (!token)
-      return reply(401, "missing or unknown bearer token (Authorization: Bearer <token>)");
+      co_return reply(401, "missing or unknown bearer token (Authorization: Bearer <token>)");
     if (unsigned wait = limiter.take(token->token)) {
       ctx.metrics->inc("api_rate_limited_total");
       ApiResponse r = reply(
           429, "too many requests for this token; retry after " + std::to_string(wait) + " s");
       r.retryAfter = std::to_string(wait);
-      return r;
+      co_return r;
     }
     access.writeDevices = hasRole(*token, {"device-admin", "org-admin"});
     access.writeInterfaces = hasRole(*token, {"org-admin"});
   }
   if (path.size() == 1 && path[0] == "metrics") {
-    if (req.method != "GET") return reply(405, "use GET");
-    if (ctx.refreshGauges) ctx.onNetworkThread(ctx.refreshGauges);
-    return {200, "text/plain; version=0.0.4", ctx.metrics->renderPrometheus()};
+    if (req.method != "GET") co_return reply(405, "use GET");
+    if (ctx.refreshGauges) co_await ctx.network(ctx.refreshGauges);
+    co_return ApiResponse{200, "text/plain; version=0.0.4", ctx.metrics->renderPrometheus()};
   }
   if (path.size() == 1 && path[0] == "gateways") {
-    if (req.method != "GET") return reply(405, "use GET");
-    return gateways(ctx);
+    if (req.method != "GET") co_return reply(405, "use GET");
+    co_return gateways(ctx);
   }
   if (path.size() == 1 && path[0] == "deadletters") {
-    if (req.method != "GET") return reply(405, "use GET to list dead letters");
-    return deadLetters(ctx);
+    if (req.method != "GET") co_return reply(405, "use GET to list dead letters");
+    co_return co_await deadLetters(ctx);
   }
   if (path.size() == 3 && path[0] == "deadletters" && path[2] == "retry") {
-    if (req.method != "POST") return reply(405, "use POST to retry a dead letter");
+    if (req.method != "POST") co_return reply(405, "use POST to retry a dead letter");
     if (!access.writeDevices)
-      return reply(403, "this token's roles may not retry; needs device-admin or org-admin");
-    if (!ctx.retryDeadLetter) return reply(404, "no platform configured");
+      co_return reply(403, "this token's roles may not retry; needs device-admin or org-admin");
+    if (!ctx.retryDeadLetter) co_return reply(404, "no platform configured");
     bool ok = false;
-    ctx.onNetworkThread([&] { ok = ctx.retryDeadLetter(path[1]); });
-    if (!ok) return reply(404, "no dead letter " + path[1]);
-    return reply(202, {{"id", path[1]}, {"status", "queued"}});
+    co_await ctx.network([&] { ok = ctx.retryDeadLetter(path[1]); });
+    if (!ok) co_return reply(404, "no dead letter " + path[1]);
+    co_return reply(202, {{"id", path[1]}, {"status", "queued"}});
   }
-  if (!path.empty() && path[0] == "devices") return routeDevices(ctx, req, path, access);
-  return reply(404,
-               "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
+  if (!path.empty() && path[0] == "devices")
+    co_return co_await routeDevices(ctx, req, path, access);
+  co_return reply(404,
+                  "no route for " + req.method + " " + req.target.substr(0, req.target.find('?')));
 }
 
 // The one place where a request's failure becomes an answer (see makeApiHandler).
 template <typename R, typename F>
-R guarded(const ApiContext& ctx, const ApiRequest& req, F&& route) {
+Task<R> guarded(const ApiContext& ctx, const ApiRequest& req, F route) {
   auto fail = [](ApiResponse r) -> R {
     if constexpr (std::is_same_v<R, ApiResponse>)
       return r;
@@ -181,12 +183,13 @@ R guarded(const ApiContext& ctx, const ApiRequest& req, F&& route) {
   };
   if (auto bad = api::nonUtf8Part(req.target)) {
     ctx.metrics->inc("api_requests_invalid_total{reason=\"utf8\"}");
-    return fail(reply(400, *bad + " is not valid UTF-8 (after percent-decoding)"));
+    co_return fail(reply(400, *bad + " is not valid UTF-8 (after percent-decoding)"));
   }
+  std::optional<ApiResponse> failed;
   try {
-    return route();
+    co_return co_await route();
   } catch (const ApiUnavailable& e) {
-    return fail(reply(503, e.what()));
+    failed = reply(503, e.what());
   } catch (const std::exception& e) {
     static std::atomic<uint64_t> nextId{1};
     const std::string id = std::to_string(nextId++);
@@ -196,23 +199,25 @@ R guarded(const ApiContext& ctx, const ApiRequest& req, F&& route) {
                 {"method", sanitizeUtf8(req.method, 16)},
                 {"path", sanitizeUtf8(req.target.substr(0, req.target.find('?')), 200)},
                 {"error", sanitizeUtf8(e.what(), 300)}});
-    return fail(reply(500, "internal error (request id " + id + " in the bridge's log)"));
+    failed = reply(500, "internal error (request id " + id + " in the bridge's log)");
   }
+  co_return fail(std::move(*failed));
 }
 
 }  // namespace
 
 ApiServer::WsAuthorize makeEventsAuthorizer(ApiContext ctx) {
   using Result = std::expected<std::string, ApiResponse>;
-  return [ctx](const ApiRequest& req) -> Result {
-    return guarded<Result>(ctx, req, [&]() -> Result { return authorizeEvents(ctx, req); });
+  return [ctx](const ApiRequest& req) -> Task<Result> {
+    return guarded<Result>(ctx, req, [&ctx, &req] { return authorizeEvents(ctx, req); });
   };
 }
 
 ApiServer::Handler makeApiHandler(ApiContext ctx) {
   auto limiter = std::make_shared<RateLimiter>(ctx.ratePerS, ctx.rateBurst);
-  return [ctx, limiter](const ApiRequest& req) -> ApiResponse {
-    return guarded<ApiResponse>(ctx, req, [&] { return route(ctx, *limiter, req); });
+  return [ctx, limiter](const ApiRequest& req) -> Task<ApiResponse> {
+    return guarded<ApiResponse>(ctx, req,
+                                [&ctx, &limiter, &req] { return route(ctx, *limiter, req); });
   };
 }
 

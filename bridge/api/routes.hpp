@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bridge/api/interface_service.hpp"
+#include "bridge/api/network_hop.hpp"
 #include "bridge/api/server.hpp"
 #include "bridge/core/metrics.hpp"
 #include "bridge/gateway/gateway_registry.hpp"
@@ -17,6 +18,9 @@
 #include "config/config.hpp"
 
 namespace bridge {
+
+template <typename T>
+using Task = boost::asio::awaitable<T>;
 
 struct ApiContext {
   std::vector<config::ApiToken> tokens;  // empty: no authentication (loopback default)
@@ -41,15 +45,14 @@ struct ApiContext {
   // Dead letters (null without a platform): list them, and send one again by id.
   std::function<std::vector<DeadLetter>()> deadLetters;
   std::function<bool(const std::string& id)> retryDeadLetter;
-  // Runs a task on the network thread (where the store and sessions live) and waits for it. What
-  // the task throws is rethrown to the caller; a task that has not started when the bridge shuts
-  // down is abandoned with ApiUnavailable (the network thread never waits for the API).
-  std::function<void(std::function<void()>)> onNetworkThread;
-};
+  // Onto the network thread (where the sessions and Class A live); see network().
+  NetworkPost postToNetwork;
+  std::chrono::milliseconds networkPatience{5000};
 
-// Thrown (by onNetworkThread) when a request cannot be served now: the answer is 503.
-struct ApiUnavailable : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  // Runs `task` on the network thread and resumes on the API thread (api/network_hop.hpp).
+  Task<void> network(std::function<void()> task) const {
+    return onNetwork(postToNetwork, std::move(task), networkPatience);
+  }
 };
 
 // Every request passes one boundary: a target that is not UTF-8 gets 400 naming the part, an
@@ -66,7 +69,7 @@ struct ApiAccess {
 };
 
 // /devices... routes (api_devices.cpp).
-ApiResponse routeDevices(const ApiContext& ctx, const ApiRequest& req,
-                         const std::vector<std::string>& path, const ApiAccess& access);
+Task<ApiResponse> routeDevices(const ApiContext& ctx, const ApiRequest& req,
+                               const std::vector<std::string>& path, const ApiAccess& access);
 
 }  // namespace bridge

@@ -175,7 +175,7 @@ struct ApiServer::Impl {
                       std::string(req[http::field::authorization]), req.body()};
         const std::string path = ar.target.substr(0, ar.target.find('?'));
         if (authorize && path == eventsPath && websocket::is_upgrade(req)) {
-          auto allowed = authorize(ar);
+          auto allowed = co_await authorize(ar);
           if (allowed && clientCount >= limits.maxEventClients) {
             count("api_connections_refused_total{reason=\"event_clients\"}");
             r = {503, "application/json",
@@ -191,7 +191,7 @@ struct ApiServer::Impl {
           }
         } else {
           try {
-            r = handler(ar);
+            r = co_await handler(ar);
           } catch (const std::exception&) {  // the handler has its own boundary; this is the last
             count("api_internal_errors_total");
             r = {500, "application/json", errorBody(500, "internal error")};

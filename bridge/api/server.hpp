@@ -2,6 +2,7 @@
 // The management API's HTTP server (Boost.Beast, its own thread). Routing lives with the daemon;
 // this file only speaks HTTP: body and header limits, timeouts, keep-alive, the connection and
 // /events caps (ApiLimits), and an accept loop that outlives every error.
+#include <boost/asio/awaitable.hpp>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -36,7 +37,9 @@ struct ApiLimits {
 
 class ApiServer {
  public:
-  using Handler = std::function<ApiResponse(const ApiRequest&)>;
+  // A coroutine on the API thread: it may hop to another thread and back (api/network_hop.hpp)
+  // while the thread serves other connections; nothing it does blocks.
+  using Handler = std::function<boost::asio::awaitable<ApiResponse>(const ApiRequest&)>;
   // port 0 picks a free one. Throws at start-up when the address cannot be bound. `metrics`
   // (optional) counts refused connections and accept errors.
   ApiServer(const std::string& host, uint16_t port, Handler handler, ApiLimits limits = {},
@@ -48,7 +51,8 @@ class ApiServer {
   // WebSocket upgrades of `path` are accepted when `authorize` returns the client's device filter
   // ("" for all devices); otherwise its response is sent instead. `dropped` counts messages a
   // slow client lost (each client buffers at most 1000).
-  using WsAuthorize = std::function<std::expected<std::string, ApiResponse>(const ApiRequest&)>;
+  using WsAuthorize = std::function<boost::asio::awaitable<std::expected<std::string, ApiResponse>>(
+      const ApiRequest&)>;
   void enableEvents(const std::string& path, WsAuthorize authorize, std::function<void()> dropped);
   // Thread-safe and cheap without clients: `text` to every events client whose filter is "" or
   // `device`.

@@ -45,22 +45,19 @@ void wirePlatform(Daemon::Impl& d) {
   auto post = [p = &d](std::function<void()> task) { asio::post(p->ioc, std::move(task)); };
   auto lookup = [p = &d](const std::string& device) {
     const config::Interface* itf = p->sessions.interfaceForDevice(device);
-    return PathValues{device,
-                      itf && itf->opts.deviceEui ? itf->opts.deviceEui->toString() : device,
+    return PathValues{device, itf && itf->opts.deviceEui ? itf->opts.deviceEui->toString() : device,
                       itf ? itf->id : "", ""};
   };
-  d.outbox = std::make_unique<Outbox>(pc, *d.store, *d.platform, d.metrics, post, lookup,
-                                      wallClockMs);
+  d.outbox =
+      std::make_unique<Outbox>(pc, *d.store, *d.platform, d.metrics, post, lookup, wallClockMs);
   if (!pc.downlinkQueue.enabled) return;
   d.fetcher = std::make_unique<DownlinkFetcher>(
-      pc.downlinkQueue, *d.platform, d.network->classA(),
-      *d.store, d.metrics, post,
-      [p = &d](const std::string& device, const std::string& platformId,
-               const std::string& status, const std::string& detail) {
+      pc.downlinkQueue, *d.platform, d.network->classA(), *d.store, d.metrics, post,
+      [p = &d](const std::string& device, const std::string& platformId, const std::string& status,
+               const std::string& detail) {
         p->outbox->reportDownlinkStatus(device, platformId, status, detail, 0);
       });
-  d.network->classA().onPlatformStatus([p = &d](const std::string& device,
-                                                const QueuedDownlink& q,
+  d.network->classA().onPlatformStatus([p = &d](const std::string& device, const QueuedDownlink& q,
                                                 const std::string& status,
                                                 const std::string& detail) {
     p->outbox->reportDownlinkStatus(device, q.platformId, status, detail, q.attempts);
@@ -99,7 +96,11 @@ ApiContext apiContext(Daemon::Impl& d) {
     api.deadLetters = [p = &d] { return p->store->deadLetters(); };
     api.retryDeadLetter = [p = &d](const std::string& id) { return p->outbox->retry(id); };
   }
-  api.onNetworkThread = [p = &d](std::function<void()> task) { p->runOnNetworkThread(task); };
+  api.postToNetwork = [p = &d](std::function<void()> task) {
+    asio::post(p->ioc, [p, task = std::move(task)] {
+      if (!p->closed) task();  // once closing, what has not started is abandoned (503)
+    });
+  };
   return api;
 }
 
@@ -168,8 +169,8 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
     ApiLimits limits;
     limits.maxConnections = cfg.apiMaxConnections;
     limits.maxEventClients = cfg.apiMaxEventClients;
-    d.api = std::make_unique<ApiServer>(cfg.apiListen.host, cfg.apiListen.port,
-                                        makeApiHandler(api), limits, &d.metrics);
+    d.api = std::make_unique<ApiServer>(cfg.apiListen.host, cfg.apiListen.port, makeApiHandler(api),
+                                        limits, &d.metrics);
     d.api->enableEvents("/events", makeEventsAuthorizer(api),
                         [p = &d] { p->metrics.inc("api_events_dropped_total"); });
   } catch (const std::exception& e) {

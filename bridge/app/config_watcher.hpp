@@ -1,11 +1,10 @@
 #pragma once
 // Notices a changed config file or interfaces_dir YAML within two seconds (a stat per file, no
 // inotify) and calls `changed` on the io_context's thread.
-#include <functional>
-#include <string>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <string>
 
 namespace bridge {
 

@@ -3,11 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <future>
-#include <mutex>
 
-#include "bridge/api/routes.hpp"
 #include "bridge/app/daemon_parts.hpp"
 #include "bridge/core/log.hpp"
 
@@ -19,43 +16,6 @@ int64_t wallClockMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The network thread never waits for the API: once closing, a task that has not started is
-// abandoned (ApiUnavailable, 503) instead.
-void Daemon::Impl::runOnNetworkThread(const std::function<void()>& task) {
-  struct Call {
-    std::mutex m;
-    std::condition_variable cv;
-    enum { Pending, Running, Done, Abandoned } state = Pending;
-    std::exception_ptr error;
-  };
-  auto call = std::make_shared<Call>();
-  // `task` is only touched while the caller still waits (Running), never after Abandoned.
-  asio::post(ioc, [call, &task] {
-    {
-      std::lock_guard lock(call->m);
-      if (call->state == Call::Abandoned) return;
-      call->state = Call::Running;
-    }
-    try {
-      task();
-    } catch (...) {
-      call->error = std::current_exception();
-    }
-    std::lock_guard lock(call->m);
-    call->state = Call::Done;
-    call->cv.notify_all();
-  });
-  std::unique_lock lock(call->m);
-  while (call->state != Call::Done) {
-    if (call->state == Call::Pending && closing) {
-      call->state = Call::Abandoned;
-      throw ApiUnavailable("the bridge is shutting down");
-    }
-    call->cv.wait_for(lock, std::chrono::milliseconds(20));
-  }
-  if (call->error) std::rethrow_exception(call->error);
 }
 
 void Daemon::Impl::runNetworkLoop() {
@@ -75,7 +35,6 @@ void Daemon::Impl::runNetworkLoop() {
 void Daemon::Impl::close() {
   if (closed) return;
   closed = true;
-  closing = true;
   if (api) api->stop();
   udp->close();
   pollTimer.cancel();

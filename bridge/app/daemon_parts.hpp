@@ -4,11 +4,10 @@
 // server, the platform client and the codec pool each have their own threads and reach the
 // network thread only by posting to `ioc`.
 #include <atomic>
-#include <memory>
-#include <thread>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <thread>
 
 #include "bridge/api/interface_service.hpp"
 #include "bridge/api/server.hpp"
@@ -46,10 +45,7 @@ struct Daemon::Impl {
   boost::asio::steady_timer pollTimer{ioc};
   bool stopped = false;
   bool closed = false;
-  std::atomic<bool> closing{false};  // set first in close(): API calls not yet started give up
 
-  // The API thread's way onto the network thread (see daemon.cpp).
-  void runOnNetworkThread(const std::function<void()>& task);
   void runNetworkLoop();
   void close();
   void announce();

@@ -2,10 +2,9 @@
 // What the network side reports besides uplinks, as typed values: the platform's outbox and the
 // /events stream serialize them where they leave, and route on `type`, never on the text.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "lorawan/types.hpp"
 
@@ -26,8 +25,8 @@ struct DeviceEvent {
 // A frame the bridge refused, for live error events ({"action": "error"}).
 struct Rejection {
   enum Kind { Uplink, Join } kind;
-  const char* reason;                     // the verdict's name
-  std::string device;                     // "" when no device is known
+  const char* reason;                       // the verdict's name
+  std::string device;                       // "" when no device is known
   std::optional<lorawan::DevAddr> devAddr;  // uplinks
   std::optional<lorawan::Eui64> devEui;     // joins
   lorawan::Eui64 gateway;

@@ -1,9 +1,8 @@
 #include "bridge/network/network_server.hpp"
 
-#include <random>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <random>
 
 #include "bridge/network/device_status.hpp"
 
@@ -74,9 +73,9 @@ NetworkServer::NetworkServer(asio::io_context& ioc, NetworkSettings settings,
       const auto started = std::chrono::steady_clock::now();
       decodePayload(*shared);
       if (shared->codecName != "raw")
-        metrics_.observe("codec_seconds", std::chrono::duration<double>(
-                                              std::chrono::steady_clock::now() - started)
-                                              .count());
+        metrics_.observe(
+            "codec_seconds",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       asio::post(ioc_, [shared, done = std::move(done), guard = std::move(guard)]() mutable {
         done(std::move(*shared));
       });
@@ -103,7 +102,9 @@ void NetworkServer::onTxAck(lorawan::Eui64 gw, uint16_t token, const std::string
   downlinks_->onTxAck(gw, token, error, DownlinkScheduler::Clock::now());
 }
 
-void NetworkServer::afterDatagram() { armTimer(); }
+void NetworkServer::afterDatagram() {
+  armTimer();
+}
 
 void NetworkServer::armTimer() {
   auto next = pipeline_->nextDeadline();

@@ -3,16 +3,15 @@
 // join server, Class A with the downlink scheduler, and codecs on a worker pool. Everything here
 // runs on the network thread (`ioc`'s); codecs run beside it and post their results back.
 // Results leave through NetworkHooks; nothing here knows the platform or the API.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <expected>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/gateway/downlink_scheduler.hpp"

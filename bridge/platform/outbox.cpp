@@ -54,7 +54,8 @@ bool Outbox::admit(const std::string& id) {
 
 bool Outbox::stage(const Uplink& u, const std::string& json) {
   if (!admit(u.id)) return false;
-  store_.enqueueOutbox({u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id), json});
+  store_.enqueueOutbox(
+      {u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id), json});
   return true;
 }
 

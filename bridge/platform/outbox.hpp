@@ -4,10 +4,9 @@
 // (or as a dead letter on a 4xx). Lives on the network thread; the platform's answers are posted
 // back to it and committed together.
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/network/device_event.hpp"
@@ -38,8 +37,7 @@ class Outbox {
   // PATCH {downlink_status} for a downlink from the platform's queue; the key makes a repeated
   // report the same request.
   void reportDownlinkStatus(const std::string& device, const std::string& platformId,
-                            const std::string& status, const std::string& detail,
-                            uint32_t attempt);
+                            const std::string& status, const std::string& detail, uint32_t attempt);
   // What a previous run accepted but never got a 2xx for goes out first, in order.
   void resume();
   // A dead letter back into the outbox and out again; false for an unknown id.

@@ -11,9 +11,9 @@ namespace bridge {
 
 // Uplink frame-counter state of one interface's session.
 struct FCntState {
-  lorawan::DevAddr devAddr;  // the session it belongs to: a new DevAddr starts a new session
-  uint32_t lastFCnt = 0;     // last accepted 32-bit FCntUp
-  uint64_t lastHash = 0;     // hash of that frame's bytes: tells a retransmission from a replay
+  lorawan::DevAddr devAddr;   // the session it belongs to: a new DevAddr starts a new session
+  uint32_t lastFCnt = 0;      // last accepted 32-bit FCntUp
+  uint64_t lastHash = 0;      // hash of that frame's bytes: tells a retransmission from a replay
   uint32_t nextFCntDown = 0;  // next downlink counter (NFCntDown/AFCntDown share it in 1.0.x)
 };
 
@@ -28,7 +28,8 @@ struct QueuedDownlink {
   std::string status = "queued";
   uint32_t attempts = 0;
   int64_t createdAtMs = 0;
-  std::string platformId;  // fetched from the platform's queue: its id there (status reports go back)
+  std::string
+      platformId;  // fetched from the platform's queue: its id there (status reports go back)
 };
 
 // An OTAA session's keys (LoRaWAN 1.0.x uses its NwkSKey for all three network keys).

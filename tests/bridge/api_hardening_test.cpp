@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/beast/websocket.hpp>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "bridge/app/daemon.hpp"
 #include "bridge/core/metrics.hpp"
@@ -25,7 +27,7 @@ const lorawan::Eui64 kGw(0xAA555A0000000001);
 
 class ApiHardeningTest : public ::testing::Test {
  protected:
-  void start(std::function<void(config::Config&)> adjust = nullptr) {
+  void start(std::function<void(config::Config&)> adjust = nullptr, bool runNetwork = true) {
     c.udpListen = {"127.0.0.1", 0};
     c.apiListen = {"127.0.0.1", 0};
     c.dedupWindowMs = 20;
@@ -36,7 +38,7 @@ class ApiHardeningTest : public ::testing::Test {
     auto d = Daemon::create(c);
     ASSERT_TRUE(d.has_value()) << d.error();
     daemon = std::move(*d);
-    daemon->start();
+    if (runNetwork) daemon->start();
     fwd = std::make_unique<testsupport::FakeForwarder>(daemon->udpPort(), kGw);
   }
   testsupport::HttpResult call(const std::string& method, const std::string& target,
@@ -68,6 +70,24 @@ class ApiHardeningTest : public ::testing::Test {
   std::unique_ptr<Daemon> daemon;
   std::unique_ptr<testsupport::FakeForwarder> fwd;
 };
+
+// Threads never wait on each other: with the network thread not running at all, routes that need
+// it answer 503 after a bounded wait and the API thread keeps serving the others meanwhile. (With
+// the old blocking post-and-wait, the first such request held the API thread forever.)
+TEST_F(ApiHardeningTest, AStalledNetworkThreadNeverStallsTheApi) {
+  start(nullptr, /*runNetwork=*/false);
+  std::promise<testsupport::HttpResult> devices;
+  std::thread waiting([&] { devices.set_value(call("GET", "/devices")); });
+  auto pending = devices.get_future();
+  EXPECT_EQ(pending.wait_for(200ms), std::future_status::timeout);  // it waits on the network...
+  const auto t0 = std::chrono::steady_clock::now();
+  auto gateways = call("GET", "/gateways");  // ...while the API thread answers this one
+  EXPECT_EQ(gateways.status, 200u) << gateways.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  ASSERT_EQ(pending.wait_for(10s), std::future_status::ready);
+  expectError(pending.get(), 503, "network thread did not take the request");
+  waiting.join();
+}
 
 // 1, 10: a device name or query that is not UTF-8 is a 400 naming the part, not a crash or a
 // dropped connection.

@@ -1,0 +1,70 @@
+#include "bridge/api/network_hop.hpp"
+
+#include <memory>
+#include <mutex>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace bridge {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Shared by the suspended coroutine and the task on the network thread. The timer is only ever
+// touched on the API thread (the network thread posts there to wake it).
+struct Call {
+  explicit Call(asio::any_io_executor api) : wake(api) {}
+  std::mutex m;
+  enum { Pending, Running, Done, Abandoned } state = Pending;
+  std::exception_ptr error;
+  asio::steady_timer wake;
+};
+
+}  // namespace
+
+asio::awaitable<void> onNetwork(const NetworkPost& post, std::function<void()> task,
+                                std::chrono::milliseconds patience) {
+  auto api = co_await asio::this_coro::executor;
+  auto call = std::make_shared<Call>(api);
+  post([call, api, task = std::move(task)] {
+    {
+      std::lock_guard lock(call->m);
+      if (call->state == Call::Abandoned) return;
+      call->state = Call::Running;
+    }
+    std::exception_ptr error;
+    try {
+      task();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    {
+      std::lock_guard lock(call->m);
+      call->error = error;
+      call->state = Call::Done;
+    }
+    asio::post(api, [call] { call->wake.cancel(); });
+  });
+  call->wake.expires_after(patience);
+  for (;;) {
+    boost::system::error_code ec;
+    co_await call->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    std::unique_lock lock(call->m);
+    if (call->state == Call::Done) break;
+    if (call->state == Call::Pending) {
+      call->state = Call::Abandoned;
+      throw ApiUnavailable("the network thread did not take the request (is the bridge stopping?)");
+    }
+    // Running: it finishes soon and wakes us.
+    lock.unlock();
+    call->wake.expires_after(std::chrono::seconds(1));
+  }
+  if (call->error) std::rethrow_exception(call->error);
+}
+
+}  // namespace bridge
