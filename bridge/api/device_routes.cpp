@@ -103,10 +103,8 @@ Task<ApiResponse> deviceData(const ApiContext& ctx, const std::string& device, a
       co_return reply(400, "sort: \"" + *sort + "\", want ts or -ts");
   }
   UplinkPage found;
-  co_await ctx.network([&] {
-    found = ctx.uplinks->queryUplinks(device, *start, *end, size_t(*page - 1) * size_t(*perPage),
-                                      size_t(*perPage), newestFirst);
-  });
+  found = ctx.uplinks->queryUplinks(device, *start, *end, size_t(*page - 1) * size_t(*perPage),
+                                    size_t(*perPage), newestFirst);
   json data = json::array();
   for (const auto& u : found.items)
     data.push_back({{"_id", u.id},
@@ -136,10 +134,8 @@ Task<ApiResponse> downlinks(const ApiContext& ctx, const ApiRequest& req, const 
     auto limit = api::intParam(api::parseQuery(req.target), "limit", 100, 1, 10000);
     if (!limit) co_return reply(400, limit.error());
     json list = json::array();
-    co_await ctx.network([&] {
-      for (const auto& d : ctx.downlinks->listDownlinks(interfaceId, size_t(*limit)))
-        list.push_back(downlinkJson(d));
-    });
+    for (const auto& d : ctx.downlinks->listDownlinks(interfaceId, size_t(*limit)))
+      list.push_back(downlinkJson(d));
     co_return reply(200, list);
   }
   if (req.method != "POST" && req.method != "DELETE")

@@ -1,13 +1,12 @@
 #include "bridge/api/network_hop.hpp"
 
-#include <memory>
-#include <mutex>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <mutex>
 
 namespace bridge {
 

@@ -3,11 +3,10 @@
 // the interface service): it posts `task` there and suspends; the network thread runs it and
 // posts the coroutine's continuation back to the API thread. No thread waits for another: the
 // API thread serves other connections meanwhile, the network thread only ever runs short tasks.
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
 #include <stdexcept>
-
-#include <boost/asio/awaitable.hpp>
 
 namespace bridge {
 

@@ -56,7 +56,7 @@ class RateLimiter {
 Task<ApiResponse> deadLetters(const ApiContext& ctx) {
   if (!ctx.deadLetters) co_return reply(404, "no platform configured: nothing is dead-lettered");
   std::vector<DeadLetter> list;
-  co_await ctx.network([&] { list = ctx.deadLetters(); });
+  list = ctx.deadLetters();
   json body = json::array();
   for (const auto& d : list)
     body.push_back({{"id", d.entry.id},

@@ -28,9 +28,11 @@ struct ApiContext {
   uint32_t rateBurst = config::defaults::kApiRateBurst;
   Metrics* metrics = nullptr;
   ClassA* classA = nullptr;
-  // Used on the network thread only (through onNetworkThread).
+  // Used on the network thread only (through network()).
   SessionRegistry* sessions = nullptr;
   InterfaceService* interfaces = nullptr;
+  // The API thread's own read connection: stored uplinks and downlinks are read here, never on
+  // the network thread. It sees what is committed.
   UplinkArchive* uplinks = nullptr;
   DownlinkQueue* downlinks = nullptr;
   GatewayRegistry* gateways = nullptr;  // thread-safe
@@ -42,7 +44,8 @@ struct ApiContext {
   std::function<void()> refreshGauges;
   // {healthy, JSON details}; runs on the network thread.
   std::function<std::pair<bool, std::string>()> health;
-  // Dead letters (null without a platform): list them, and send one again by id.
+  // Dead letters (null without a platform): list them (API thread, read connection), and send
+  // one again by id (network thread).
   std::function<std::vector<DeadLetter>()> deadLetters;
   std::function<bool(const std::string& id)> retryDeadLetter;
   // Onto the network thread (where the sessions and Class A live); see network().

@@ -75,8 +75,8 @@ ApiContext apiContext(Daemon::Impl& d) {
   api.rateBurst = cfg.apiRateBurst;
   api.sessions = &d.sessions;
   api.interfaces = d.interfaceService.get();
-  api.uplinks = d.store.get();
-  api.downlinks = d.store.get();
+  api.uplinks = d.reader.get();
+  api.downlinks = d.reader.get();
   api.gateways = &d.gateways;
   api.gatewayRegion = [bands = BandPlan::fromConfig(cfg).value()](lorawan::Eui64 eui) {
     return std::string(bands.forGateway(eui)->name);
@@ -93,7 +93,7 @@ ApiContext apiContext(Daemon::Impl& d) {
   api.refreshGauges = [p = &d, sources] { refreshGauges(sources(), p->metrics); };
   api.health = [sources] { return healthReport(sources()); };
   if (d.outbox) {
-    api.deadLetters = [p = &d] { return p->store->deadLetters(); };
+    api.deadLetters = [p = &d] { return p->reader->deadLetters(); };
     api.retryDeadLetter = [p = &d](const std::string& id) { return p->outbox->retry(id); };
   }
   api.postToNetwork = [p = &d](std::function<void()> task) {
@@ -119,6 +119,9 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   if (!store) return std::unexpected(store.error());
   d.store = std::move(*store);
   if (cfg.storeMaxMb) d.store->setMaxSizeMb(cfg.storeMaxMb);
+  auto reader = SqliteStore::openReader(cfg.storePath);
+  if (!reader) return std::unexpected(reader.error());
+  d.reader = std::move(*reader);
   d.interfaceService = std::make_unique<InterfaceService>(d.sessions, *d.store, *d.store);
   d.interfaceService->loadFiles(cfg.interfaces);  // what the API changed earlier wins
   if (!cfg.sourcePath.empty()) {

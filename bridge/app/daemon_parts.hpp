@@ -33,6 +33,7 @@ struct Daemon::Impl {
   Metrics metrics;
   GatewayRegistry gateways;
   std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<SqliteStore> reader;  // the API thread's read connection
   SessionRegistry sessions;
   std::unique_ptr<InterfaceService> interfaceService;
   std::unique_ptr<PlatformClient> platform;  // null: the embedded default

@@ -99,6 +99,21 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
   return s;
 }
 
+std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::openReader(
+    const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return std::unexpected("store " + path + ": cannot open for reading: " + msg);
+  }
+  sqlite3_busy_timeout(db, 1000);
+  std::unique_ptr<SqliteStore> s(new SqliteStore(db, 0));
+  s->reader_ = true;
+  return s;
+}
+
 void SqliteStore::startCheckpointer(const std::string& path) {
   checkpointer_ = std::thread([this, path] {
     sqlite3* db = nullptr;
@@ -125,6 +140,10 @@ SqliteStore::~SqliteStore() {
   }
   checkpointWake_.notify_all();
   if (checkpointer_.joinable()) checkpointer_.join();
+  if (reader_) {
+    sqlite3_close(db_);
+    return;
+  }
   flush();
   sqlite3_finalize(loadFCnt_);
   sqlite3_finalize(saveFCnt_);

@@ -21,6 +21,10 @@ class SqliteStore final : public Store {
   // Creates the file (and its directory) when missing. Error text names the path.
   static std::expected<std::unique_ptr<SqliteStore>, std::string> open(
       const std::string& path, size_t uplinkRetention = 10000);
+  // A second, read-only connection to an open store's file, for another thread's reads (the
+  // API's): WAL lets it read committed state while the writer commits. Its writes fail.
+  static std::expected<std::unique_ptr<SqliteStore>, std::string> openReader(
+      const std::string& path);
   ~SqliteStore() override;
 
   std::optional<FCntState> loadFCnt(const std::string& interfaceId) override;
@@ -64,6 +68,7 @@ class SqliteStore final : public Store {
 
   sqlite3* db_;
   size_t retention_;
+  bool reader_ = false;
   sqlite3_stmt* loadFCnt_ = nullptr;
   sqlite3_stmt* saveFCnt_ = nullptr;
   sqlite3_stmt* insertUplink_ = nullptr;
