@@ -216,7 +216,7 @@ int deadLetters(const std::vector<std::string>& args) {
       id = args[i];
   }
   if (const char* env = std::getenv("LORAWAN_BRIDGE_TOKEN"); token.empty() && env) token = env;
-  std::expected<bridge::ApiCallResult, std::string> r;
+  std::expected<bridge::BlockingResponse, std::string> r;
   if (cmd == "list")
     r = bridge::callApi(api, "GET", "/deadletters", token);
   else if (cmd == "retry" && !id.empty())

@@ -1,5 +1,7 @@
 // The platform client against a hostile platform double over loopback: one device's trouble
 // never holds up the others, order per device survives retries, pipelining falls back by itself.
+#include "bridge/platform/client.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,7 +10,6 @@
 #include <map>
 #include <mutex>
 
-#include "bridge/platform/client.hpp"
 #include "bridge/tools/platform_sink.hpp"
 
 using namespace bridge;

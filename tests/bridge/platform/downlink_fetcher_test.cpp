@@ -1,7 +1,7 @@
 // Pages of the platform's downlink queue as platforms send them.
-#include <gtest/gtest.h>
-
 #include "bridge/platform/downlink_fetcher.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace bridge;
 

@@ -4,6 +4,9 @@
 // keeps serving gateways and the API afterwards (numbers refer to the hardening issue).
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <future>
 #include <nlohmann/json.hpp>

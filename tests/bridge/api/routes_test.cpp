@@ -3,6 +3,9 @@
 // status, downlinks, gateways, rate limits — with good and bad input, and no secret in a response.
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
