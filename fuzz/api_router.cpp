@@ -52,8 +52,8 @@ struct Router {
     bridge::ClassASettings cs;
     cs.bands = bridge::BandPlan(*lorawan::region::findBand("EU868"));
     classA = std::make_unique<bridge::ClassA>(
-        cs, sessions, *store, *store, *scheduler, metrics, [](bridge::DeviceEvent) {},
-        [] { return int64_t(0); });
+        cs, bridge::NetworkContext{sessions, *scheduler, metrics, [] { return int64_t(0); }},
+        *store, *store, [](bridge::DeviceEvent) {});
     bridge::ApiContext ctx;
     ctx.metrics = &metrics;
     ctx.classA = classA.get();

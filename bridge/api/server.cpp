@@ -19,6 +19,7 @@
 
 #include "bridge/core/log.hpp"
 #include "bridge/core/metrics.hpp"
+#include "bridge/http/listener.hpp"
 
 namespace bridge {
 
@@ -246,11 +247,7 @@ ApiServer::ApiServer(const std::string& host, uint16_t port, Handler handler, Ap
   impl_->handler = std::move(handler);
   impl_->limits = limits;
   impl_->metrics = metrics;
-  tcp::endpoint ep(asio::ip::make_address(host), port);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
+  listenOn(impl_->acceptor, host, port);
   asio::co_spawn(impl_->ioc, impl_->accept(), asio::detached);
   impl_->thread = std::thread([this] {
     for (;;) {

@@ -25,17 +25,16 @@ constexpr int64_t kGpsEpochUnix = 315964800;
 constexpr int64_t kGpsLeapSeconds = 18;
 }  // namespace
 
-ClassA::ClassA(ClassASettings settings, SessionRegistry& sessions, DownlinkQueue& queue,
-               SessionStore& counters, DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
-               std::function<int64_t()> wallClockMs)
+ClassA::ClassA(ClassASettings settings, const NetworkContext& ctx, DownlinkQueue& queue,
+               SessionStore& counters, Emit emit)
     : settings_(std::move(settings)),
-      sessions_(sessions),
+      sessions_(ctx.sessions),
       queue_(queue),
       counters_(counters),
-      downlinks_(downlinks),
-      metrics_(metrics),
+      downlinks_(ctx.downlinks),
+      metrics_(ctx.metrics),
       emit_(std::move(emit)),
-      wallClockMs_(std::move(wallClockMs)) {}
+      wallClockMs_(ctx.wallClockMs) {}
 
 const region::Band& ClassA::bandFor(Eui64 gw) const {
   return *settings_.bands.forGateway(gw);

@@ -12,6 +12,7 @@
 #include "bridge/gateway/downlink_scheduler.hpp"
 #include "bridge/network/band_plan.hpp"
 #include "bridge/network/device_event.hpp"
+#include "bridge/network/network_context.hpp"
 #include "bridge/network/session_registry.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "bridge/store/store.hpp"
@@ -37,9 +38,8 @@ class ClassA {
   // (device, event id, event JSON) for the platform's events endpoint.
   using Emit = std::function<void(DeviceEvent)>;
 
-  ClassA(ClassASettings settings, SessionRegistry& sessions, DownlinkQueue& queue,
-         SessionStore& counters, DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
-         std::function<int64_t()> wallClockMs);
+  ClassA(ClassASettings settings, const NetworkContext& ctx, DownlinkQueue& queue,
+         SessionStore& counters, Emit emit);
 
   // After an accepted uplink's dedup window closed (its state is durable).
   void afterUplink(const Uplink& u, Clock::time_point now);

@@ -45,16 +45,15 @@ const char* toString(JoinVerdict v) {
   return "?";
 }
 
-JoinServer::JoinServer(JoinSettings settings, SessionRegistry& sessions, SessionStore& store,
-                       DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
-                       std::function<int64_t()> wallClockMs, uint64_t seed)
+JoinServer::JoinServer(JoinSettings settings, const NetworkContext& ctx, SessionStore& store,
+                       Emit emit, uint64_t seed)
     : settings_(std::move(settings)),
-      sessions_(sessions),
+      sessions_(ctx.sessions),
       store_(store),
-      downlinks_(downlinks),
-      metrics_(metrics),
+      downlinks_(ctx.downlinks),
+      metrics_(ctx.metrics),
       emit_(std::move(emit)),
-      wallClockMs_(std::move(wallClockMs)),
+      wallClockMs_(ctx.wallClockMs),
       rng_(seed),
       uuids_(seed ^ 0x9E3779B97F4A7C15ull) {}
 

@@ -13,6 +13,7 @@
 #include "bridge/gateway/downlink_scheduler.hpp"
 #include "bridge/network/band_plan.hpp"
 #include "bridge/network/device_event.hpp"
+#include "bridge/network/network_context.hpp"
 #include "bridge/network/session_registry.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "bridge/store/store.hpp"
@@ -56,9 +57,8 @@ class JoinServer {
   using OnRejection = std::function<void(const Rejection&)>;
   void onRejection(OnRejection r) { rejection_ = std::move(r); }
 
-  JoinServer(JoinSettings settings, SessionRegistry& sessions, SessionStore& store,
-             DownlinkScheduler& downlinks, Metrics& metrics, Emit emit,
-             std::function<int64_t()> wallClockMs, uint64_t seed);
+  JoinServer(JoinSettings settings, const NetworkContext& ctx, SessionStore& store, Emit emit,
+             uint64_t seed);
 
   JoinVerdict onJoinRequest(lorawan::Eui64 gateway, const lorawan::semtech::RxPacket& rx,
                             Clock::time_point now);

@@ -47,15 +47,15 @@ NetworkServer::NetworkServer(asio::io_context& ioc, NetworkSettings settings,
   pipeline_ = std::make_unique<UplinkPipeline>(
       settings.pipeline, sessions, store, store, metrics,
       [this](const Uplink& u, const std::string& json) { onUplink(u, json); }, wallClockMs);
+  const NetworkContext ctx{sessions, *downlinks_, metrics, wallClockMs};
   joins_ = std::make_unique<JoinServer>(
-      settings.join, sessions, store, *downlinks_, metrics,
+      settings.join, ctx, store,
       [this](DeviceEvent e) {
         if (hooks_.event) hooks_.event(e);
       },
-      wallClockMs, std::random_device{}());
-  classA_ = std::make_unique<ClassA>(
-      settings.classA, sessions, store, store, *downlinks_, metrics,
-      [this](DeviceEvent e) { onClassAEvent(std::move(e)); }, wallClockMs);
+      std::random_device{}());
+  classA_ = std::make_unique<ClassA>(settings.classA, ctx, store, store,
+                                     [this](DeviceEvent e) { onClassAEvent(std::move(e)); });
   if (hooks_.beforeCommit) pipeline_->setBeforeCommit(hooks_.beforeCommit);
   if (hooks_.rejection) {
     pipeline_->onRejection(hooks_.rejection);

@@ -16,6 +16,8 @@
 #include <optional>
 #include <thread>
 
+#include "bridge/http/listener.hpp"
+
 namespace bridge {
 
 namespace asio = boost::asio;
@@ -161,11 +163,7 @@ PlatformSink::PlatformSink(const std::string& host, uint16_t port, bool print,
     impl_->ssl->use_certificate_chain_file(tls->certFile);
     impl_->ssl->use_private_key_file(tls->keyFile, asio::ssl::context::pem);
   }
-  tcp::endpoint ep(asio::ip::make_address(host), port);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
+  listenOn(impl_->acceptor, host, port);
   asio::co_spawn(impl_->ioc, impl_->accept(), asio::detached);
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
 }

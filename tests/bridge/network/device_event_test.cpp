@@ -13,8 +13,14 @@ TEST(DeviceEvent, LiveActionsFollowTheType) {
 }
 
 TEST(DeviceEvent, RejectionsSerializeWithNullsWhereUnknown) {
-  Rejection up{Rejection::Uplink, "bad_mic", "", lorawan::DevAddr(0x26011BDA), std::nullopt,
-               lorawan::Eui64(0xAA555A0000000001), "MIC mismatch", 0};
+  Rejection up{Rejection::Uplink,
+               "bad_mic",
+               "",
+               lorawan::DevAddr(0x26011BDA),
+               std::nullopt,
+               lorawan::Eui64(0xAA555A0000000001),
+               "MIC mismatch",
+               0};
   auto j = json::parse(toJson(up));
   EXPECT_EQ(j["type"], "uplink_rejected");
   EXPECT_EQ(j["reason"], "bad_mic");
@@ -24,8 +30,8 @@ TEST(DeviceEvent, RejectionsSerializeWithNullsWhereUnknown) {
   EXPECT_EQ(j["gatewayEui"], "aa555a0000000001");
   EXPECT_EQ(j["at"], "1970-01-01T00:00:00.000Z");
 
-  Rejection join{Rejection::Join, "dev_nonce_reused", "tracker", std::nullopt, std::nullopt,
-                 lorawan::Eui64(1), "detail \xff", 0};
+  Rejection join{Rejection::Join, "dev_nonce_reused", "tracker",     std::nullopt,
+                 std::nullopt,    lorawan::Eui64(1),  "detail \xff", 0};
   j = json::parse(toJson(join));  // bytes that are not UTF-8 never make it unparseable
   EXPECT_EQ(j["type"], "join_rejected");
   EXPECT_EQ(j["deviceIdOrSlug"], "tracker");

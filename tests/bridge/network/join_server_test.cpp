@@ -71,9 +71,8 @@ class JoinServerTest : public ::testing::Test {
     js.bands.extraChannelsHz = {867100000, 867300000, 867500000, 867700000, 867900000};
     js.dedupWindow = 200ms;
     joins = std::make_unique<JoinServer>(
-        js, sessions, *store, *scheduler, metrics,
-        [this](DeviceEvent e) { events.push_back(std::move(e.body)); }, [] { return int64_t(0); },
-        42);
+        js, NetworkContext{sessions, *scheduler, metrics, [] { return int64_t(0); }}, *store,
+        [this](DeviceEvent e) { events.push_back(std::move(e.body)); }, 42);
   }
 
   lorawan::semtech::RxPacket rx(const Bytes& phy, uint32_t tmst = 1000000,
