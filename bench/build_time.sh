@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Cold build of the demo's binary, no ccache: `bench/build_time.sh [SRC_DIR] [BUILD_TYPE] [FLAGS]`
-# prints the seconds it took on $(nproc) cores and the binary's size. Run it for two trees in a
-# row (e.g. an older checkout in a git worktree) to compare on the same, otherwise quiet, machine.
+# A cold build of the demo's binary, no ccache, on $(nproc) cores: prints seconds and the
+# binary's size. `bench/build_time.sh [SRC_DIR] [demo|tests]`: `demo` (default) uses
+# scripts/demo.sh's settings, `tests` the test tree's (RelWithDebInfo, Makefiles, one file per
+# compile). Run two in a row on a quiet machine to compare (e.g. an older checkout in a git
+# worktree with `tests`, which is how its demo built).
 set -euo pipefail
 SRC=${1:-$(cd "$(dirname "$0")/.." && pwd)}
-TYPE=${2:-Release}
+MODE=${2:-demo}
 DIR=$(mktemp -d /tmp/lb-build-time.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
-shift $(( $# > 2 ? 2 : $# ))
-CCACHE_DISABLE=1 cmake -S "$SRC" -B "$DIR" -DCMAKE_BUILD_TYPE="$TYPE" -DLB_BUILD_TESTS=OFF \
-  -DLB_BUILD_BENCH=OFF "$@" >/dev/null
+if [ "$MODE" = demo ]; then
+  ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
+        -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 -DCMAKE_EXE_LINKER_FLAGS=-s)
+else
+  ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+fi
+CCACHE_DISABLE=1 cmake -S "$SRC" -B "$DIR" "${ARGS[@]}" -DLB_BUILD_TESTS=OFF -DLB_BUILD_BENCH=OFF \
+  >/dev/null
 start=$(date +%s.%N)
 CCACHE_DISABLE=1 cmake --build "$DIR" -j"$(nproc)" --target lorawan-bridge >/dev/null
 end=$(date +%s.%N)
-printf '%s %s: %.0f s, binary %s bytes\n' "$SRC" "$TYPE" "$(echo "$end - $start" | bc)" \
+printf '%s (%s): %.0f s, binary %s bytes\n' "$SRC" "$MODE" "$(echo "$end - $start" | bc)" \
   "$(stat -c %s "$DIR/lorawan-bridge")"

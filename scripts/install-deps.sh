@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs exactly the Debian 12 packages the build and tests need; skips what is already there.
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config ccache libboost-dev libssl-dev libcrypto++-dev
+PKGS=(build-essential cmake ninja-build pkg-config ccache libboost-dev libssl-dev libcrypto++-dev
       nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev
       libbenchmark-dev libsimdjson-dev libmozjs-102-dev
       clang-16 libclang-rt-16-dev  # the sanitizer and fuzzer tree (scripts/sanitize.sh)
