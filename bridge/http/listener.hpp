@@ -2,10 +2,9 @@
 // Opens, binds and listens an acceptor on host:port (port 0 picks a free one), address reuse on:
 // the API server's and the platform double's. Throws boost::system::system_error naming the
 // failure (address in use, not an IP address).
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <string>
-
-#include <boost/asio/ip/tcp.hpp>
 
 namespace bridge {
 
