@@ -14,14 +14,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Shared by the suspended coroutine and the task on the network thread. The timer is only ever
-// touched on the API thread (the network thread posts there to wake it).
+// Shared by the suspended coroutine and the task on the network thread. Nothing of the API's
+// io_context lives here: the task may outlive it (destroyed unrun with the network's queue).
 struct Call {
-  explicit Call(asio::any_io_executor api) : wake(api) {}
   std::mutex m;
   enum { Pending, Running, Done, Abandoned } state = Pending;
   std::exception_ptr error;
-  asio::steady_timer wake;
 };
 
 }  // namespace
@@ -29,8 +27,12 @@ struct Call {
 asio::awaitable<void> onNetwork(const NetworkPost& post, std::function<void()> task,
                                 std::chrono::milliseconds patience) {
   auto api = co_await asio::this_coro::executor;
-  auto call = std::make_shared<Call>(api);
-  post([call, api, task = std::move(task)] {
+  auto call = std::make_shared<Call>();
+  // The timer belongs to this frame (API thread); the network side only wakes it, by posting to
+  // the API thread, and only while it still exists.
+  auto wake = std::make_shared<asio::steady_timer>(api);
+  std::weak_ptr<asio::steady_timer> weakWake = wake;
+  post([call, api, weakWake, task = std::move(task)] {
     {
       std::lock_guard lock(call->m);
       if (call->state == Call::Abandoned) return;
@@ -47,12 +49,14 @@ asio::awaitable<void> onNetwork(const NetworkPost& post, std::function<void()> t
       call->error = error;
       call->state = Call::Done;
     }
-    asio::post(api, [call] { call->wake.cancel(); });
+    asio::post(api, [weakWake] {
+      if (auto w = weakWake.lock()) w->cancel();
+    });
   });
-  call->wake.expires_after(patience);
+  wake->expires_after(patience);
   for (;;) {
     boost::system::error_code ec;
-    co_await call->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     std::unique_lock lock(call->m);
     if (call->state == Call::Done) break;
     if (call->state == Call::Pending) {
@@ -61,7 +65,7 @@ asio::awaitable<void> onNetwork(const NetworkPost& post, std::function<void()> t
     }
     // Running: it finishes soon and wakes us.
     lock.unlock();
-    call->wake.expires_after(std::chrono::seconds(1));
+    wake->expires_after(std::chrono::seconds(1));
   }
   if (call->error) std::rethrow_exception(call->error);
 }
