@@ -16,10 +16,11 @@ Outbox::Outbox(const config::PlatformConfig& cfg, OutboxStore& store, Platform& 
       lookup_(std::move(lookup)),
       wallClockMs_(std::move(wallClockMs)) {}
 
-std::string Outbox::path(const std::string& tmpl, const std::string& device,
-                         const std::string& id) const {
+std::string Outbox::path(const std::string& tmpl, const std::string& device, const std::string& id,
+                         const std::string& interfaceId) const {
   PathValues v = lookup_(device);
   v.id = id;
+  if (!interfaceId.empty()) v.interfaceId = interfaceId;
   return fillPathTemplate(tmpl, v);
 }
 
@@ -55,12 +56,13 @@ bool Outbox::admit(const std::string& id) {
 bool Outbox::stage(const Uplink& u, const std::string& json) {
   if (!admit(u.id)) return false;
   store_.enqueueOutbox(
-      {u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id), json});
+      {u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id, u.interfaceId), json});
   return true;
 }
 
 void Outbox::deliverStaged(const Uplink& u, const std::string& json) {
-  deliver({u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id), json});
+  deliver(
+      {u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id, u.interfaceId), json});
 }
 
 void Outbox::send(const DeviceEvent& e) {

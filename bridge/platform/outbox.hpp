@@ -43,9 +43,10 @@ class Outbox {
   // A dead letter back into the outbox and out again; false for an unknown id.
   bool retry(const std::string& id);
 
-  // A template of the platform config filled for a device.
-  std::string path(const std::string& tmpl, const std::string& device,
-                   const std::string& id = "") const;
+  // A template of the platform config filled for a device (and `interfaceId` instead of the
+  // device's first interface, when given: an uplink names the interface it came through).
+  std::string path(const std::string& tmpl, const std::string& device, const std::string& id = "",
+                   const std::string& interfaceId = "") const;
   bool full() const;
   // {"rows", "bytes", "maxRows", "maxBytes", "full"} for /healthz.
   nlohmann::json health() const;

@@ -137,4 +137,20 @@ TEST_F(OutboxSeamTest, DownlinkStatusReportsArePatchesWithAStableKey) {
   EXPECT_EQ(json::parse(r.body)["status"], "acked");
 }
 
+// A device may have several interfaces: an uplink's path names the one it came through, not the
+// device's first.
+TEST_F(OutboxSeamTest, AnUplinksPathNamesTheInterfaceItCameThrough) {
+  cfg.uplinkPath = "/d/{device}/{interface}/{id}";
+  Uplink u;
+  u.id = "u1";
+  u.deviceIdOrSlug = "cellar";
+  u.interfaceId = "second-itf";
+  ASSERT_TRUE(outbox->stage(u, "{}"));
+  store->flush();
+  outbox->deliverStaged(u, "{}");
+  ASSERT_EQ(platform.sent.size(), 1u);
+  EXPECT_EQ(platform.sent[0].req.path, "/d/cellar/second-itf/u1");
+  EXPECT_EQ(store->loadOutbox().at(0).path, "/d/cellar/second-itf/u1");
+}
+
 }  // namespace
