@@ -54,13 +54,17 @@ bool Outbox::admit(const std::string& id) {
 }
 
 bool Outbox::stage(const Uplink& u, const std::string& json) {
-  if (!admit(u.id)) return false;
+  if (!admit(u.id)) {
+    refused_.insert(u.id);
+    return false;
+  }
   store_.enqueueOutbox(
       {u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id, u.interfaceId), json});
   return true;
 }
 
 void Outbox::deliverStaged(const Uplink& u, const std::string& json) {
+  if (refused_.erase(u.id)) return;  // not in the outbox: it must not leave as if it were
   deliver(
       {u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id, u.interfaceId), json});
 }

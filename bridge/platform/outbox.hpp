@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/network/device_event.hpp"
@@ -30,7 +31,7 @@ class Outbox {
   // Before the uplink's counters commit: the event joins the same transaction. False when the
   // outbox is full (refused, counted, logged; the uplink stays in the archive).
   bool stage(const Uplink& u, const std::string& json);
-  // After that commit: hands the staged uplink to the platform.
+  // After that commit: hands the staged uplink to the platform (not one stage() refused).
   void deliverStaged(const Uplink& u, const std::string& json);
   // Any other event: committed, then handed over.
   void send(const DeviceEvent& e);
@@ -65,6 +66,7 @@ class Outbox {
   std::function<int64_t()> wallClockMs_;
   bool flushScheduled_ = false;
   bool fullReported_ = false;
+  std::unordered_set<std::string> refused_;  // uplinks stage() refused, until deliverStaged
 };
 
 }  // namespace bridge

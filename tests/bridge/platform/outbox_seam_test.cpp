@@ -153,4 +153,17 @@ TEST_F(OutboxSeamTest, AnUplinksPathNamesTheInterfaceItCameThrough) {
   EXPECT_EQ(store->loadOutbox().at(0).path, "/d/cellar/second-itf/u1");
 }
 
+// A refused uplink does not leave at all: sent, it would bypass the outbox it was refused from
+// (not durable, out of order with what waits there).
+TEST_F(OutboxSeamTest, AnUplinkTheFullOutboxRefusedIsNotSent) {
+  for (const char* id : {"e1", "e2", "e3"}) outbox->send(event(id));
+  Uplink u;
+  u.id = "u1";
+  u.deviceIdOrSlug = "cellar";
+  EXPECT_FALSE(outbox->stage(u, "{}"));
+  outbox->deliverStaged(u, "{}");
+  EXPECT_EQ(platform.sent.size(), 3u);
+  EXPECT_EQ(metrics.counter("outbox_refused_total"), 1u);
+}
+
 }  // namespace
