@@ -72,6 +72,10 @@ void Outbox::deliverStaged(const Uplink& u, const std::string& json) {
 void Outbox::send(const DeviceEvent& e) {
   OutboxEntry entry{e.id, e.device, path(cfg_.eventsPath, e.device, e.id),
                     e.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  sendDurably(entry);
+}
+
+void Outbox::sendDurably(const OutboxEntry& entry) {
   if (!admit(entry.id)) return;
   store_.enqueueOutbox(entry);
   store_.flush();  // durable before it leaves
@@ -86,12 +90,8 @@ void Outbox::reportDownlinkStatus(const std::string& device, const std::string& 
                       {"at", formatRfc3339Ms(wallClockMs_())}};
   const std::string key = "downlink-" + lookup_(device).interfaceId + "-" + platformId + "-" +
                           status + "-" + std::to_string(attempt);
-  OutboxEntry entry{key, device, path(cfg_.downlinkStatusPath, device, platformId), body.dump(),
-                    "PATCH"};
-  if (!admit(entry.id)) return;
-  store_.enqueueOutbox(entry);
-  store_.flush();
-  deliver(entry);
+  sendDurably(
+      {key, device, path(cfg_.downlinkStatusPath, device, platformId), body.dump(), "PATCH"});
 }
 
 void Outbox::resume() {

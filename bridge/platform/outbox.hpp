@@ -54,6 +54,7 @@ class Outbox {
 
  private:
   bool admit(const std::string& id);
+  void sendDurably(const OutboxEntry& entry);  // admitted, committed, then handed over
   void deliver(const OutboxEntry& e);
   void scheduleFlush();
 
