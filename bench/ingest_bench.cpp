@@ -69,6 +69,7 @@ class NullStore final : public Store {
   std::vector<StoredUplink> recentUplinks(const std::string&, size_t) override { return {}; }
   void enqueueDownlink(const QueuedDownlink&) override {}
   std::vector<QueuedDownlink> pendingDownlinks(const std::string&) override { return {}; }
+  std::vector<QueuedDownlink> allPendingDownlinks() override { return {}; }
   void updateDownlink(const QueuedDownlink&) override {}
   bool hasPlatformDownlink(const std::string&, const std::string&) override { return false; }
   void saveApiInterface(const std::string&, const std::string&) override {}

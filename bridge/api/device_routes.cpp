@@ -145,7 +145,7 @@ Task<ApiResponse> downlinks(const ApiContext& ctx, const ApiRequest& req, const 
                     "this token's roles may not write downlinks; needs device-admin or org-admin");
   if (req.method == "DELETE") {
     json list = json::array();
-    co_await ctx.network([&] {
+    co_await ctx.networkDurable([&] {
       for (const auto& d : ctx.classA->cancelQueued(device, interfaceId))
         list.push_back(downlinkJson(d));
     });
@@ -154,7 +154,7 @@ Task<ApiResponse> downlinks(const ApiContext& ctx, const ApiRequest& req, const 
   json j = json::parse(req.body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) co_return reply(400, "body: not a JSON object");
   std::expected<QueuedReply, EnqueueError> result;
-  co_await ctx.network([&] { result = enqueueFromJson(*ctx.classA, device, j); });
+  co_await ctx.networkDurable([&] { result = enqueueFromJson(*ctx.classA, device, j); });
   if (!result) co_return reply(unsigned(result.error().status), result.error().message);
   co_return reply(201, {{"id", result->id},
                         {"fPort", result->fport},
@@ -199,14 +199,15 @@ Task<ApiResponse> interfaces(const ApiContext& ctx, const ApiRequest& req,
             .dump()};
   }
   if (!one && req.method == "POST")
-    co_await ctx.network([&] { result = ctx.interfaces->create(device, wrapped["interface"]); });
+    co_await ctx.networkDurable(
+        [&] { result = ctx.interfaces->create(device, wrapped["interface"]); });
   else if (one && req.method == "GET")
     co_await ctx.network([&] { result = ctx.interfaces->show(device, path[3]); });
   else if (one && (req.method == "PUT" || req.method == "PATCH"))
-    co_await ctx.network(
+    co_await ctx.networkDurable(
         [&] { result = ctx.interfaces->edit(device, path[3], wrapped["interface"]); });
   else if (one && req.method == "DELETE")
-    co_await ctx.network([&] { result = ctx.interfaces->remove(device, path[3]); });
+    co_await ctx.networkDurable([&] { result = ctx.interfaces->remove(device, path[3]); });
   else
     co_return reply(405, one ? "use GET, PUT, PATCH or DELETE" : "use GET or POST");
   co_return fromService(result);

@@ -17,7 +17,7 @@ const char* const kKeyFields[] = {"device_key", "network_key", "network_session_
 }  // namespace
 
 void InterfaceService::loadFiles(const std::vector<config::Interface>& fromFiles) {
-  counters_.flush();  // counters the registry re-reads must be current
+  counters_.commit(nullptr);  // hands buffered counters over; the registry's reads see them
   std::set<std::string> ids;
   for (const auto& itf : fromFiles) {
     ids.insert(itf.id);
@@ -164,7 +164,7 @@ std::expected<json, ApiError> InterfaceService::commit(const json& full,
       return std::unexpected(ApiError{409, "interface.opts.device_eui: " + o.deviceEui->toString() +
                                                " already belongs to interface " + id});
   }
-  store_.flush();  // counters the registry re-reads must be current
+  counters_.commit(nullptr);  // hands buffered counters over; the registry's reads see them
   json stored = interfaceToJson(*itf, Secrets::Full);
   if (keepCodec) stored["codec"] = full["codec"];
   store_.saveApiInterface(itf->id, stored.dump());

@@ -25,14 +25,14 @@ struct Call {
 }  // namespace
 
 asio::awaitable<void> onNetwork(const NetworkPost& post, std::function<void()> task,
-                                std::chrono::milliseconds patience) {
+                                std::chrono::milliseconds patience, NetworkCommit commit) {
   auto api = co_await asio::this_coro::executor;
   auto call = std::make_shared<Call>();
   // The timer belongs to this frame (API thread); the network side only wakes it, by posting to
   // the API thread, and only while it still exists.
   auto wake = std::make_shared<asio::steady_timer>(api);
   std::weak_ptr<asio::steady_timer> weakWake = wake;
-  post([call, api, weakWake, task = std::move(task)] {
+  post([call, api, weakWake, task = std::move(task), commit = std::move(commit)] {
     {
       std::lock_guard lock(call->m);
       if (call->state == Call::Abandoned) return;
@@ -44,14 +44,20 @@ asio::awaitable<void> onNetwork(const NetworkPost& post, std::function<void()> t
     } catch (...) {
       error = std::current_exception();
     }
-    {
-      std::lock_guard lock(call->m);
-      call->error = error;
-      call->state = Call::Done;
-    }
-    asio::post(api, [weakWake] {
-      if (auto w = weakWake.lock()) w->cancel();
-    });
+    auto finish = [call, api, weakWake, error] {
+      {
+        std::lock_guard lock(call->m);
+        call->error = error;
+        call->state = Call::Done;
+      }
+      asio::post(api, [weakWake] {
+        if (auto w = weakWake.lock()) w->cancel();
+      });
+    };
+    if (commit && !error)
+      commit(finish);  // the task's locals are no longer used: only the answer waits
+    else
+      finish();
   });
   wake->expires_after(patience);
   for (;;) {

@@ -18,10 +18,15 @@ struct ApiUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Runs `task` on the network thread; what it throws is rethrown here. A task still queued after
-// `patience` (the bridge is stopping, or its loop is not running) is abandoned: ApiUnavailable.
-// One already running is always waited for (it may use the caller's locals).
+// The store's commit on the network thread: runs its argument there once all written is durable.
+using NetworkCommit = std::function<void(std::function<void()>)>;
+
+// Runs `task` on the network thread; what it throws is rethrown here. With `commit`, resumes
+// only after what the task wrote is durable (the API answers a change once it is). A task still
+// queued after `patience` (the bridge is stopping, or its loop is not running) is abandoned:
+// ApiUnavailable. One already running is always waited for (it may use the caller's locals).
 boost::asio::awaitable<void> onNetwork(const NetworkPost& post, std::function<void()> task,
-                                       std::chrono::milliseconds patience);
+                                       std::chrono::milliseconds patience,
+                                       NetworkCommit commit = nullptr);
 
 }  // namespace bridge

@@ -162,7 +162,7 @@ Task<ApiResponse> route(const ApiContext& ctx, RateLimiter& limiter, const ApiRe
       co_return reply(403, "this token's roles may not retry; needs device-admin or org-admin");
     if (!ctx.retryDeadLetter) co_return reply(404, "no platform configured");
     bool ok = false;
-    co_await ctx.network([&] { ok = ctx.retryDeadLetter(path[1]); });
+    co_await ctx.networkDurable([&] { ok = ctx.retryDeadLetter(path[1]); });
     if (!ok) co_return reply(404, "no dead letter " + path[1]);
     co_return reply(202, {{"id", path[1]}, {"status", "queued"}});
   }

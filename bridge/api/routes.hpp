@@ -50,11 +50,16 @@ struct ApiContext {
   std::function<bool(const std::string& id)> retryDeadLetter;
   // Onto the network thread (where the sessions and Class A live); see network().
   NetworkPost postToNetwork;
+  NetworkCommit commitStore;  // network thread: the store's commit (see networkDurable())
   std::chrono::milliseconds networkPatience{5000};
 
   // Runs `task` on the network thread and resumes on the API thread (api/network_hop.hpp).
   Task<void> network(std::function<void()> task) const {
     return onNetwork(postToNetwork, std::move(task), networkPatience);
+  }
+  // The same for a change: resumes once what `task` wrote is durable.
+  Task<void> networkDurable(std::function<void()> task) const {
+    return onNetwork(postToNetwork, std::move(task), networkPatience, commitStore);
   }
 };
 

@@ -96,6 +96,7 @@ ApiContext apiContext(Daemon::Impl& d) {
     api.deadLetters = [p = &d] { return p->reader->deadLetters(); };
     api.retryDeadLetter = [p = &d](const std::string& id) { return p->outbox->retry(id); };
   }
+  api.commitStore = [p = &d](std::function<void()> durable) { p->store->commit(durable); };
   api.postToNetwork = [p = &d](std::function<void()> task) {
     asio::post(p->ioc, [p, task = std::move(task)] {
       if (!p->closed) task();  // once closing, what has not started is abandoned (503)
@@ -117,8 +118,13 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   if (ec) return std::unexpected("listen.udp: \"" + cfg.udpListen.host + "\" is not an IP address");
   auto store = SqliteStore::open(cfg.storePath, cfg.keepUplinks);
   if (!store) return std::unexpected(store.error());
-  d.store = std::move(*store);
-  if (cfg.storeMaxMb) d.store->setMaxSizeMb(cfg.storeMaxMb);
+  if (cfg.storeMaxMb) (*store)->setMaxSizeMb(cfg.storeMaxMb);
+  // Three connections: the writer thread's, the network thread's reads, the API thread's.
+  auto networkReader = SqliteStore::openReader(cfg.storePath);
+  if (!networkReader) return std::unexpected(networkReader.error());
+  d.store = std::make_unique<StoreWriter>(
+      std::move(*store), std::move(*networkReader),
+      [p = &d](std::function<void()> f) { asio::post(p->ioc, std::move(f)); });
   auto reader = SqliteStore::openReader(cfg.storePath);
   if (!reader) return std::unexpected(reader.error());
   d.reader = std::move(*reader);

@@ -154,13 +154,12 @@ void Daemon::stop() {
   } else {
     impl_->close();  // the network thread is not running: we are it
   }
-  if (impl_->platform) {
-    impl_->platform->stop(std::chrono::seconds(5));
-    // Apply the completions that arrived while draining; the rest stays in the outbox.
-    impl_->ioc.restart();
-    impl_->ioc.poll();
-    impl_->store->flush();
-  }
+  if (impl_->platform) impl_->platform->stop(std::chrono::seconds(5));
+  // Apply what arrived after the loop ended (the platform's completions while draining, the
+  // store's last callbacks) and commit it; what is still unsent stays in the outbox.
+  impl_->ioc.restart();
+  impl_->ioc.poll();
+  impl_->store->flush();
   log::info("bridge_stopped");
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The daemon's parts and who owns which thread (README "Threads"): the network thread runs
-// `ioc` (UDP, the network server, sessions, the store's writer connection, the outbox); the API
-// server, the platform client and the codec pool each have their own threads and reach the
-// network thread only by posting to `ioc`.
+// `ioc` (UDP, the network server, sessions, the outbox); the store's writer thread commits what
+// it hands over and posts back when durable; the API server, the platform client and the codec
+// pool each have their own threads and reach the network thread only by posting to `ioc`.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +22,7 @@
 #include "bridge/platform/downlink_fetcher.hpp"
 #include "bridge/platform/outbox.hpp"
 #include "bridge/store/sqlite_store.hpp"
+#include "bridge/store/store_writer.hpp"
 
 namespace bridge {
 
@@ -32,7 +33,7 @@ struct Daemon::Impl {
   boost::asio::io_context ioc;
   Metrics metrics;
   GatewayRegistry gateways;
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<StoreWriter> store;   // the writer thread, over the SQLite file
   std::unique_ptr<SqliteStore> reader;  // the API thread's read connection
   SessionRegistry sessions;
   std::unique_ptr<InterfaceService> interfaceService;

@@ -19,6 +19,11 @@ bool DownlinkScheduler::schedule(DownlinkJob job, Clock::time_point now) {
   return transmit(job, job.rx1, false, now);
 }
 
+bool DownlinkScheduler::reachable(lorawan::Eui64 gateway) const {
+  auto gw = gateways_.find(gateway);
+  return gw && gw->pullAddress;
+}
+
 bool DownlinkScheduler::transmit(const DownlinkJob& job, const semtech::TxPacket& tx, bool rx2,
                                  Clock::time_point now) {
   auto gw = gateways_.find(job.gateway);

@@ -39,6 +39,8 @@ class DownlinkScheduler {
 
   // Sends RX1 (or RX2 when there is no RX1). False when the gateway has no downlink path yet.
   bool schedule(DownlinkJob job, Clock::time_point now);
+  // Whether the gateway has a downlink path now (it sent PULL_DATA).
+  bool reachable(lorawan::Eui64 gateway) const;
   void onTxAck(lorawan::Eui64 gateway, uint16_t token, const std::string& error,
                Clock::time_point now);
   size_t inFlight() const { return pending_.size(); }

@@ -208,16 +208,15 @@ void ClassA::ackAgain(Session& s, Eui64 gw, const semtech::RxPacket& rx, Clock::
   send(s, f, gw, rx.tmst, rx.frequencyHz, rx.dataRate, s.fcnt->lastFCnt, "", now);
 }
 
-bool ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_t upFreqHz,
+void ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_t upFreqHz,
                   const std::string& upDatr, uint32_t confFCnt, const std::string& downlinkId,
                   Clock::time_point now) {
-  if (!s.fcnt) return false;
+  if (!s.fcnt) return;
   const region::Band& band = bandFor(gw);
   // The counter moves and is durable before the frame leaves: a crash never reuses it.
   const uint32_t fcntDown = s.fcnt->nextFCntDown++;
   if (f.confirmed) s.lastConfirmedFCntDown = fcntDown;
   counters_.saveFCnt(s.itf.id, *s.fcnt);
-  queue_.flush();
 
   PhyPayload phy;
   phy.mhdr.mtype = f.confirmed ? MType::ConfirmedDataDown : MType::UnconfirmedDataDown;
@@ -266,8 +265,12 @@ bool ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
     rx2.dataRate = region::dataRateName(band, band.rx2DataRate);
     job.rx2 = rx2;
   }
-  metrics_.inc("class_a_frames_total");
-  return downlinks_.schedule(std::move(job), now);
+  // The counter (and the queue entry's new status) are committed before the frame leaves:
+  // the writer's commit is a few ms of RX1's second.
+  queue_.commit([this, job = std::move(job), now] {
+    metrics_.inc("class_a_frames_total");
+    downlinks_.schedule(job, now);
+  });
 }
 
 void ClassA::onOutcome(const DownlinkJob& job, DownlinkResult r, const std::string& error) {
@@ -298,7 +301,7 @@ std::vector<QueuedDownlink> ClassA::cancelQueued(const std::string& device,
     event(device, interfaceId, "cancelled", d, "cancelled through the management API");
     out.push_back(d);
   }
-  queue_.flush();
+  queue_.commit(nullptr);  // the API answers once it is durable (it waits for a commit)
   return out;
 }
 

@@ -74,7 +74,7 @@ class ClassA {
     std::optional<uint8_t> fport;
     lorawan::Bytes payload;
   };
-  bool send(Session& s, const Frame& f, lorawan::Eui64 gw, uint32_t upTmst, uint64_t upFreqHz,
+  void send(Session& s, const Frame& f, lorawan::Eui64 gw, uint32_t upTmst, uint64_t upFreqHz,
             const std::string& upDatr, uint32_t confFCnt, const std::string& downlinkId,
             Clock::time_point now);
   const lorawan::region::Band& bandFor(lorawan::Eui64 gw) const;

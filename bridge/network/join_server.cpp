@@ -147,6 +147,10 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
       return reject(JoinVerdict::Replay, jr.devEui, gw,
                     "DevNonce " + std::to_string(jr.devNonce) + " repeated after its JoinAccept");
     }
+    if (!it->second.durable) {  // its session is still being committed: it leaves with the first
+      metrics_.inc("joins_total{result=\"copy\"}");
+      return JoinVerdict::Copy;
+    }
     // Late copy: the same JoinAccept again, timed on this gateway's clock.
     downlinks_.schedule(makeJob(it->second.device, gw, rx, it->second.joinAccept), now);
     metrics_.inc("joins_total{result=\"late_copy\"}");
@@ -209,7 +213,11 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
                        now + std::chrono::seconds(60), itf->deviceIdOrSlug};
   cacheOrder_.emplace_back(now + std::chrono::seconds(60), key);
 
-  const bool sent = downlinks_.schedule(makeJob(itf->deviceIdOrSlug, gw, rx, accept), now);
+  const bool sent = downlinks_.reachable(gw);
+  store_.commit([this, key, job = makeJob(itf->deviceIdOrSlug, gw, rx, accept), now] {
+    if (auto it = cache_.find(key); it != cache_.end()) it->second.durable = true;
+    downlinks_.schedule(job, now);
+  });
   metrics_.inc("joins_total{result=\"accepted\"}");
   log::info("join_accepted", {{"device", itf->deviceIdOrSlug},
                               {"dev_eui", jr.devEui.toString()},

@@ -72,6 +72,7 @@ class JoinServer {
     Clock::time_point answerableUntil;  // later copies are replays
     Clock::time_point expires;
     std::string device;
+    bool durable = false;  // committed: only then may a copy of it be sent
   };
   JoinVerdict reject(JoinVerdict v, lorawan::Eui64 devEui, lorawan::Eui64 gw,
                      const std::string& detail);

@@ -372,28 +372,31 @@ void UplinkPipeline::finish(std::vector<Uplink> batch) {
     archive_.recordUplink({u.id, u.receivedAtMs, u.interfaceId, u.deviceIdOrSlug, json.back()});
     if (beforeCommit_) beforeCommit_(u, json.back());
   }
-  archive_.flush();  // one commit for the batch: counters are durable before anything leaves
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const Uplink& u = batch[i];
-    metrics_.inc("uplinks_accepted_total");
-    log::info("uplink_accepted", {{"device", u.deviceIdOrSlug},
-                                  {"interface", u.interfaceId},
-                                  {"dev_addr", u.devAddr.toString()},
-                                  {"fcnt", std::to_string(u.fcnt)},
-                                  {"fport", u.fport ? std::to_string(*u.fport) : "none"},
-                                  {"bytes", std::to_string(u.data.size())},
-                                  {"data_hex", toHex(u.data)},
-                                  {"data_text", printableText(u.data)},
-                                  {"gateways", std::to_string(u.rx.size())},
-                                  {"id", u.id}});
-    if (u.fcntReset) {
-      metrics_.inc("fcnt_resets_total");
-      log::warn("fcnt_reset", {{"device", u.deviceIdOrSlug},
-                               {"previous", std::to_string(u.previousFCnt)},
-                               {"fcnt", std::to_string(u.fcnt)}});
-    }
-    emit_(u, json[i]);
+  // One commit for the batch: counters and outbox rows are durable before anything leaves.
+  archive_.commit([this, batch = std::move(batch), json = std::move(json)] {
+    for (size_t i = 0; i < batch.size(); ++i) accepted(batch[i], json[i]);
+  });
+}
+
+void UplinkPipeline::accepted(const Uplink& u, const std::string& json) {
+  metrics_.inc("uplinks_accepted_total");
+  log::info("uplink_accepted", {{"device", u.deviceIdOrSlug},
+                                {"interface", u.interfaceId},
+                                {"dev_addr", u.devAddr.toString()},
+                                {"fcnt", std::to_string(u.fcnt)},
+                                {"fport", u.fport ? std::to_string(*u.fport) : "none"},
+                                {"bytes", std::to_string(u.data.size())},
+                                {"data_hex", toHex(u.data)},
+                                {"data_text", printableText(u.data)},
+                                {"gateways", std::to_string(u.rx.size())},
+                                {"id", u.id}});
+  if (u.fcntReset) {
+    metrics_.inc("fcnt_resets_total");
+    log::warn("fcnt_reset", {{"device", u.deviceIdOrSlug},
+                             {"previous", std::to_string(u.previousFCnt)},
+                             {"fcnt", std::to_string(u.fcnt)}});
   }
+  emit_(u, json);
 }
 
 std::optional<UplinkPipeline::Clock::time_point> UplinkPipeline::nextDeadline() const {

@@ -112,6 +112,7 @@ class UplinkPipeline {
   Decoder decoder_;
   BeforeCommit beforeCommit_;
   void finish(std::vector<Uplink> batch);
+  void accepted(const Uplink& u, const std::string& json);  // once durable
   std::function<int64_t()> wallClockMs_;
   UuidGenerator uuids_;
 

@@ -78,8 +78,7 @@ void Outbox::send(const DeviceEvent& e) {
 void Outbox::sendDurably(const OutboxEntry& entry) {
   if (!admit(entry.id)) return;
   store_.enqueueOutbox(entry);
-  store_.flush();  // durable before it leaves
-  deliver(entry);
+  store_.commit([this, entry] { deliver(entry); });  // durable before it leaves
 }
 
 void Outbox::reportDownlinkStatus(const std::string& device, const std::string& platformId,
@@ -102,7 +101,7 @@ void Outbox::resume() {
 
 bool Outbox::retry(const std::string& id) {
   auto e = store_.retryDeadLetter(id);
-  if (e) deliver(*e);
+  if (e) store_.commit([this, entry = *e] { deliver(entry); });
   return e.has_value();
 }
 
@@ -113,7 +112,7 @@ void Outbox::scheduleFlush() {
   flushScheduled_ = true;
   post_([this] {
     flushScheduled_ = false;
-    store_.flush();
+    store_.commit(nullptr);
   });
 }
 

@@ -9,6 +9,11 @@
 
 namespace bridge {
 
+namespace {
+const char* const kLoadFCnt =
+    "SELECT dev_addr, last_fcnt, last_hash, next_fcnt_down FROM fcnt_state WHERE interface_id=?";
+}  // namespace
+
 std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
                                                                            size_t retention) {
   namespace fs = std::filesystem;
@@ -73,8 +78,7 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       !s->exec(
           "CREATE INDEX IF NOT EXISTS downlinks_platform ON downlinks(interface_id, platform_id)"))
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
-  s->loadFCnt_ = s->prepare(
-      "SELECT dev_addr, last_fcnt, last_hash, next_fcnt_down FROM fcnt_state WHERE interface_id=?");
+  s->loadFCnt_ = s->prepare(kLoadFCnt);
   s->saveFCnt_ = s->prepare(
       "INSERT INTO fcnt_state(interface_id, dev_addr, last_fcnt, last_hash, next_fcnt_down) "
       "VALUES(?,?,?,?,?)"
@@ -111,6 +115,8 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::openReader
   sqlite3_busy_timeout(db, 1000);
   std::unique_ptr<SqliteStore> s(new SqliteStore(db, 0));
   s->reader_ = true;
+  s->loadFCnt_ = s->prepare(kLoadFCnt);
+  if (!s->loadFCnt_) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   return s;
 }
 
@@ -335,18 +341,20 @@ void SqliteStore::enqueueDownlink(const QueuedDownlink& d) {
   sqlite3_finalize(st);
 }
 
-std::vector<QueuedDownlink> SqliteStore::selectDownlinks(const char* tail,
-                                                         const std::string& interfaceId,
+// `where` binds the interface id as its first parameter unless `interfaceId` is null.
+std::vector<QueuedDownlink> SqliteStore::selectDownlinks(const char* where,
+                                                         const std::string* interfaceId,
                                                          size_t limit) {
   flush();
   std::vector<QueuedDownlink> out;
   sqlite3_stmt* st =
       prepare((std::string("SELECT id, interface_id, fport, payload, confirmed, status, attempts,"
-                           " created_at_ms, platform_id FROM downlinks WHERE interface_id=? ") +
-               tail + " LIMIT ?")
+                           " created_at_ms, platform_id FROM downlinks WHERE ") +
+               where + " LIMIT ?")
                   .c_str());
-  sqlite3_bind_text(st, 1, interfaceId.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, int64_t(limit));
+  int param = 1;
+  if (interfaceId) sqlite3_bind_text(st, param++, interfaceId->c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, param, int64_t(limit));
   while (sqlite3_step(st) == SQLITE_ROW) {
     QueuedDownlink d;
     d.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
@@ -366,13 +374,18 @@ std::vector<QueuedDownlink> SqliteStore::selectDownlinks(const char* tail,
 }
 
 std::vector<QueuedDownlink> SqliteStore::pendingDownlinks(const std::string& interfaceId) {
-  return selectDownlinks("AND status IN ('queued','awaiting_ack') ORDER BY seq", interfaceId,
-                         1000000);
+  return selectDownlinks("interface_id=? AND status IN ('queued','awaiting_ack') ORDER BY seq",
+                         &interfaceId, 1000000);
+}
+
+std::vector<QueuedDownlink> SqliteStore::allPendingDownlinks() {
+  return selectDownlinks("status IN ('queued','awaiting_ack') ORDER BY seq", nullptr,
+                         size_t(INT64_MAX));
 }
 
 std::vector<QueuedDownlink> SqliteStore::listDownlinks(const std::string& interfaceId,
                                                        size_t limit) {
-  return selectDownlinks("ORDER BY seq DESC", interfaceId, limit);
+  return selectDownlinks("interface_id=? ORDER BY seq DESC", &interfaceId, limit);
 }
 
 void SqliteStore::updateDownlink(const QueuedDownlink& d) {

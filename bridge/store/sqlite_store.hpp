@@ -34,6 +34,7 @@ class SqliteStore final : public Store {
   std::vector<StoredUplink> recentUplinks(const std::string& deviceIdOrSlug, size_t limit) override;
   void enqueueDownlink(const QueuedDownlink& d) override;
   std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) override;
+  std::vector<QueuedDownlink> allPendingDownlinks() override;
   void updateDownlink(const QueuedDownlink& d) override;
   std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId, size_t limit) override;
   UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs,
@@ -61,7 +62,7 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}
   void startCheckpointer(const std::string& path);
   bool exec(const char* sql);
-  std::vector<QueuedDownlink> selectDownlinks(const char* where, const std::string& interfaceId,
+  std::vector<QueuedDownlink> selectDownlinks(const char* where, const std::string* interfaceId,
                                               size_t limit);
   bool addColumnIfMissing(const char* table, const char* column, const char* decl);
   sqlite3_stmt* prepare(const char* sql);

@@ -4,8 +4,10 @@
 // InterfaceStore and the read halves. A backend implements Store (all of them); SqliteStore is
 // the embedded default, and a second backend slots in without touching the pipeline.
 //
-// Writes marked "buffered" become durable together at the next flush() (group commit: many
-// updates, one transaction); the others commit before they return.
+// Writes marked "buffered" become durable together at the next commit (group commit: many
+// updates, one transaction). The others are durable when they return on a backend used
+// directly (SqliteStore), and at the next commit behind a StoreWriter (the writer thread).
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,7 +23,16 @@ class GroupCommit {
   virtual ~GroupCommit() = default;
   // Commits what is buffered, all or nothing. When that fails (disk full) everything stays
   // buffered for the next flush and problem() says why.
+  // Waits until it is done: for shutdown, tools and tests, never on the network thread.
   virtual void flush() = 0;
+  // The same without waiting: everything written so far becomes durable, then `durable` runs
+  // on the caller's thread (behind a StoreWriter, posted back once the writer thread committed;
+  // here, at once). What must not happen before a commit (a frame sent, an event forwarded, an
+  // API answer) goes into `durable`.
+  virtual void commit(std::function<void()> durable) {
+    flush();
+    if (durable) durable();
+  }
   virtual std::string problem() const { return ""; }
 };
 
@@ -56,6 +67,8 @@ class DownlinkQueue : public virtual GroupCommit {
   virtual void enqueueDownlink(const QueuedDownlink& d) = 0;
   // "queued" and "awaiting_ack" entries, oldest first.
   virtual std::vector<QueuedDownlink> pendingDownlinks(const std::string& interfaceId) = 0;
+  // Every interface's pending entries, oldest first (one read at start: the queue kept in memory).
+  virtual std::vector<QueuedDownlink> allPendingDownlinks() = 0;
   virtual void updateDownlink(const QueuedDownlink& d) = 0;  // buffered
   // Every downlink of the interface, any status, newest first, at most `limit`.
   virtual std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId,
