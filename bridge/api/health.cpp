@@ -37,6 +37,12 @@ void refreshGauges(const HealthSources& s, Metrics& m) {
     m.set("platform_queued", double(s.platform->queued()));
   }
   if (s.api) m.set("api_event_clients", double(s.api->eventClients()));
+  if (s.writer) {
+    const auto w = s.writer->stats();
+    m.set("store_commits", double(w.commits));
+    m.set("store_transactions", double(w.transactions));
+    m.set("store_commits_waiting", double(w.queued));
+  }
   if (!s.gateways) return;
   const auto now = std::chrono::system_clock::now();
   m.clearGauges("gateway_last_seen_seconds{");

@@ -10,6 +10,7 @@
 #include "bridge/platform/client.hpp"
 #include "bridge/platform/outbox.hpp"
 #include "bridge/store/store.hpp"
+#include "bridge/store/store_writer.hpp"
 
 namespace bridge {
 
@@ -22,14 +23,16 @@ struct HealthSources {
   const SessionRegistry* sessions = nullptr;
   const GatewayRegistry* gateways = nullptr;
   const ApiServer* api = nullptr;
+  const StoreWriter* writer = nullptr;
 };
 
 // {healthy, JSON}: unhealthy while store writes fail (accepted data waits in memory) or the
 // outbox is full; a platform that is away is reported, not unhealthy (the outbox keeps all).
 std::pair<bool, std::string> healthReport(const HealthSources& s);
 
-// Sets the gauges: sessions, interfaces, outbox depth, platform queue, /events clients, each
-// gateway's last-seen age (a forgotten gateway leaves no series).
+// Sets the gauges: sessions, interfaces, outbox depth, platform queue, /events clients, the
+// store writer's commits (asked for, transactions, waiting), each gateway's last-seen age (a
+// forgotten gateway leaves no series).
 void refreshGauges(const HealthSources& s, Metrics& m);
 
 }  // namespace bridge

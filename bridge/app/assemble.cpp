@@ -88,7 +88,7 @@ ApiContext apiContext(Daemon::Impl& d) {
   };
   auto sources = [p = &d] {
     return HealthSources{p->store.get(), p->store.get(), p->platform.get(), p->outbox.get(),
-                         &p->sessions,   &p->gateways,   p->api.get()};
+                         &p->sessions,   &p->gateways,   p->api.get(),      p->store.get()};
   };
   api.refreshGauges = [p = &d, sources] { refreshGauges(sources(), p->metrics); };
   api.health = [sources] { return healthReport(sources()); };

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/tools/platform_sink.hpp"
@@ -18,6 +19,8 @@
 #include "support/devices.hpp"
 #include "support/fake_forwarder.hpp"
 #include "support/frames.hpp"
+#include "support/http_client.hpp"
+#include "support/sqlite_lock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace bridge;
@@ -504,3 +507,46 @@ TEST(DaemonTls, DeliversOverHttpsAndRefusesAnUntrustedCertificate) {
 }
 
 }  // namespace
+
+namespace {
+// A gauge's value from /metrics (-1 when absent).
+double gauge(uint16_t api, const std::string& name) {
+  const std::string m = testsupport::httpRequest(api, "GET", "/metrics").body;
+  const std::string key = "\nlorawan_bridge_" + name + " ";
+  const size_t at = m.find(key);
+  return at == std::string::npos ? -1 : std::stod(m.substr(at + key.size()));
+}
+}  // namespace
+
+// The store's file held by another writer (a stalled disk): the network thread goes on ACKing,
+// accepting frames into memory and answering the API; what waits for the disk is only what must
+// (forwarding to the platform), and it all goes out once the disk is back.
+TEST_F(DaemonTest, AStalledDiskNeverStallsTheNetworkThread) {
+  startDaemon();
+  testsupport::FakeForwarder fwd(daemon->udpPort(), lorawan::Eui64(1));
+  testsupport::SqliteWriteLock lock(dir.file("state/bridge.db"));
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {'a'})), 1));
+  // Its batch leaves the dedup window and waits for the disk.
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (gauge(daemon->apiPort(), "store_commits_waiting") < 1 &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);  // polling a condition
+  ASSERT_GE(gauge(daemon->apiPort(), "store_commits_waiting"), 1);
+  // The forwarder's receive timeout (2 s) is shorter than SQLite's busy wait (5 s): a network
+  // thread waiting on the disk would miss these.
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kDoor, 1, 2, {'b'})), 2));
+  ASSERT_TRUE(fwd.pull(3));
+  EXPECT_EQ(testsupport::httpRequest(daemon->apiPort(), "GET", "/devices").status, 200u);
+  EXPECT_TRUE(sink.requests().empty()) << "nothing leaves before it is durable";
+  EXPECT_EQ(daemon->metrics().counter("uplinks_accepted_total"), 0u);
+  // A replay of the waiting frame is still recognized (the counter is in memory).
+  ASSERT_TRUE(fwd.push(testsupport::pushBody(buildUplink(kCellar, 1, 1, {'X'})), 4));
+
+  lock.release();
+  ASSERT_TRUE(sink.waitForRequests(2, 10s));
+  auto b = bodies();
+  EXPECT_EQ(b[0]["deviceIdOrSlug"], "cellar-sensor");
+  EXPECT_EQ(b[1]["deviceIdOrSlug"], "door sensor/1");
+  EXPECT_EQ(daemon->metrics().counter("uplinks_accepted_total"), 2u);
+  EXPECT_EQ(daemon->metrics().counter("uplinks_rejected_total{reason=\"replay\"}"), 1u);
+}
