@@ -87,6 +87,7 @@ class NullStore final : public Store {
   std::optional<OutboxEntry> retryDeadLetter(const std::string&) override { return std::nullopt; }
   std::optional<SessionRecord> loadSession(const std::string&) override { return std::nullopt; }
   OtaaState loadOtaa(lorawan::Eui64) override { return {}; }
+  std::vector<std::pair<lorawan::Eui64, OtaaState>> allOtaa() override { return {}; }
   void commitJoin(const std::string&, lorawan::Eui64, const OtaaState&,
                   const SessionRecord&) override {}
 };

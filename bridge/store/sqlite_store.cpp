@@ -526,21 +526,39 @@ std::optional<SessionRecord> SqliteStore::loadSession(const std::string& interfa
   return out;
 }
 
+namespace {
+// Columns (last_join_nonce, dev_nonces "1,2,3") of an otaa_state row.
+OtaaState otaaRow(sqlite3_stmt* st, int col) {
+  OtaaState out;
+  out.lastJoinNonce = uint32_t(sqlite3_column_int64(st, col));
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, col + 1));
+  std::string list = text ? text : "";
+  size_t pos = 0;
+  while (pos < list.size()) {
+    size_t comma = list.find(',', pos);
+    if (comma == std::string::npos) comma = list.size();
+    out.devNonces.push_back(
+        uint16_t(std::strtoul(list.substr(pos, comma - pos).c_str(), nullptr, 10)));
+    pos = comma + 1;
+  }
+  return out;
+}
+}  // namespace
+
 OtaaState SqliteStore::loadOtaa(lorawan::Eui64 devEui) {
   sqlite3_stmt* st = prepare("SELECT last_join_nonce, dev_nonces FROM otaa_state WHERE dev_eui=?");
   sqlite3_bind_int64(st, 1, int64_t(devEui.value()));
   OtaaState out;
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    out.lastJoinNonce = uint32_t(sqlite3_column_int64(st, 0));
-    std::string list = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
-    size_t pos = 0;
-    while (pos < list.size()) {
-      size_t comma = list.find(',', pos);
-      if (comma == std::string::npos) comma = list.size();
-      out.devNonces.push_back(uint16_t(std::stoul(list.substr(pos, comma - pos))));
-      pos = comma + 1;
-    }
-  }
+  if (sqlite3_step(st) == SQLITE_ROW) out = otaaRow(st, 0);
+  sqlite3_finalize(st);
+  return out;
+}
+
+std::vector<std::pair<lorawan::Eui64, OtaaState>> SqliteStore::allOtaa() {
+  std::vector<std::pair<lorawan::Eui64, OtaaState>> out;
+  sqlite3_stmt* st = prepare("SELECT dev_eui, last_join_nonce, dev_nonces FROM otaa_state");
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.emplace_back(lorawan::Eui64(uint64_t(sqlite3_column_int64(st, 0))), otaaRow(st, 1));
   sqlite3_finalize(st);
   return out;
 }

@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
   std::vector<std::pair<std::string, std::string>> loadApiInterfaces() override;
   std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
   OtaaState loadOtaa(lorawan::Eui64 devEui) override;
+  std::vector<std::pair<lorawan::Eui64, OtaaState>> allOtaa() override;
   void commitJoin(const std::string& interfaceId, lorawan::Eui64 devEui, const OtaaState& otaa,
                   const SessionRecord& session) override;
 

@@ -43,6 +43,8 @@ class SessionStore : public virtual GroupCommit {
   virtual void saveFCnt(const std::string& interfaceId, const FCntState& s) = 0;  // buffered
   virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
   virtual OtaaState loadOtaa(lorawan::Eui64 devEui) = 0;
+  // Every DevEUI's join state (one read at start: kept in memory beside the sessions).
+  virtual std::vector<std::pair<lorawan::Eui64, OtaaState>> allOtaa() = 0;
   // A join, durable when this returns: nonces and the new session in one commit, before the
   // JoinAccept is sent. Also resets the interface's uplink counters (a new session).
   virtual void commitJoin(const std::string& interfaceId, lorawan::Eui64 devEui,

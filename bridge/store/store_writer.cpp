@@ -19,6 +19,7 @@ StoreWriter::StoreWriter(std::unique_ptr<Store> backend, std::unique_ptr<Store> 
     queue_[itf].push_back({nextOrder_++, std::move(d)});
   }
   for (const auto& e : reader_->loadOutbox()) countOutbox(e.id, e.body.size());
+  for (auto& [eui, st] : reader_->allOtaa()) otaa_[eui.value()] = std::move(st);
   writer_ = std::thread([this] { run(); });
 }
 
@@ -127,7 +128,6 @@ void StoreWriter::committed(uint64_t seq, bool ok) {
   if (!ok) return;
   prune(fcnt_, seq);
   prune(sessions_, seq);
-  prune(otaa_, seq);
   prune(platformIds_, seq);
   prune(apiInterfaces_, seq);
 }
@@ -150,13 +150,19 @@ std::optional<SessionRecord> StoreWriter::loadSession(const std::string& interfa
 }
 
 OtaaState StoreWriter::loadOtaa(lorawan::Eui64 devEui) {
-  if (auto it = otaa_.find(devEui.value()); it != otaa_.end()) return it->second.value;
-  return reader_->loadOtaa(devEui);
+  if (auto it = otaa_.find(devEui.value()); it != otaa_.end()) return it->second;
+  return {};
+}
+
+std::vector<std::pair<lorawan::Eui64, OtaaState>> StoreWriter::allOtaa() {
+  std::vector<std::pair<lorawan::Eui64, OtaaState>> out;
+  for (const auto& [eui, st] : otaa_) out.emplace_back(lorawan::Eui64(eui), st);
+  return out;
 }
 
 void StoreWriter::commitJoin(const std::string& interfaceId, lorawan::Eui64 devEui,
                              const OtaaState& otaa, const SessionRecord& session) {
-  otaa_[devEui.value()] = {otaa, nextSeq_};
+  otaa_[devEui.value()] = otaa;
   sessions_[interfaceId] = {session, nextSeq_};
   fcnt_[interfaceId] = {std::nullopt, nextSeq_};  // a new session: its counters start over
   write([=](Store& b) { b.commitJoin(interfaceId, devEui, otaa, session); });

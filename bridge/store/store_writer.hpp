@@ -2,7 +2,8 @@
 // The store as the network thread sees it: every write returns at once and goes to a writer
 // thread that owns the backend's write connection and commits whatever has accumulated in one
 // transaction (group commit). What the network thread reads answers without touching the disk
-// where it matters per frame (the downlink queue is kept in memory), and sees its own writes
+// where it matters per frame (the downlink queue and join state are kept in memory), and sees
+// its own writes
 // before they are committed (an overlay of the writes still in flight). commit(durable) posts
 // `durable` back to the owner thread once the writer has committed everything before it.
 //
@@ -34,6 +35,7 @@ class StoreWriter final : public Store {
   void saveFCnt(const std::string& interfaceId, const FCntState& s) override;
   std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
   OtaaState loadOtaa(lorawan::Eui64 devEui) override;
+  std::vector<std::pair<lorawan::Eui64, OtaaState>> allOtaa() override;
   void commitJoin(const std::string& interfaceId, lorawan::Eui64 devEui, const OtaaState& otaa,
                   const SessionRecord& session) override;
 
@@ -112,7 +114,9 @@ class StoreWriter final : public Store {
   uint64_t nextSeq_ = 1;     // the commit current_ will go out with
   std::unordered_map<std::string, Pending<std::optional<FCntState>>> fcnt_;
   std::unordered_map<std::string, Pending<SessionRecord>> sessions_;
-  std::unordered_map<uint64_t, Pending<OtaaState>> otaa_;
+  // Join state of every DevEUI, in memory: a read connection racing the writer's commits
+  // retries with sleeps (SQLite's WAL read lock), which showed as a 15 ms join latency tail.
+  std::unordered_map<uint64_t, OtaaState> otaa_;
   std::map<std::pair<std::string, std::string>, Pending<bool>> platformIds_;
   std::map<std::string, Pending<std::string>> apiInterfaces_;
   std::unordered_map<std::string, std::vector<QueueEntry>> queue_;  // by interface

@@ -195,7 +195,12 @@ TEST(StoreWriter, WhatIsWrittenBeforeDestructionIsCommitted) {
   Fixture f;
   f.store->saveFCnt("itf", {DevAddr(1), 99, 0, 0});
   f.store->enqueueOutbox({"e1", "cellar", "/up", "{}"});
+  f.store->commitJoin("otaa", Eui64(42), {3, {7, 8}}, session(0x260000AB));
   f.store.reset();  // no commit asked for: the writer still commits it before it stops
   EXPECT_EQ(f.fresh()->loadFCnt("itf")->lastFCnt, 99u);
   EXPECT_EQ(f.fresh()->loadOutbox().size(), 1u);
+  f.open();  // join state is read back once, into memory
+  EXPECT_EQ(f.store->loadOtaa(Eui64(42)).devNonces, (std::vector<uint16_t>{7, 8}));
+  EXPECT_EQ(f.store->loadOtaa(Eui64(42)).lastJoinNonce, 3u);
+  EXPECT_EQ(f.store->outboxSize().first, 1u);
 }
