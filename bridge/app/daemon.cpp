@@ -156,10 +156,14 @@ void Daemon::stop() {
   }
   if (impl_->platform) impl_->platform->stop(std::chrono::seconds(5));
   // Apply what arrived after the loop ended (the platform's completions while draining, the
-  // store's last callbacks) and commit it; what is still unsent stays in the outbox.
-  impl_->ioc.restart();
-  impl_->ioc.poll();
-  impl_->store->flush();
+  // store's callbacks) and commit it, until nothing more comes; what is still unsent stays in
+  // the outbox. Each commit's callbacks are posted before flush() returns.
+  for (int round = 0; round < 100; ++round) {
+    impl_->ioc.restart();
+    const size_t ran = impl_->ioc.poll();
+    impl_->store->flush();
+    if (ran == 0) break;
+  }
   log::info("bridge_stopped");
 }
 

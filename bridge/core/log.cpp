@@ -1,7 +1,10 @@
 #include "bridge/core/log.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -91,7 +94,17 @@ void write(Level l, std::string_view event, const Fields& fields) {
   }
   line += '\n';
   std::lock_guard lock(gMutex);
-  std::fputs(line.c_str(), stderr);
+  // write(2) itself, again after EINTR: stdio drops the line when a signal (SIGTERM, SIGHUP)
+  // interrupts a write blocked on a full pipe, which lost lines of a burst at shutdown.
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere to write: the line is lost, the daemon goes on
+    p += n;
+    left -= size_t(n);
+  }
 }
 
 }  // namespace bridge::log

@@ -103,6 +103,8 @@ void NetworkServer::onTxAck(lorawan::Eui64 gw, uint16_t token, const std::string
 }
 
 void NetworkServer::afterDatagram() {
+  // A datagram read before the socket closed, handled after: no window waits any more.
+  if (closed_) return pipeline_->closeDue(UplinkPipeline::Clock::time_point::max());
   armTimer();
 }
 
