@@ -341,6 +341,27 @@ Bytes makePullResp(uint8_t version, uint16_t token, const std::string& txpkJson)
   return out;
 }
 
+std::string rxpkJson(const RxPacket& rx) {
+  char head[320];
+  const int n = std::snprintf(
+      head, sizeof head,
+      R"({"tmst":%u,"chan":%d,"rfch":%d,"freq":%.6f,"stat":%d,"modu":"%s","datr":"%s",)"
+      R"("codr":"%s","rssi":%.0f,)",
+      rx.tmst, rx.channel, rx.rfChain, double(rx.frequencyHz) / 1e6, rx.crcStatus,
+      rx.modulation.empty() ? "LORA" : rx.modulation.c_str(), rx.dataRate.c_str(),
+      rx.codeRate.value_or("4/5").c_str(), rx.rssi);
+  std::string out(head, size_t(std::max(n, 0)));
+  if (rx.snr) {
+    char snr[32];
+    std::snprintf(snr, sizeof snr, "\"lsnr\":%.1f,", *rx.snr);
+    out += snr;
+  }
+  out += "\"size\":" + std::to_string(rx.phyPayload.size()) + ",\"data\":\"";
+  out += base64Encode(rx.phyPayload);
+  out += "\"}";
+  return out;
+}
+
 std::string txpkJson(const TxPacket& tx) {
   nlohmann::json t;
   t["imme"] = tx.immediate;

@@ -92,6 +92,8 @@ std::expected<PushData, ParseError> parsePushData(std::span<const uint8_t> json)
 
 // For tools and tests: PUSH_DATA bytes for a gateway and rxpk JSON array text.
 Bytes makePushData(uint8_t version, uint16_t token, Eui64 gateway, const std::string& bodyJson);
+// One rxpk object as a packet forwarder writes it (time, tmms and rsig left out).
+std::string rxpkJson(const RxPacket& rx);
 Bytes makePullData(uint8_t version, uint16_t token, Eui64 gateway);
 Bytes makePullResp(uint8_t version, uint16_t token, const std::string& txpkJson);
 
