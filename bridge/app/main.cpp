@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "bridge/http/blocking_client.hpp"
 #include "bridge/tools/platform_sink.hpp"
 #include "bridge/tools/replay.hpp"
+#include "bridge/tools/simulate.hpp"
 #include "codecs/codec.hpp"
 #include "config/config.hpp"
 #include "lorawan/types.hpp"
@@ -27,6 +29,10 @@ const char* kUsage =
     "       lorawan-bridge check-config FILE\n"
     "       lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n"
     "       lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"
+    "       lorawan-bridge simulate (--config FILE | --devices N [--seed S]) [--to HOST:PORT]\n"
+    "                 [--gateways G] [--copies C] [--rxpk-per-datagram K] [--payload-size B]\n"
+    "                 [--rate R | --window W] [--duration S] [--count N] [--fcnt-start F]\n"
+    "                 [--spread-sources] [--write-interfaces FILE]\n"
     "       lorawan-bridge deadletters (list | retry ID) [--api HOST:PORT] [--token T]\n"
     "       lorawan-bridge api METHOD PATH [BODY] [--api HOST:PORT] [--token T]\n"
     "       lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style "
@@ -37,11 +43,88 @@ const char* kUsage =
     "  check-config    validate a configuration and exit 0 (valid) or 1 (errors on stderr)\n"
     "  replay          send a capture (JSON lines of PUSH_DATA) to a running bridge\n"
     "  sink            a platform double: prints every request it receives, answers CODE\n"
+    "  simulate        play packet forwarders and devices against a bridge (a load test, or\n"
+    "                  a check of a new install); exit 0 when every PUSH_DATA was answered\n"
     "  codec run       decode a payload offline and print {data, errors, warnings} as JSON\n"
     "  codec test      run the examples of a TTN device-repository codec definition\n"
     "  deadletters     list or retry events the platform rejected (via the management API)\n"
     "  api             one management API request, its JSON answer printed (token also from\n"
     "                  LORAWAN_BRIDGE_TOKEN); exit 0 on 2xx\n";
+
+int simulate(const std::vector<std::string>& args) {
+  bridge::SimulateOptions o;
+  std::string configPath, writeTo;
+  size_t generate = 0;
+  uint32_t seed = 1;
+  bool targetSet = false;
+  auto number = [&](size_t& i) {
+    if (i + 1 >= args.size()) throw std::runtime_error(args[i] + " needs a value");
+    return std::stod(args[++i]);
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--config" && i + 1 < args.size()) {
+      configPath = args[++i];
+    } else if (a == "--to" && i + 1 < args.size()) {
+      o.target = args[++i];
+      targetSet = true;
+    } else if (a == "--devices") {
+      generate = size_t(number(i));
+    } else if (a == "--seed") {
+      seed = uint32_t(number(i));
+    } else if (a == "--gateways") {
+      o.gateways = unsigned(number(i));
+    } else if (a == "--copies") {
+      o.copies = unsigned(number(i));
+    } else if (a == "--rxpk-per-datagram") {
+      o.rxpkPerDatagram = unsigned(number(i));
+    } else if (a == "--payload-size") {
+      o.payloadBytes = size_t(number(i));
+    } else if (a == "--rate") {
+      o.rate = number(i);
+    } else if (a == "--window") {
+      o.window = unsigned(number(i));
+    } else if (a == "--duration") {
+      o.durationS = number(i);
+    } else if (a == "--count") {
+      o.count = uint64_t(number(i));
+    } else if (a == "--fcnt-start") {
+      o.fcntStart = uint32_t(number(i));
+    } else if (a == "--spread-sources") {
+      o.spreadSources = true;
+    } else if (a == "--write-interfaces" && i + 1 < args.size()) {
+      writeTo = args[++i];
+    } else {
+      std::cerr << "simulate: unknown argument " << a << "\n" << kUsage;
+      return 2;
+    }
+  }
+  if (!configPath.empty()) {
+    auto cfg = config::loadConfigFile(configPath);
+    if (!cfg) {
+      std::cerr << cfg.error() << "\n";
+      return 1;
+    }
+    o.devices = bridge::devicesFromConfig(*cfg);
+    if (!targetSet)  // where the bridge listens; a wildcard address is reached on loopback
+      o.target = (cfg->udpListen.host == "0.0.0.0" ? "127.0.0.1" : cfg->udpListen.host) + ":" +
+                 std::to_string(cfg->udpListen.port);
+  }
+  if (generate) {
+    auto more = bridge::generateDevices(generate, seed);
+    o.devices.insert(o.devices.end(), more.begin(), more.end());
+  }
+  if (!writeTo.empty()) {
+    std::ofstream f(writeTo);
+    f << bridge::interfacesYaml(o.devices);
+    if (!f) throw std::runtime_error("cannot write " + writeTo);
+    std::cerr << "simulate: " << o.devices.size() << " interfaces written to " << writeTo << "\n";
+    return 0;
+  }
+  auto report = bridge::runSimulation(std::move(o), std::cerr);
+  std::cout << bridge::formatReport(report);
+  return report.problems.empty() ? 0 : 1;
+}
 
 int checkConfig(const std::vector<std::string>& args) {
   if (args.size() != 1 || args[0] == "--help") {
@@ -312,6 +395,7 @@ int main(int argc, char** argv) {
     if (cmd == "check-config" || cmd == "--check-config") return checkConfig(rest);
     if (cmd == "replay") return replay(rest);
     if (cmd == "sink") return sink(rest);
+    if (cmd == "simulate") return simulate(rest);
     if (cmd == "codec") return codecRun(rest);
     if (cmd == "deadletters") return deadLetters(rest);
     if (cmd == "api") return apiCall(rest);
