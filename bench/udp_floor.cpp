@@ -47,9 +47,9 @@ int main(int argc, char** argv) {
   std::array<sockaddr_in, kBatch> from{};
   std::array<std::array<uint8_t, 4>, kBatch> acks{};
   unsigned long long datagrams = 0, answered = 0;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration_cast<
-                                                          std::chrono::steady_clock::duration>(
-                                                          std::chrono::duration<double>(seconds));
+  const auto end = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(seconds));
   while (!gStop && std::chrono::steady_clock::now() < end) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;

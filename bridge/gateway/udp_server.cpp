@@ -53,6 +53,9 @@ UdpServer::UdpServer(asio::io_context& ioc, const udp::endpoint& listen, Gateway
   // Bursts from many gateways: a larger kernel buffer absorbs them instead of dropping.
   boost::system::error_code ec;
   socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
+  socket_.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
+  // Reads after the first of a turn must not wait (receive() drains what is queued).
+  socket_.non_blocking(true, ec);
 }
 
 void UdpServer::close() {
@@ -72,6 +75,15 @@ void UdpServer::receive() {
         if (!ec) {
           consecutiveErrors_ = 0;
           handle(std::span<const uint8_t>(buffer_.data(), n));
+          // What else is waiting, in the same turn (up to a bound): under load the socket is
+          // read in batches instead of one datagram per pass of the loop, so work queued
+          // behind us (commits' callbacks) cannot starve the PUSH_ACKs.
+          for (int more = 0; more < kBatch && socket_.is_open(); ++more) {
+            boost::system::error_code again;
+            const size_t m = socket_.receive_from(asio::buffer(buffer_), from_, 0, again);
+            if (again) break;
+            handle(std::span<const uint8_t>(buffer_.data(), m));
+          }
           receive();
           return;
         }

@@ -68,6 +68,7 @@ class UdpServer {
     bool limited = false;  // logged once per episode, not per datagram
   };
   static constexpr size_t kMaxSources = 100000;
+  static constexpr int kBatch = 63;  // datagrams read after the first, per turn of the loop
   std::unordered_map<boost::asio::ip::address_v6::bytes_type, Source, BytesHash> buckets_;
   TokenBucket::Clock::time_point lastSweep_{};
   boost::asio::steady_timer retry_;  // a failing receive is re-armed after a pause, never at once

@@ -47,6 +47,7 @@ NetworkServer::NetworkServer(asio::io_context& ioc, NetworkSettings settings,
   pipeline_ = std::make_unique<UplinkPipeline>(
       settings.pipeline, sessions, store, store, metrics,
       [this](const Uplink& u, const std::string& json) { onUplink(u, json); }, wallClockMs);
+  pipeline_->setPost([this](std::function<void()> f) { boost::asio::post(ioc_, std::move(f)); });
   const NetworkContext ctx{sessions, *downlinks_, metrics, wallClockMs};
   joins_ = std::make_unique<JoinServer>(
       settings.join, ctx, store,

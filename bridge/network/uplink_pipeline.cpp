@@ -373,8 +373,26 @@ void UplinkPipeline::finish(std::vector<Uplink> batch) {
     if (beforeCommit_) beforeCommit_(u, json.back());
   }
   // One commit for the batch: counters and outbox rows are durable before anything leaves.
-  archive_.commit([this, batch = std::move(batch), json = std::move(json)] {
-    for (size_t i = 0; i < batch.size(); ++i) accepted(batch[i], json[i]);
+  archive_.commit([this, batch = std::move(batch), json = std::move(json)]() mutable {
+    for (size_t i = 0; i < batch.size(); ++i)
+      durable_.emplace_back(std::move(batch[i]), std::move(json[i]));
+    emitDurable();
+  });
+}
+
+// In order, at most kEmitChunk per turn of the loop: a large commit's uplinks (thousands under
+// load) must not hold the network thread from its socket for tens of milliseconds.
+void UplinkPipeline::emitDurable() {
+  for (size_t n = 0; !durable_.empty() && (!post_ || n < kEmitChunk); ++n) {
+    auto [u, json] = std::move(durable_.front());
+    durable_.pop_front();
+    accepted(u, json);
+  }
+  if (durable_.empty() || emitPosted_) return;
+  emitPosted_ = true;
+  post_([this] {
+    emitPosted_ = false;
+    emitDurable();
   });
 }
 

@@ -73,6 +73,9 @@ class UplinkPipeline {
   using BeforeCommit = std::function<void(const Uplink&, const std::string& eventJson)>;
   void setBeforeCommit(BeforeCommit b) { beforeCommit_ = std::move(b); }
   void setBands(BandPlan bands) { settings_.bands = std::move(bands); }
+  // Onto the pipeline's thread, later: committed uplinks are then handed on in chunks. Unset
+  // (tests), all at once.
+  void setPost(std::function<void(std::function<void()>)> post) { post_ = std::move(post); }
 
   // One rxpk from one gateway. Returns the verdict of the first copy of this frame (copies
   // return the verdict of the frame they belong to, late ones nullopt).
@@ -113,8 +116,13 @@ class UplinkPipeline {
   BeforeCommit beforeCommit_;
   void finish(std::vector<Uplink> batch);
   void accepted(const Uplink& u, const std::string& json);  // once durable
+  void emitDurable();
   std::function<int64_t()> wallClockMs_;
   UuidGenerator uuids_;
+  std::function<void(std::function<void()>)> post_;
+  static constexpr size_t kEmitChunk = 256;
+  std::deque<std::pair<Uplink, std::string>> durable_;  // committed, not yet handed on
+  bool emitPosted_ = false;
 
   std::unordered_map<std::string, Pending> pending_;  // key: PHYPayload bytes
   std::deque<std::pair<Clock::time_point, std::string>> deadlines_;
