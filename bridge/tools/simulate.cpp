@@ -93,6 +93,7 @@ class Simulation {
   std::vector<Gateway> gws_;
   SimulateReport r_;
   std::vector<uint32_t> latencies_;
+  size_t reported_ = 0;  // latencies_ already in a progress line
   std::vector<PendingJoin> joins_;
   std::mt19937 rng_{std::random_device{}()};
   size_t nextDevice_ = 0;
@@ -352,7 +353,8 @@ bool Simulation::sendUplinks(int64_t now, double elapsedS) {
 }
 
 void Simulation::printProgress(double elapsedS) {
-  std::vector<uint32_t> sample = latencies_;
+  std::vector<uint32_t> sample(latencies_.begin() + long(reported_), latencies_.end());
+  reported_ = latencies_.size();
   uint32_t p50 = 0, p99 = 0;
   if (!sample.empty()) {
     std::nth_element(sample.begin(), sample.begin() + sample.size() / 2, sample.end());
@@ -360,14 +362,15 @@ void Simulation::printProgress(double elapsedS) {
     std::nth_element(sample.begin(), sample.begin() + sample.size() * 99 / 100, sample.end());
     p99 = sample[sample.size() * 99 / 100];
   }
-  char line[256];
+  char line[320];
   std::snprintf(line, sizeof line,
-                "simulate: %.0f s: %llu uplinks (%.0f/s), %llu/%llu PUSH_ACKed, ack p50 %u us "
-                "p99 %u us, %llu PULL_RESP, %llu/%zu joined\n",
+                "simulate: %.0f s: %llu uplinks (%.0f/s), %llu/%llu PUSH_ACKed, this second's "
+                "ack p50 %u us p99 %u us max %u us, %llu PULL_RESP, %llu/%zu joined\n",
                 elapsedS, (unsigned long long)r_.uplinks,
                 elapsedS > 0 ? double(r_.uplinks) / elapsedS : 0.0, (unsigned long long)r_.pushAcks,
-                (unsigned long long)r_.datagrams, p50, p99, (unsigned long long)r_.pullResps,
-                (unsigned long long)r_.joined,
+                (unsigned long long)r_.datagrams, p50, p99,
+                sample.empty() ? 0u : *std::max_element(sample.begin(), sample.end()),
+                (unsigned long long)r_.pullResps, (unsigned long long)r_.joined,
                 size_t(std::count_if(o_.devices.begin(), o_.devices.end(),
                                      [](const SimDevice& d) { return d.otaa; })));
   progress_ << line << std::flush;
@@ -420,8 +423,13 @@ SimulateReport Simulation::run() {
       receive(g);
       expire(g, now);
     }
-    if (!canSend() || (o_.rate > 0) || (!more && !joins_.empty()))
-      ::poll(fds.data(), fds.size(), o_.rate > 0 ? 0 : 1);
+    if (o_.rate > 0) {
+      // Sleep until the next frame is due (a spinning sender would take the bridge's core).
+      const double next = double(r_.uplinks + 1) / o_.rate - elapsed;
+      ::poll(fds.data(), fds.size(), next > 0.001 ? int(next * 1000) : 0);
+    } else if (!canSend() || (!more && !joins_.empty())) {
+      ::poll(fds.data(), fds.size(), 1);
+    }
     if (o_.progressEveryS > 0 && elapsed >= nextProgress) {
       printProgress(elapsed);
       nextProgress += o_.progressEveryS;
