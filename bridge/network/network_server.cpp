@@ -1,5 +1,6 @@
 #include "bridge/network/network_server.hpp"
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <random>
@@ -96,6 +97,7 @@ void NetworkServer::onRx(lorawan::Eui64 gw, lorawan::semtech::RxPacket&& rx) {
     joins_->onJoinRequest(gw, rx, now);
     return;
   }
+  ++framesSinceClose_;
   pipeline_->onRxPacket(gw, std::move(rx), now);
 }
 
@@ -117,7 +119,13 @@ void NetworkServer::armTimer() {
   windowTimer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     armedFor_.reset();
-    pipeline_->closeDue(UplinkPipeline::Clock::now());
+    // A slice per turn: under load a backlog of windows once took 100 ms in one turn, and the
+    // more it took the more was due next time (the PUSH_ACK tail grew with the dedup window).
+    // Twice what came in meanwhile (at least 128): a backlog drains, and a turn stays about
+    // as long as the reading turns around it.
+    pipeline_->closeDue(UplinkPipeline::Clock::now(),
+                        std::max(kWindowsPerTurn, 2 * framesSinceClose_));
+    framesSinceClose_ = 0;
     armTimer();
   });
 }

@@ -73,6 +73,8 @@ class NetworkServer {
   void onClassAEvent(DeviceEvent e);
 
   boost::asio::io_context& ioc_;
+  static constexpr size_t kWindowsPerTurn = 128;
+  size_t framesSinceClose_ = 0;  // frames in since the timer last closed windows
   SessionRegistry& sessions_;
   Metrics& metrics_;
   NetworkHooks hooks_;

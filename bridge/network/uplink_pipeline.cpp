@@ -322,9 +322,10 @@ void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p)
   });
 }
 
-void UplinkPipeline::closeDue(Clock::time_point now) {
+void UplinkPipeline::closeDue(Clock::time_point now, size_t maxWindows) {
   std::vector<Uplink> ready;
-  while (!deadlines_.empty() && deadlines_.front().first <= now) {
+  for (size_t closed = 0;
+       closed < maxWindows && !deadlines_.empty() && deadlines_.front().first <= now; ++closed) {
     // Late copies are remembered from the window's own deadline: `now` may be time_point::max()
     // (close everything at shutdown), and max + memory overflows.
     const Clock::time_point forgetAt = deadlines_.front().first + settings_.lateCopyMemory;

@@ -82,7 +82,9 @@ class UplinkPipeline {
   std::optional<Verdict> onRxPacket(lorawan::Eui64 gateway, lorawan::semtech::RxPacket&& p,
                                     Clock::time_point now);
   // Closes every window due by `now`: persists, then emits.
-  void closeDue(Clock::time_point now);
+  // At most `maxWindows` of them: the caller comes back for the rest (nextDeadline() is past),
+  // so a backlog is closed in slices between reads of the socket, never in one long turn.
+  void closeDue(Clock::time_point now, size_t maxWindows = SIZE_MAX);
   std::optional<Clock::time_point> nextDeadline() const;
   size_t pending() const { return pending_.size(); }
 

@@ -380,3 +380,23 @@ TEST_F(PipelineTest, AcceptedUplinksAreKeptInTheEmbeddedStore) {
 }
 
 }  // namespace
+
+// A backlog of windows is closed in slices (the network thread reads its socket in between):
+// at most the slice per call, in deadline order, the rest on the next call.
+TEST_F(PipelineTest, ABacklogOfWindowsClosesInSlicesInOrder) {
+  for (uint32_t f = 1; f <= 10; ++f) {
+    send(buildUplink(kDev, f, 1, {uint8_t(f)}));
+    now += 1ms;
+  }
+  now += 500ms;  // all ten are due
+  pipeline->closeDue(now, 4);
+  ASSERT_EQ(emitted.size(), 4u);
+  EXPECT_EQ(emitted[3].fcnt, 4u);
+  ASSERT_TRUE(pipeline->nextDeadline().has_value());
+  EXPECT_LE(*pipeline->nextDeadline(), now) << "the rest is still due: the caller comes back";
+  pipeline->closeDue(now, 4);
+  pipeline->closeDue(now, 4);
+  ASSERT_EQ(emitted.size(), 10u);
+  for (uint32_t i = 0; i < 10; ++i) EXPECT_EQ(emitted[i].fcnt, i + 1);
+  EXPECT_FALSE(pipeline->nextDeadline().has_value());
+}
