@@ -147,6 +147,7 @@ SqliteStore::~SqliteStore() {
   checkpointWake_.notify_all();
   if (checkpointer_.joinable()) checkpointer_.join();
   if (reader_) {
+    sqlite3_finalize(loadFCnt_);  // a statement left open keeps the connection (and file) open
     sqlite3_close(db_);
     return;
   }
