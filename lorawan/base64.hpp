@@ -1,5 +1,5 @@
 #pragma once
-// Strict standard base64 (RFC 4648, padded) on top of Beast's codec.
+// Strict standard base64 (RFC 4648, padded) on top of OpenSSL's block codec.
 #include <expected>
 #include <span>
 #include <string>

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "bridge/core/json_writer.hpp"
 #include "lorawan/base64.hpp"
 
 namespace bridge {
@@ -37,11 +38,6 @@ std::string formatRfc3339Ms(int64_t ms) {
 }
 
 namespace {
-template <typename T>
-json orNull(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
-
 json envelope(const Uplink& u) {
   json j;
   j["id"] = u.id;
@@ -55,31 +51,67 @@ json envelope(const Uplink& u) {
 }
 }  // namespace
 
+// Written without a DOM: this runs for every uplink on the network thread.
 std::string toEventJson(const Uplink& u) {
-  json j = envelope(u);
-  j["fCnt"] = u.fcnt;
-  j["fPort"] = orNull(u.fport);
-  j["confirmed"] = u.confirmed;
-  j["adr"] = u.adr;
-  j["data"] = lorawan::base64Encode(u.data);
-  j["decoded"] = u.codec.dataJson ? json::parse(*u.codec.dataJson, nullptr, false) : json(nullptr);
-  j["codec"] = {{"name", u.codecName}, {"errors", u.codec.errors}, {"warnings", u.codec.warnings}};
-  json rx = json::array();
+  JsonWriter w(640 + 2 * u.data.size() + (u.codec.dataJson ? u.codec.dataJson->size() : 0));
+  w.beginObject();
+  w.key("id").string(u.id);
+  w.key("receivedAt").string(formatRfc3339Ms(u.receivedAtMs));
+  w.key("interfaceId").string(u.interfaceId);
+  w.key("deviceIdOrSlug").string(u.deviceIdOrSlug);
+  w.key("driverInstanceId");
+  if (u.driverInstanceId.empty())
+    w.null();
+  else
+    w.string(u.driverInstanceId);
+  w.key("devEui");
+  if (u.devEui)
+    w.string(u.devEui->toString());
+  else
+    w.null();
+  w.key("devAddr").string(u.devAddr.toString());
+  w.key("fCnt").number(u.fcnt);
+  w.key("fPort");
+  if (u.fport)
+    w.number(unsigned(*u.fport));
+  else
+    w.null();
+  w.key("confirmed").boolean(u.confirmed);
+  w.key("adr").boolean(u.adr);
+  w.key("data").string(lorawan::base64Encode(u.data));
+  // Codecs hand over serialized JSON (their own dump): embedded as it is.
+  w.key("decoded");
+  if (u.codec.dataJson && !u.codec.dataJson->empty())
+    w.raw(*u.codec.dataJson);
+  else
+    w.null();
+  w.key("codec").beginObject().key("name").string(u.codecName);
+  w.key("errors").beginArray();
+  for (const auto& e : u.codec.errors) w.string(e);
+  w.endArray().key("warnings").beginArray();
+  for (const auto& e : u.codec.warnings) w.string(e);
+  w.endArray().endObject();
+  w.key("rx").beginArray();
   for (const auto& r : u.rx) {
-    rx.push_back({{"gatewayEui", r.gatewayEui.toString()},
-                  {"rssi", r.rssi},
-                  {"snr", orNull(r.snr)},
-                  {"channel", r.channel},
-                  {"rfChain", r.rfChain},
-                  {"tmst", r.tmst},
-                  {"time", orNull(r.time)}});
+    w.beginObject();
+    w.key("gatewayEui").string(r.gatewayEui.toString());
+    w.key("rssi").number(r.rssi);
+    w.key("snr").optional(r.snr);
+    w.key("channel").number(r.channel);
+    w.key("rfChain").number(r.rfChain);
+    w.key("tmst").number(r.tmst);
+    w.key("time").optional(r.time);
+    w.endObject();
   }
-  j["rx"] = std::move(rx);
-  j["tx"] = {{"frequency", u.tx.frequencyHz},
-             {"modulation", u.tx.modulation},
-             {"dataRate", u.tx.dataRate},
-             {"codeRate", orNull(u.tx.codeRate)}};
-  return j.dump();
+  w.endArray();
+  w.key("tx").beginObject();
+  w.key("frequency").number(u.tx.frequencyHz);
+  w.key("modulation").string(u.tx.modulation);
+  w.key("dataRate").string(u.tx.dataRate);
+  w.key("codeRate").optional(u.tx.codeRate);
+  w.endObject();
+  w.endObject();
+  return w.take();
 }
 
 DeviceEvent fcntResetEvent(const Uplink& u) {
