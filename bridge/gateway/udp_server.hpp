@@ -1,6 +1,9 @@
 #pragma once
 // The packet-forwarder side: one UDP socket speaking the Semtech protocol. PUSH_DATA is ACKed
 // as soon as its header is valid; PULL_DATA is answered and remembered (downlink path).
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -50,7 +53,15 @@ class UdpServer {
 
  private:
   void receive();
-  void handle(std::span<const uint8_t> datagram);
+  // One recvmmsg batch: every datagram's header is checked and its PUSH_ACK / PULL_ACK queued,
+  // the ACKs leave in one sendmmsg, and only then are the payloads parsed.
+  bool drain();
+  void receiveFailed(const boost::system::error_code& ec);
+  // The header, the limits and the ACK; true when the payload is to be handled.
+  bool admit(std::span<const uint8_t> datagram, size_t fullSize, lorawan::semtech::Datagram& out);
+  void handle(const lorawan::semtech::Datagram& dg);
+  void queueAck(uint8_t version, uint16_t token, lorawan::semtech::Identifier id);
+  void sendAcks();
   void invalid(const std::string& reason, const std::string& detail);
   void dropped(const char* reason, const std::string& detail);
   bool withinRate();  // the current source's token bucket
@@ -68,13 +79,29 @@ class UdpServer {
     bool limited = false;  // logged once per episode, not per datagram
   };
   static constexpr size_t kMaxSources = 100000;
-  static constexpr int kBatch = 63;  // datagrams read after the first, per turn of the loop
+  static constexpr int kBatch = 64;  // datagrams per recvmmsg
+  static constexpr int kRounds = 4;  // recvmmsg calls per turn of the loop, at most
   std::unordered_map<boost::asio::ip::address_v6::bytes_type, Source, BytesHash> buckets_;
   TokenBucket::Clock::time_point lastSweep_{};
   boost::asio::steady_timer retry_;  // a failing receive is re-armed after a pause, never at once
   unsigned consecutiveErrors_ = 0;
-  boost::asio::ip::udp::endpoint from_;
-  std::array<uint8_t, 65536> buffer_{};
+  boost::asio::ip::udp::endpoint from_;  // of the datagram being handled
+  size_t slotBytes_;                     // one more than the largest datagram accepted
+  std::vector<uint8_t> buffers_;         // kBatch slots
+  std::array<sockaddr_storage, kBatch> addrs_{};
+  std::array<iovec, kBatch> iovs_{};
+  std::array<mmsghdr, kBatch> msgs_{};
+  struct Ack {
+    sockaddr_storage to;
+    socklen_t toLen;
+    std::array<uint8_t, 4> bytes;
+  };
+  std::array<Ack, kBatch> acks_{};
+  std::array<iovec, kBatch> ackIovs_{};
+  std::array<mmsghdr, kBatch> ackMsgs_{};
+  size_t ackCount_ = 0;
+  std::array<boost::asio::ip::udp::endpoint, kBatch> froms_{};
+  std::array<lorawan::semtech::Datagram, kBatch> datagrams_{};
 };
 
 }  // namespace bridge

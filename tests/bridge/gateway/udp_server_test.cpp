@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <thread>
 
 #include "support/fake_forwarder.hpp"
@@ -44,6 +45,60 @@ TEST(UdpServer, AcksAndRemembersGateways) {
   EXPECT_EQ(info->pushCount, 1u);
   EXPECT_NE(info->lastStatJson.find("\"rxnb\":2"), std::string::npos);
   EXPECT_EQ(metrics.counter("udp_pull_data_total"), 2u);
+}
+
+// A burst read in recvmmsg batches: every PUSH_DATA and PULL_DATA gets its own ACK with its
+// token, and a datagram that is too large or broken in the middle of a batch is refused alone.
+TEST(UdpServer, ABurstIsAnsweredDatagramByDatagram) {
+  boost::asio::io_context ioc;
+  GatewayRegistry gateways;
+  Metrics metrics;
+  size_t received = 0;
+  UdpLimits limits;
+  limits.maxDatagramBytes = 1024;
+  limits.ratePerSource = 1e6;
+  UdpServer server(
+      ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}, gateways, metrics,
+      [&](lorawan::Eui64, lorawan::semtech::RxPacket&&) { ++received; }, nullptr, nullptr, limits);
+  server.start();
+  std::thread t([&] { ioc.run(); });
+  const lorawan::Eui64 gw(0xAA555A0000000008);
+  testsupport::FakeForwarder fwd(server.localEndpoint().port(), gw);
+  const std::string rxpk =
+      R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"rfch":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-50,"data":"AA=="}]})";
+  constexpr int kPushes = 200, kPulls = 100;
+  std::set<uint16_t> pushAcks, pullAcks;
+  // Answers are read after each 100 sent: the fake forwarder's own receive buffer holds ~250.
+  bool answersStopped = false;
+  for (int i = 0; i < kPushes + kPulls && !answersStopped; ++i) {
+    if (i == 77) fwd.sendRaw(lorawan::semtech::makePushData(2, 9999, gw, std::string(2000, ' ')));
+    if (i == 150) fwd.sendRaw({7, 0, 1, 0});  // version 7
+    if (i % 3 == 2)
+      fwd.sendRaw(lorawan::semtech::makePullData(2, uint16_t(10000 + i), gw));
+    else
+      fwd.sendRaw(lorawan::semtech::makePushData(2, uint16_t(i), gw, rxpk));
+    if (i % 100 != 99) continue;
+    while (pushAcks.size() + pullAcks.size() < size_t(i + 1)) {
+      auto d = fwd.receive();
+      if (!d || d->size() != 4) {
+        answersStopped = true;
+        break;
+      }
+      const uint16_t token = uint16_t((*d)[1] << 8 | (*d)[2]);
+      auto& acks = (*d)[3] == uint8_t(lorawan::semtech::Identifier::PushAck) ? pushAcks : pullAcks;
+      EXPECT_TRUE(acks.insert(token).second) << "token " << token << " ACKed twice";
+    }
+  }
+  EXPECT_TRUE(fwd.pull(1));  // everything before it is handled
+  ioc.stop();
+  t.join();
+  EXPECT_FALSE(answersStopped);
+  EXPECT_EQ(pushAcks.size(), size_t(kPushes));
+  EXPECT_EQ(pullAcks.size(), size_t(kPulls));
+  EXPECT_FALSE(pushAcks.count(9999));
+  EXPECT_EQ(received, size_t(kPushes));
+  EXPECT_EQ(metrics.counter("udp_datagrams_dropped_total{reason=\"too_large\"}"), 1u);
+  EXPECT_EQ(metrics.counter("udp_datagrams_invalid_total{reason=\"version\"}"), 1u);
 }
 
 }  // namespace
