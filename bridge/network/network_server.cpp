@@ -139,11 +139,12 @@ void NetworkServer::close() {
 void NetworkServer::onUplink(const Uplink& u, const std::string& json) {
   Session* s = sessions_.byInterfaceId(u.interfaceId);
   if (s) noteUplink(*s, u);
-  auto answer = [this, u] { classA_->afterUplink(u, DownlinkScheduler::Clock::now()); };
+  // The uplink is copied only when the answer waits (for the platform's queue).
   if (hooks_.beforeAnswer && s && s->itf.opts.managed)
-    hooks_.beforeAnswer(*s, std::move(answer));
+    hooks_.beforeAnswer(*s,
+                        [this, u] { classA_->afterUplink(u, DownlinkScheduler::Clock::now()); });
   else
-    answer();
+    classA_->afterUplink(u, DownlinkScheduler::Clock::now());
   if (hooks_.uplink) hooks_.uplink(u, json);
   if (u.fcntReset && hooks_.event) hooks_.event(fcntResetEvent(u));
 }

@@ -75,19 +75,20 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
     return v;
   }
   pruneLateMemory(now);
-  std::string key(p.phyPayload.begin(), p.phyPayload.end());
+  const uint64_t key = frameKeys_(p.phyPayload);
   if (auto it = pending_.find(key); it != pending_.end()) {
     metrics_.inc("uplink_copies_total");
     if (it->second.uplink) addRx(*it->second.uplink, gateway, p);
     return it->second.verdict;
   }
   if (auto it = recent_.find(key); it != recent_.end()) {
-    if (!it->second.confirmedBy.empty() &&
+    auto confirmed = confirmedBy_.find(key);
+    if (confirmed != confirmedBy_.end() &&
         now - it->second.firstSeen >= settings_.retransmissionAfter) {
       // The device did not hear our ACK and sent the confirmed frame again: ACK, do not forward.
       it->second.firstSeen = now;  // its copies from other gateways are late copies again
       metrics_.inc("uplinks_rejected_total{reason=\"retransmission\"}");
-      Session* s = sessions_.byInterfaceId(it->second.confirmedBy);
+      Session* s = sessions_.byInterfaceId(confirmed->second);
       log::debug("uplink_retransmission", {{"gateway", gateway.toString()}});
       if (s && retransmission_) retransmission_(*s, gateway, p);
       return Verdict::Retransmission;
@@ -104,7 +105,7 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
     return pend.verdict;
   Verdict v = pend.verdict;
   deadlines_.emplace_back(pend.deadline, key);
-  pending_.emplace(std::move(key), std::move(pend));
+  pending_.emplace(key, std::move(pend));
   return v;
 }
 
@@ -329,14 +330,13 @@ void UplinkPipeline::closeDue(Clock::time_point now, size_t maxWindows) {
     // Late copies are remembered from the window's own deadline: `now` may be time_point::max()
     // (close everything at shutdown), and max + memory overflows.
     const Clock::time_point forgetAt = deadlines_.front().first + settings_.lateCopyMemory;
-    std::string key = std::move(deadlines_.front().second);
+    const uint64_t key = deadlines_.front().second;
     deadlines_.pop_front();
     auto it = pending_.find(key);
     if (it == pending_.end()) continue;
-    Recent recent{forgetAt, it->second.firstSeen, ""};
     if (it->second.uplink) {
       Uplink& u = *it->second.uplink;
-      if (u.confirmed) recent.confirmedBy = u.interfaceId;
+      if (u.confirmed) confirmedBy_[key] = u.interfaceId;
       // Every uplink of a device with real codecs goes through the decoder, so its uplinks keep
       // their order (the pool runs one device's work in sequence).
       const bool needsCodec = u.codecs && !u.codecs->rawOnly();
@@ -351,9 +351,9 @@ void UplinkPipeline::closeDue(Clock::time_point now, size_t maxWindows) {
         ready.push_back(std::move(u));
       }
     }
+    recent_[key] = Recent{forgetAt, it->second.firstSeen};
     pending_.erase(it);
-    recent_[key] = std::move(recent);
-    recentOrder_.emplace_back(forgetAt, std::move(key));
+    recentOrder_.emplace_back(forgetAt, key);
   }
   if (!ready.empty()) finish(std::move(ready));
 }
@@ -425,9 +425,12 @@ std::optional<UplinkPipeline::Clock::time_point> UplinkPipeline::nextDeadline() 
 
 void UplinkPipeline::pruneLateMemory(Clock::time_point now) {
   while (!recentOrder_.empty() && recentOrder_.front().first <= now) {
-    auto it = recent_.find(recentOrder_.front().second);
-    if (it != recent_.end() && it->second.expires <= now) recent_.erase(it);
+    const uint64_t key = recentOrder_.front().second;
     recentOrder_.pop_front();
+    auto it = recent_.find(key);
+    if (it == recent_.end() || it->second.expires > now) continue;
+    recent_.erase(it);
+    confirmedBy_.erase(key);
   }
 }
 

@@ -13,6 +13,7 @@
 #include "bridge/core/metrics.hpp"
 #include "bridge/network/band_plan.hpp"
 #include "bridge/network/device_event.hpp"
+#include "bridge/network/frame_key.hpp"
 #include "bridge/network/session_registry.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "bridge/store/store.hpp"
@@ -126,15 +127,17 @@ class UplinkPipeline {
   std::deque<std::pair<Uplink, std::string>> durable_;  // committed, not yet handed on
   bool emitPosted_ = false;
 
-  std::unordered_map<std::string, Pending> pending_;  // key: PHYPayload bytes
-  std::deque<std::pair<Clock::time_point, std::string>> deadlines_;
+  FrameKeys frameKeys_;
+  std::unordered_map<uint64_t, Pending> pending_;  // by frameKeys_(PHYPayload)
+  std::deque<std::pair<Clock::time_point, uint64_t>> deadlines_;
   struct Recent {
     Clock::time_point expires;
     Clock::time_point firstSeen;
-    std::string confirmedBy;  // interface id when it was an accepted confirmed uplink
   };
-  std::unordered_map<std::string, Recent> recent_;  // closed windows, for late copies
-  std::deque<std::pair<Clock::time_point, std::string>> recentOrder_;
+  std::unordered_map<uint64_t, Recent> recent_;  // closed windows, for late copies
+  std::deque<std::pair<Clock::time_point, uint64_t>> recentOrder_;
+  // Accepted confirmed uplinks among recent_: the interface, to ACK a retransmission again.
+  std::unordered_map<uint64_t, std::string> confirmedBy_;
 };
 
 uint64_t frameHash(std::span<const uint8_t> bytes);
