@@ -70,18 +70,29 @@ bool enabled(Level l) {
   return int(l) >= gLevel.load(std::memory_order_relaxed);
 }
 
+// "2026-12-01T18:00:00" is formatted once a second per thread, the milliseconds per line; the
+// line's buffer is the thread's own, kept between lines (this runs for every accepted uplink).
 void write(Level l, std::string_view event, const Fields& fields) {
   using namespace std::chrono;
-  auto now = system_clock::now();
-  std::time_t t = system_clock::to_time_t(now);
-  int ms = int(duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char ts[64];
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  std::string line = "ts=";
-  line += ts;
+  const int64_t nowMs = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  thread_local int64_t second = -1;
+  thread_local char stamp[80];
+  if (nowMs / 1000 != second) {
+    second = nowMs / 1000;
+    std::time_t t = std::time_t(second);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  }
+  const int ms = int(nowMs % 1000);
+  const char millis[] = {'.', char('0' + ms / 100), char('0' + ms / 10 % 10), char('0' + ms % 10),
+                         'Z'};
+  thread_local std::string line;
+  line.clear();
+  line += "ts=";
+  line += stamp;
+  line.append(millis, sizeof millis);
   line += " level=";
   line += name(l);
   line += " event=";
