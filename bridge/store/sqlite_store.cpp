@@ -38,15 +38,19 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "PRAGMA synchronous=NORMAL;"
       "PRAGMA wal_autocheckpoint=0;"
       "PRAGMA busy_timeout=5000;"
+      // New files: counters in one b-tree (WITHOUT ROWID), uplinks without AUTOINCREMENT's
+      // extra row update per insert (the retention trim deletes from the oldest end, so a
+      // rowid is never reused while a newer one exists). Older files keep their tables.
       "CREATE TABLE IF NOT EXISTS fcnt_state(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT "
       "NULL,"
-      " last_fcnt INTEGER NOT NULL, last_hash INTEGER NOT NULL, next_fcnt_down INTEGER NOT NULL);"
+      " last_fcnt INTEGER NOT NULL, last_hash INTEGER NOT NULL, next_fcnt_down INTEGER NOT NULL)"
+      " WITHOUT ROWID;"
       "CREATE TABLE IF NOT EXISTS downlinks(id TEXT PRIMARY KEY, interface_id TEXT NOT NULL,"
       " fport INTEGER NOT NULL, payload BLOB NOT NULL, confirmed INTEGER NOT NULL, status TEXT NOT "
       "NULL,"
       " attempts INTEGER NOT NULL, created_at_ms INTEGER NOT NULL, seq INTEGER NOT NULL);"
       "CREATE INDEX IF NOT EXISTS downlinks_pending ON downlinks(interface_id, status, seq);"
-      "CREATE TABLE IF NOT EXISTS uplinks(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
+      "CREATE TABLE IF NOT EXISTS uplinks(seq INTEGER PRIMARY KEY, id TEXT NOT NULL,"
       " received_at_ms INTEGER NOT NULL, interface_id TEXT NOT NULL, device TEXT NOT NULL,"
       " event_json TEXT NOT NULL);"
       "CREATE INDEX IF NOT EXISTS uplinks_device ON uplinks(device, seq);"
