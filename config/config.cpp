@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "config/defaults.hpp"
+#include "config/json_node.hpp"
 #include "lorawan/region/band.hpp"
 
 namespace config {
@@ -18,45 +19,86 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// What the reader needs from a node, for YAML (yaml-cpp) and JSON (simdjson) alike.
+int lineOf(const YAML::Node& n) {
+  return n.IsDefined() ? n.Mark().line : -1;
+}
+int lineOf(const JsonNode&) {
+  return -1;
+}
+bool decodeBool(const YAML::Node& n, bool& v) {
+  return YAML::convert<bool>::decode(n, v);
+}
+bool decodeBool(const JsonNode& n, bool& v) {
+  auto b = n.boolean();
+  if (b) v = *b;
+  return b.has_value();
+}
+bool decodeInt(const YAML::Node& n, long long& v) {
+  return YAML::convert<long long>::decode(n, v);
+}
+bool decodeInt(const JsonNode& n, long long& v) {
+  auto i = n.integer();
+  if (i) v = *i;
+  return i.has_value();
+}
+const YAML::Node& membersOf(const YAML::Node& n) {
+  return n;
+}
+std::vector<std::pair<JsonNode, JsonNode>> membersOf(const JsonNode& n) {
+  return n.members();
+}
+const YAML::Node& itemsOf(const YAML::Node& n) {
+  return n;
+}
+std::vector<JsonNode> itemsOf(const JsonNode& n) {
+  return n.items();
+}
+
 class Reader {
  public:
   explicit Reader(std::string file, bool expandEnvironment = true)
       : file_(std::move(file)), expandEnvironment_(expandEnvironment) {}
 
-  void error(const YAML::Node& at, const std::string& path, const std::string& msg) {
-    int line = at.IsDefined() ? at.Mark().line : -1;
-    error(line, path, msg);
+  template <typename N>
+  void error(const N& at, const std::string& path, const std::string& msg) {
+    error(lineOf(at), path, msg);
   }
   void error(int line0, const std::string& path, const std::string& msg) {
     std::string where = file_;
     if (line0 >= 0) where += ":" + std::to_string(line0 + 1);
     errors_.push_back(where + ": " + path + ": " + msg);
   }
-  std::string location(const YAML::Node& n) const {
-    return file_ + ":" + std::to_string(n.Mark().line + 1);
+  // "file:line" (YAML), "file path" (JSON, which has no lines here).
+  template <typename N>
+  std::string location(const N& n, const std::string& path) const {
+    const int line = lineOf(n);
+    return line >= 0 ? file_ + ":" + std::to_string(line + 1) : file_ + " " + path;
   }
   const std::string& file() const { return file_; }
   std::vector<std::string>& errors() { return errors_; }
 
-  bool isMap(const YAML::Node& n, const std::string& path) {
+  template <typename N>
+  bool isMap(const N& n, const std::string& path) {
     if (n.IsMap()) return true;
     error(n, path, "want a mapping");
     return false;
   }
 
   // Unknown keys are an error naming the key and its line.
-  void allowOnly(const YAML::Node& map, const std::string& path,
-                 std::initializer_list<const char*> keys) {
-    for (const auto& kv : map) {
-      std::string k = kv.first.as<std::string>("");
+  template <typename N>
+  void allowOnly(const N& map, const std::string& path, std::initializer_list<const char*> keys) {
+    for (const auto& kv : membersOf(map)) {
+      std::string k = kv.first.template as<std::string>("");
       if (std::none_of(keys.begin(), keys.end(), [&](const char* a) { return k == a; }))
         error(kv.first, path.empty() ? k : path + "." + k, "unknown key");
     }
   }
 
-  std::optional<std::string> str(const YAML::Node& map, const char* key, const std::string& path,
+  template <typename N>
+  std::optional<std::string> str(const N& map, const char* key, const std::string& path,
                                  bool required = false) {
-    const YAML::Node n = map[key];
+    const N n = map[key];
     const std::string p = path.empty() ? key : path + "." + key;
     if (!n.IsDefined() || n.IsNull()) {
       if (required) error(map, p, "missing");
@@ -76,24 +118,27 @@ class Reader {
     return *v;
   }
 
-  std::optional<bool> boolean(const YAML::Node& map, const char* key, const std::string& path) {
-    const YAML::Node n = map[key];
+  template <typename N>
+  std::optional<bool> boolean(const N& map, const char* key, const std::string& path) {
+    const N n = map[key];
     if (!n.IsDefined() || n.IsNull()) return std::nullopt;
     bool v;
-    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
-      error(n, path + "." + key, "want true or false, got \"" + n.as<std::string>("?") + "\"");
+    if (!n.IsScalar() || !decodeBool(n, v)) {
+      error(n, path + "." + key,
+            "want true or false, got \"" + n.template as<std::string>("?") + "\"");
       return std::nullopt;
     }
     return v;
   }
 
-  std::optional<uint32_t> uint(const YAML::Node& map, const char* key, const std::string& path,
-                               uint32_t lo, uint32_t hi) {
-    const YAML::Node n = map[key];
+  template <typename N>
+  std::optional<uint32_t> uint(const N& map, const char* key, const std::string& path, uint32_t lo,
+                               uint32_t hi) {
+    const N n = map[key];
     if (!n.IsDefined() || n.IsNull()) return std::nullopt;
     const std::string p = path.empty() ? key : path + "." + key;
     long long v;
-    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) {
+    if (!n.IsScalar() || !decodeInt(n, v)) {
       error(n, p, "want an integer");
       return std::nullopt;
     }
@@ -105,9 +150,9 @@ class Reader {
     return uint32_t(v);
   }
 
-  template <typename T, typename Parse>
-  std::optional<T> typed(const YAML::Node& map, const char* key, const std::string& path,
-                         Parse parse, bool required = false) {
+  template <typename T, typename N, typename Parse>
+  std::optional<T> typed(const N& map, const char* key, const std::string& path, Parse parse,
+                         bool required = false) {
     auto s = str(map, key, path, required);
     if (!s || s->empty()) {
       if (s && required) error(map[key], path + "." + key, "missing");
@@ -158,7 +203,8 @@ auto parseKey = [](const std::string& s) { return lorawan::Aes128Key::parse(s); 
 auto parseEui = [](const std::string& s) { return lorawan::Eui64::parse(s); };
 auto parseAddr = [](const std::string& s) { return lorawan::DevAddr::parse(s); };
 
-void readCodec(Reader& r, const YAML::Node& c, const std::string& path, codecs::CodecSpec& spec,
+template <typename N>
+void readCodec(Reader& r, const N& c, const std::string& path, codecs::CodecSpec& spec,
                const std::string& baseDir, bool allowPorts) {
   if (!r.isMap(c, path)) return;
   if (allowPorts)
@@ -175,16 +221,16 @@ void readCodec(Reader& r, const YAML::Node& c, const std::string& path, codecs::
   } else if (spec.type == "layout" || spec.type == "js") {
     r.error(c, path + ".file", "missing (a " + spec.type + " codec needs its file)");
   }
-  if (const YAML::Node ports = c["fports"]; allowPorts && ports.IsDefined()) {
+  if (const N ports = c["fports"]; allowPorts && ports.IsDefined()) {
     if (!ports.IsMap()) {
       r.error(ports, path + ".fports", "want a mapping of FPort to codec");
       return;
     }
-    for (const auto& kv : ports) {
-      int port = kv.first.as<int>(-1);
+    for (const auto& kv : membersOf(ports)) {
+      int port = kv.first.template as<int>(-1);
       if (port < 1 || port > 223) {
         r.error(kv.first, path + ".fports",
-                "\"" + kv.first.as<std::string>("?") + "\" is not an FPort 1..223");
+                "\"" + kv.first.template as<std::string>("?") + "\" is not an FPort 1..223");
         continue;
       }
       readCodec(r, kv.second, path + ".fports." + std::to_string(port), spec.fports[port], baseDir,
@@ -193,38 +239,39 @@ void readCodec(Reader& r, const YAML::Node& c, const std::string& path, codecs::
   }
 }
 
-void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
-                   std::vector<Interface>& out, const std::string& baseDir) {
+template <typename N>
+void readInterface(Reader& r, const N& n, const std::string& path, std::vector<Interface>& out,
+                   const std::string& baseDir) {
   if (!r.isMap(n, path)) return;
   r.allowOnly(n, path, {"id", "device_id_or_slug", "driver_instance_id", "codec", "opts", "tags"});
   Interface itf;
-  itf.origin = r.location(n);
+  itf.origin = r.location(n, path);
   itf.id = r.str(n, "id", path, true).value_or("");
   if (!itf.id.empty() && !looksLikeUuid(itf.id))
     r.error(n["id"], path + ".id", "\"" + itf.id + "\" is not a UUID");
   itf.deviceIdOrSlug = r.str(n, "device_id_or_slug", path, true).value_or("");
   itf.driverInstanceId = r.str(n, "driver_instance_id", path).value_or("");
-  if (const YAML::Node t = n["tags"]; t.IsDefined() && !t.IsNull()) {
+  if (const N t = n["tags"]; t.IsDefined() && !t.IsNull()) {
     if (!t.IsSequence())
       r.error(t, path + ".tags", "want a list of strings");
     else
-      for (const auto& tag : t) {
+      for (const auto& tag : itemsOf(t)) {
         if (!tag.IsScalar())
           r.error(tag, path + ".tags", "want a list of strings");
         else
           itf.tags.push_back(tag.Scalar());
       }
   }
-  if (const YAML::Node c = n["codec"]; c.IsDefined())
+  if (const N c = n["codec"]; c.IsDefined())
     readCodec(r, c, path + ".codec", itf.codec, baseDir, true);
   {
     auto set = codecs::CodecSet::build(itf.codec);
     if (set)
       itf.codecs = *set;
-    else if (const YAML::Node c = n["codec"]; c.IsDefined())
+    else if (const N c = n["codec"]; c.IsDefined())
       r.error(c, path + ".codec", set.error());
   }
-  const YAML::Node o = n["opts"];
+  const N o = n["opts"];
   const std::string op = path + ".opts";
   if (!o.IsDefined()) {
     r.error(n, op, "missing");
@@ -263,14 +310,16 @@ void readInterface(Reader& r, const YAML::Node& n, const std::string& path,
   out.push_back(std::move(itf));
 }
 
-void readInterfaceList(Reader& r, const YAML::Node& list, const std::string& path,
+template <typename N>
+void readInterfaceList(Reader& r, const N& list, const std::string& path,
                        std::vector<Interface>& out, const std::string& baseDir) {
   if (!list.IsSequence()) {
     r.error(list, path, "want a list of interfaces");
     return;
   }
-  for (size_t i = 0; i < list.size(); ++i)
-    readInterface(r, list[i], path + "[" + std::to_string(i) + "]", out, baseDir);
+  size_t i = 0;
+  for (const auto& item : itemsOf(list))
+    readInterface(r, N(item), path + "[" + std::to_string(i++) + "]", out, baseDir);
 }
 
 // Linear in the count (hash sets): a fleet of a million devices is checked in well under a
@@ -311,6 +360,28 @@ void checkDuplicates(const std::vector<Interface>& itfs, std::vector<std::string
       }
     }
   }
+}
+
+// A JSON interface file: a list of interfaces, as in a YAML one (large fleets: see README).
+void readJsonInterfaceFile(Reader& r, const std::string& file, const std::string& dir,
+                           std::vector<Interface>& out) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string text;
+  if (auto err = simdjson::padded_string::load(file).get(text)) {
+    r.errors().push_back(file + ": cannot read: " + simdjson::error_message(err));
+    return;
+  }
+  simdjson::dom::element root;
+  if (auto err = parser.parse(text).get(root)) {
+    r.errors().push_back(file + ": invalid JSON: " + simdjson::error_message(err));
+    return;
+  }
+  Reader fr(file);
+  const JsonNode node(root);
+  if (node.IsNull()) return;
+  out.reserve(out.size() + node.size());
+  readInterfaceList(fr, node, "interfaces", out, dir);
+  for (auto& e : fr.errors()) r.errors().push_back(e);
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -666,10 +737,15 @@ std::expected<Config, std::string> parseConfigUnguarded(const std::string& yaml,
     } else {
       std::vector<fs::path> files;
       for (const auto& e : fs::directory_iterator(d, ec))
-        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml")
+        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml" ||
+            e.path().extension() == ".json")
           files.push_back(e.path());
       std::sort(files.begin(), files.end());
       for (const auto& f : files) {
+        if (f.extension() == ".json") {
+          readJsonInterfaceFile(r, f.string(), d.string(), c.interfaces);
+          continue;
+        }
         auto text = readFile(f.string());
         if (!text) {
           r.errors().push_back(text.error());

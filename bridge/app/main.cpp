@@ -116,7 +116,8 @@ int simulate(const std::vector<std::string>& args) {
   }
   if (!writeTo.empty()) {
     std::ofstream f(writeTo);
-    f << bridge::interfacesYaml(o.devices);
+    const bool json = writeTo.size() > 5 && writeTo.ends_with(".json");
+    f << (json ? bridge::interfacesJson(o.devices) : bridge::interfacesYaml(o.devices));
     if (!f) throw std::runtime_error("cannot write " + writeTo);
     std::cerr << "simulate: " << o.devices.size() << " interfaces written to " << writeTo << "\n";
     return 0;

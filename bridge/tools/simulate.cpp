@@ -532,6 +532,24 @@ std::string interfacesYaml(const std::vector<SimDevice>& devices) {
   return out;
 }
 
+std::string interfacesJson(const std::vector<SimDevice>& devices) {
+  std::string out = "[\n";
+  char buf[512];
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const SimDevice& d = devices[i];
+    std::snprintf(buf, sizeof buf,
+                  "%s{\"id\": \"51300000-0000-4000-8000-%012zx\", \"device_id_or_slug\": \"%s\", "
+                  "\"opts\": {\"device_type\": \"abp\", \"device_eui\": \"%s\", "
+                  "\"device_address\": \"%s\", \"network_session_key\": \"%s\", "
+                  "\"app_session_key\": \"%s\"}}",
+                  i ? ",\n" : "", i, d.name.c_str(), d.devEui.toString().c_str(),
+                  d.session.devAddr.toString().c_str(), d.session.nwkSKey.hex().c_str(),
+                  d.session.appSKey.hex().c_str());
+    out += buf;
+  }
+  return out + "\n]\n";
+}
+
 SimulateReport runSimulation(SimulateOptions opts, std::ostream& progress) {
   return Simulation(std::move(opts), progress).run();
 }

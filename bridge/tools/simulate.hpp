@@ -65,6 +65,8 @@ std::vector<SimDevice> devicesFromConfig(const config::Config& cfg);
 std::vector<SimDevice> generateDevices(size_t n, uint32_t seed);
 // The interface file (for the bridge's interfaces_dir) that provisions `devices`.
 std::string interfacesYaml(const std::vector<SimDevice>& devices);
+// The same as a JSON interface file (what large fleets load fast).
+std::string interfacesJson(const std::vector<SimDevice>& devices);
 
 SimulateReport runSimulation(SimulateOptions opts, std::ostream& progress);
 std::string formatReport(const SimulateReport& r);

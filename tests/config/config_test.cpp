@@ -192,6 +192,53 @@ TEST(Config, InterfacesDirIsReadRelativeToTheFile) {
   EXPECT_EQ(c->interfaces.size(), 1u);
 }
 
+// JSON interface files (for large fleets): the same fields, checks and messages as YAML ones;
+// messages name the file and the path (JSON has no lines here).
+TEST(Config, JsonInterfaceFilesReadLikeYamlOnes) {
+  testsupport::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "itfs");
+  std::ofstream(dir.file("itfs/fleet.json")) << R"([
+    {"id": "9c1a2f4e-3b5d-4c6e-8f70-1a2b3c4d5e6f", "device_id_or_slug": "cellar",
+     "tags": ["north", "wine"],
+     "codec": {"type": "cayenne_lpp", "fports": {"7": {"type": "raw"}}},
+     "opts": {"device_type": "abp", "device_address": "26011BDA", "enabled": false, "adr": true,
+              "network_session_key": "2B7E151628AED2A6ABF7158809CF4F3C",
+              "app_session_key": "3C4FCF098815F7ABA6D2AE2816157E2B"}},
+    {"id": "0d6f2c3a-1b2c-4d3e-9f4a-5b6c7d8e9f00", "device_id_or_slug": "barn",
+     "opts": {"device_type": "otaa", "device_eui": "70b3d57ed0000001",
+              "eui": "70b3d57ed0000000", "device_key": "2B7E151628AED2A6ABF7158809CF4F3C"}}
+  ])";
+  std::ofstream(dir.file("bridge.yaml")) << "interfaces_dir: itfs\n";
+  auto c = config::loadConfigFile(dir.file("bridge.yaml"));
+  ASSERT_TRUE(c.has_value()) << c.error();
+  ASSERT_EQ(c->interfaces.size(), 2u);
+  const auto& a = c->interfaces[0];
+  EXPECT_EQ(a.deviceIdOrSlug, "cellar");
+  EXPECT_EQ(a.tags, (std::vector<std::string>{"north", "wine"}));
+  EXPECT_FALSE(a.opts.enabled);
+  EXPECT_TRUE(a.opts.adr);
+  EXPECT_EQ(a.opts.deviceAddress->value(), 0x26011BDAu);
+  EXPECT_EQ(a.codecs->forPort(7).name(), "raw");
+  EXPECT_EQ(a.codecs->forPort(1).name(), "cayenne_lpp");
+  EXPECT_EQ(c->interfaces[1].opts.deviceType, config::DeviceType::Otaa);
+  EXPECT_EQ(c->interfaces[1].opts.deviceEui->value(), 0x70b3d57ed0000001ull);
+
+  std::ofstream(dir.file("itfs/bad.json")) << R"([{"id": "x", "device_id_or_slug": "d",
+    "opts": {"device_type": "abp", "enabled": "yes", "device_address": "zz", "colour": 1}}])";
+  c = config::loadConfigFile(dir.file("bridge.yaml"));
+  ASSERT_FALSE(c.has_value());
+  for (const char* want : {"bad.json: interfaces[0].id: \"x\" is not a UUID",
+                           "bad.json: interfaces[0].opts.enabled: want true or false",
+                           "bad.json: interfaces[0].opts.device_address:",
+                           "bad.json: interfaces[0].opts.colour: unknown key",
+                           "bad.json: interfaces[0].opts.network_session_key: missing"})
+    EXPECT_NE(c.error().find(want), std::string::npos) << want << "\n" << c.error();
+  std::ofstream(dir.file("itfs/bad.json")) << "[{\"id\": ";
+  c = config::loadConfigFile(dir.file("bridge.yaml"));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().find("bad.json: invalid JSON"), std::string::npos) << c.error();
+}
+
 TEST(Config, CodecsAreBuiltAtLoadAndBadOnesNamed) {
   auto withCodec = [](const std::string& codec) {
     std::string y = kValidInterface;
