@@ -63,6 +63,7 @@ Fixture& fixture() {
 class NullStore final : public Store {
  public:
   std::optional<FCntState> loadFCnt(const std::string&) override { return std::nullopt; }
+  std::unordered_map<std::string, FCntState> allFCnt() override { return {}; }
   void saveFCnt(const std::string&, const FCntState&) override {}
   void recordUplink(StoredUplink) override {}
   void flush() override {}

@@ -30,11 +30,11 @@ std::optional<std::string> resolveDevice(const SessionRegistry& sessions, const 
     if (sessions.interfaceForDevice(name.idOrSlug)) return name.idOrSlug;
     const std::string l = lower(name.idOrSlug);
     for (const auto& [id, itf] : sessions.interfaces())
-      if (lower(itf.deviceIdOrSlug) == l) return itf.deviceIdOrSlug;
+      if (lower(itf->deviceIdOrSlug) == l) return itf->deviceIdOrSlug;
     return std::nullopt;
   }
   for (const auto& [id, itf] : sessions.interfaces())
-    if (itf.opts.deviceEui == name.devEui) return itf.deviceIdOrSlug;
+    if (itf->opts.deviceEui == name.devEui) return itf->deviceIdOrSlug;
   return std::nullopt;
 }
 

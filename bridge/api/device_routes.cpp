@@ -53,7 +53,7 @@ json deviceJson(const ApiContext& ctx, const std::string& device,
 std::map<std::string, std::vector<const config::Interface*>> devicesOf(
     const SessionRegistry& sessions) {
   std::map<std::string, std::vector<const config::Interface*>> out;
-  for (const auto& [id, itf] : sessions.interfaces()) out[itf.deviceIdOrSlug].push_back(&itf);
+  for (const auto& [id, itf] : sessions.interfaces()) out[itf->deviceIdOrSlug].push_back(itf.get());
   return out;
 }
 

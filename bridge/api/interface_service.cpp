@@ -19,10 +19,8 @@ const char* const kKeyFields[] = {"device_key", "network_key", "network_session_
 void InterfaceService::loadFiles(const std::vector<config::Interface>& fromFiles) {
   counters_.commit(nullptr);  // hands buffered counters over; the registry's reads see them
   std::set<std::string> ids;
-  for (const auto& itf : fromFiles) {
-    ids.insert(itf.id);
-    sessions_.upsert(itf, counters_);
-  }
+  for (const auto& itf : fromFiles) ids.insert(itf.id);
+  sessions_.upsertAll(fromFiles, counters_);
   for (const auto& id : fileIds_)
     if (!ids.count(id)) sessions_.remove(id);
   fileIds_ = std::move(ids);
@@ -59,12 +57,12 @@ InterfaceService::Page InterfaceService::list(const std::string& device, const s
   Page page;
   const auto& all = sessions_.interfaces();
   for (auto it = afterId.empty() ? all.begin() : all.upper_bound(afterId); it != all.end(); ++it) {
-    if (it->second.deviceIdOrSlug != device) continue;
+    if (it->second->deviceIdOrSlug != device) continue;
     if (page.items.size() == limit) {
       page.retrieveAfterId = page.items.back()["id"].get<std::string>();
       break;
     }
-    page.items.push_back(view(it->second));
+    page.items.push_back(view(*it->second));
   }
   return page;
 }
@@ -153,14 +151,14 @@ std::expected<json, ApiError> InterfaceService::commit(const json& full,
   const auto& o = itf->opts;
   for (const auto& [id, other] : sessions_.interfaces()) {
     if (id == itf->id) continue;
-    if (o.deviceAddress && other.opts.deviceAddress == o.deviceAddress && o.networkSessionKey &&
-        other.opts.networkSessionKey == o.networkSessionKey)
+    if (o.deviceAddress && other->opts.deviceAddress == o.deviceAddress && o.networkSessionKey &&
+        other->opts.networkSessionKey == o.networkSessionKey)
       return std::unexpected(
           ApiError{409, "interface.opts.device_address: " + o.deviceAddress->toString() +
                             " with the same network_session_key as interface " + id +
                             "; their frames could not be told apart"});
     if (o.deviceType == config::DeviceType::Otaa && o.deviceEui &&
-        other.opts.deviceType == config::DeviceType::Otaa && other.opts.deviceEui == o.deviceEui)
+        other->opts.deviceType == config::DeviceType::Otaa && other->opts.deviceEui == o.deviceEui)
       return std::unexpected(ApiError{409, "interface.opts.device_eui: " + o.deviceEui->toString() +
                                                " already belongs to interface " + id});
   }

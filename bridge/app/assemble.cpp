@@ -32,7 +32,7 @@ void platformHooks(Daemon::Impl& d, NetworkHooks& hooks) {
   // The platform may hold a downlink for the device: read its queue first, within a deadline
   // that keeps RX1 reachable, then answer (with or without it).
   hooks.beforeAnswer = [p = &d](const Session& s, std::function<void()> answer) {
-    p->fetchDownlinks(s.itf,
+    p->fetchDownlinks(*s.itf,
                       std::chrono::milliseconds(p->cfg.platform->downlinkQueue.fetchTimeoutMs),
                       std::move(answer));
   };
@@ -107,10 +107,11 @@ ApiContext apiContext(Daemon::Impl& d) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config::Config& cfg) {
+std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(config::Config given) {
   auto impl = std::make_unique<Impl>();
   Impl& d = *impl;
-  d.cfg = cfg;
+  d.cfg = std::move(given);
+  const config::Config& cfg = d.cfg;
   auto settings = NetworkSettings::fromConfig(cfg);
   if (!settings) return std::unexpected(settings.error());
   boost::system::error_code ec;
@@ -130,6 +131,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(const config:
   d.reader = std::move(*reader);
   d.interfaceService = std::make_unique<InterfaceService>(d.sessions, *d.store, *d.store);
   d.interfaceService->loadFiles(cfg.interfaces);  // what the API changed earlier wins
+  d.cfg.interfaces = {};  // the registry holds them now (a million devices: not twice)
   if (!cfg.sourcePath.empty()) {
     d.watcher = std::make_unique<ConfigWatcher>(d.ioc, cfg.sourcePath, cfg.interfacesDir,
                                                 [p = &d] { p->reloadInterfaces("file_changed"); });

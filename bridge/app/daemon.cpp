@@ -56,8 +56,8 @@ void Daemon::Impl::armPoll() {
   pollTimer.async_wait([this](boost::system::error_code ec) {
     if (ec || closed) return;
     for (const auto& [id, itf] : sessions.interfaces())
-      if (itf.opts.managed && itf.opts.enabled)
-        fetchDownlinks(itf, std::chrono::milliseconds(cfg.platform->timeoutMs), [] {});
+      if (itf->opts.managed && itf->opts.enabled)
+        fetchDownlinks(*itf, std::chrono::milliseconds(cfg.platform->timeoutMs), [] {});
     armPoll();
   });
 }
@@ -91,7 +91,6 @@ void Daemon::Impl::reloadInterfaces(const char* why) {
     return;
   }
   interfaceService->loadFiles(fresh->interfaces);
-  cfg.interfaces = fresh->interfaces;
   metrics.inc("interface_reloads_total{result=\"ok\"}");
   log::info("interfaces_reloaded",
             {{"trigger", why}, {"interfaces", std::to_string(sessions.interfaces().size())}});

@@ -15,7 +15,7 @@ class Store;
 
 class Daemon {
  public:
-  static std::expected<std::unique_ptr<Daemon>, std::string> create(const config::Config& cfg);
+  static std::expected<std::unique_ptr<Daemon>, std::string> create(config::Config cfg);
   ~Daemon();
 
   void run();    // blocks until stop(); handles SIGINT/SIGTERM when `handleSignals`

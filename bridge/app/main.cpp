@@ -371,7 +371,7 @@ int daemon(const std::vector<std::string>& args) {
     std::cerr << cfg.error() << "\n";
     return 1;
   }
-  auto d = bridge::Daemon::create(*cfg);
+  auto d = bridge::Daemon::create(std::move(*cfg));
   if (!d) {
     std::cerr << "lorawan-bridge: " << d.error() << "\n";
     return 1;

@@ -64,7 +64,7 @@ void ClassA::event(const std::string& device, const std::string& interfaceId,
 }
 
 void ClassA::adr(const Uplink& u, Session& s, std::vector<MacCommand>& answers) {
-  if (!s.itf.opts.adr || !u.adr || u.rx.empty()) return;
+  if (!s.itf->opts.adr || !u.adr || u.rx.empty()) return;
   const region::Band& band = bandFor(u.rx.front().gatewayEui);
   if (band.cfListType != 0) return;  // fixed-plan bands need LinkADRReq blocks: not yet
   s.adrSnrs.push_back(u.rx.front().snr.value_or(-20));
@@ -87,7 +87,7 @@ void ClassA::adr(const Uplink& u, Session& s, std::vector<MacCommand>& answers) 
   s.pendingTxPowerIndex = d->txPowerIndex;
   s.adrSnrs.clear();  // measure again at the new settings
   metrics_.inc("adr_requests_total");
-  log::info("adr_request", {{"device", s.itf.deviceIdOrSlug},
+  log::info("adr_request", {{"device", s.itf->deviceIdOrSlug},
                             {"data_rate", std::to_string(d->dataRate)},
                             {"tx_power", std::to_string(d->txPowerIndex)}});
 }
@@ -146,7 +146,7 @@ Bytes ClassA::macAnswers(const Uplink& u, Session& s) {
 
 void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
   Session* s = sessions_.byInterfaceId(u.interfaceId);
-  if (!s || !s->itf.opts.managed || u.rx.empty()) return;  // listen-only devices never transmit
+  if (!s || !s->itf->opts.managed || u.rx.empty()) return;  // listen-only devices never transmit
   std::vector<QueuedDownlink> queue = queue_.pendingDownlinks(u.interfaceId);
   // A confirmed downlink in flight: this uplink's ACK bit settles it, or it is tried again.
   if (!queue.empty() && queue.front().status == "awaiting_ack") {
@@ -202,7 +202,7 @@ void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
 }
 
 void ClassA::ackAgain(Session& s, Eui64 gw, const semtech::RxPacket& rx, Clock::time_point now) {
-  if (!s.itf.opts.managed || !s.fcnt) return;
+  if (!s.itf->opts.managed || !s.fcnt) return;
   Frame f;
   f.ack = true;
   send(s, f, gw, rx.tmst, rx.frequencyHz, rx.dataRate, s.fcnt->lastFCnt, "", now);
@@ -216,7 +216,7 @@ void ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
   // The counter moves and is durable before the frame leaves: a crash never reuses it.
   const uint32_t fcntDown = s.fcnt->nextFCntDown++;
   if (f.confirmed) s.lastConfirmedFCntDown = fcntDown;
-  counters_.saveFCnt(s.itf.id, *s.fcnt);
+  counters_.saveFCnt(s.itf->id, *s.fcnt);
 
   PhyPayload phy;
   phy.mhdr.mtype = f.confirmed ? MType::ConfirmedDataDown : MType::UnconfirmedDataDown;
@@ -243,8 +243,8 @@ void ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
 
   DownlinkJob job;
   job.kind = "data";
-  job.device = s.itf.deviceIdOrSlug;
-  job.interfaceId = s.itf.id;
+  job.device = s.itf->deviceIdOrSlug;
+  job.interfaceId = s.itf->id;
   job.downlinkId = downlinkId;
   job.gateway = gw;
   job.rx2After = std::chrono::seconds(1);

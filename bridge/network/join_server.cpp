@@ -182,7 +182,7 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
   ja.cfList = region::cfList(*band, settings_.bands.extraChannelsHz, settings_.subBand);
 
   auto s = std::make_unique<Session>();
-  s->itf = *itf;
+  s->itf = sessions_.shared(itf->id);
   s->devAddr = ja.devAddr;
   s->lorawan11 = v11;
   SessionRecord rec{ja.devAddr, v11, {}, {}, {}, {}, ja.joinNonce, jr.devNonce};

@@ -140,7 +140,7 @@ void NetworkServer::onUplink(const Uplink& u, const std::string& json) {
   Session* s = sessions_.byInterfaceId(u.interfaceId);
   if (s) noteUplink(*s, u);
   // The uplink is copied only when the answer waits (for the platform's queue).
-  if (hooks_.beforeAnswer && s && s->itf.opts.managed)
+  if (hooks_.beforeAnswer && s && s->itf->opts.managed)
     hooks_.beforeAnswer(*s,
                         [this, u] { classA_->afterUplink(u, DownlinkScheduler::Clock::now()); });
   else

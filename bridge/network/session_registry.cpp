@@ -10,19 +10,39 @@ void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Ses
   otaa_.clear();
   byDevice_.clear();
   all_.clear();
-  for (const auto& itf : interfaces) upsert(itf, store);
+  upsertAll(interfaces, store);
+}
+
+void SessionRegistry::upsertAll(const std::vector<config::Interface>& interfaces,
+                                SessionStore& store) {
+  // One read of every counter instead of a query per device.
+  const auto counters = store.allFCnt();
+  sessions_.reserve(sessions_.size() + interfaces.size());
+  byAddr_.reserve(byAddr_.size() + interfaces.size());
+  byDevice_.reserve(byDevice_.size() + interfaces.size());
+  for (const auto& itf : interfaces) {
+    auto it = counters.find(itf.id);
+    add(std::make_shared<const config::Interface>(itf), store,
+        it == counters.end() ? std::nullopt : std::optional(it->second));
+  }
 }
 
 void SessionRegistry::upsert(const config::Interface& itf, SessionStore& store) {
-  remove(itf.id);
-  const config::Interface& stored = all_[itf.id] = itf;
-  byDevice_[itf.deviceIdOrSlug] = &stored;
-  const auto& o = itf.opts;
+  add(std::make_shared<const config::Interface>(itf), store, store.loadFCnt(itf.id));
+}
+
+void SessionRegistry::add(std::shared_ptr<const config::Interface> itf, SessionStore& store,
+                          std::optional<FCntState> counters) {
+  remove(itf->id);
+  const config::Interface& stored = *itf;
+  all_[itf->id] = itf;
+  byDevice_[itf->deviceIdOrSlug] = &stored;
+  const auto& o = itf->opts;
   auto s = std::make_unique<Session>();
   s->itf = itf;
   if (o.deviceType == config::DeviceType::Otaa) {
     if (o.deviceEui) otaa_[*o.deviceEui] = &stored;
-    auto rec = store.loadSession(itf.id);
+    auto rec = store.loadSession(itf->id);
     if (!rec) return;  // not joined yet
     s->devAddr = rec->devAddr;
     s->nwkSKey = rec->fNwkSIntKey;
@@ -37,20 +57,20 @@ void SessionRegistry::upsert(const config::Interface& itf, SessionStore& store) 
     s->appSKey = *o.appSessionKey;
   }
   // Counters belong to a session: a new DevAddr for the interface starts from scratch.
-  if (auto st = store.loadFCnt(itf.id); st && st->devAddr == s->devAddr) s->fcnt = *st;
+  if (counters && counters->devAddr == s->devAddr) s->fcnt = *counters;
   install(std::move(s));
 }
 
 void SessionRegistry::remove(const std::string& id) {
   auto it = all_.find(id);
   if (it == all_.end()) return;
-  const config::Interface& old = it->second;
+  const config::Interface& old = *it->second;
   if (auto d = byDevice_.find(old.deviceIdOrSlug); d != byDevice_.end() && d->second == &old) {
     byDevice_.erase(d);
     // Another interface of the same device keeps it reachable by name.
     for (const auto& [otherId, other] : all_)
-      if (otherId != id && other.deviceIdOrSlug == old.deviceIdOrSlug) {
-        byDevice_[other.deviceIdOrSlug] = &other;
+      if (otherId != id && other->deviceIdOrSlug == old.deviceIdOrSlug) {
+        byDevice_[other->deviceIdOrSlug] = other.get();
         break;
       }
   }
@@ -58,9 +78,7 @@ void SessionRegistry::remove(const std::string& id) {
     if (auto e = otaa_.find(*old.opts.deviceEui); e != otaa_.end() && e->second == &old)
       otaa_.erase(e);
   if (auto sit = sessions_.find(id); sit != sessions_.end()) {
-    auto& list = byAddr_[sit->second->devAddr];
-    list.erase(std::remove(list.begin(), list.end(), sit->second.get()), list.end());
-    if (list.empty()) byAddr_.erase(sit->second->devAddr);
+    unindex(*sit->second);
     sessions_.erase(sit);
   }
   all_.erase(it);
@@ -68,17 +86,26 @@ void SessionRegistry::remove(const std::string& id) {
 
 const config::Interface* SessionRegistry::interfaceById(const std::string& id) const {
   auto it = all_.find(id);
-  return it == all_.end() ? nullptr : &it->second;
+  return it == all_.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<const config::Interface> SessionRegistry::shared(const std::string& id) const {
+  auto it = all_.find(id);
+  return it == all_.end() ? nullptr : it->second;
+}
+
+void SessionRegistry::unindex(Session& s) {
+  auto a = byAddr_.find(s.devAddr);
+  if (a == byAddr_.end()) return;
+  auto& list = a->second;
+  list.erase(std::remove(list.begin(), list.end(), &s), list.end());
+  if (list.empty()) byAddr_.erase(a);
 }
 
 Session& SessionRegistry::install(std::unique_ptr<Session> s) {
-  s->codecs = s->itf.codecs ? s->itf.codecs : codecs::CodecSet::raw();
-  auto& slot = sessions_[s->itf.id];
-  if (slot) {
-    auto& list = byAddr_[slot->devAddr];
-    list.erase(std::remove(list.begin(), list.end(), slot.get()), list.end());
-    if (list.empty()) byAddr_.erase(slot->devAddr);
-  }
+  s->codecs = s->itf->codecs ? s->itf->codecs : codecs::CodecSet::raw();
+  auto& slot = sessions_[s->itf->id];
+  if (slot) unindex(*slot);
   byAddr_[s->devAddr].push_back(s.get());
   slot = std::move(s);
   return *slot;

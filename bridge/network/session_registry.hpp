@@ -17,7 +17,8 @@
 namespace bridge {
 
 struct Session {
-  config::Interface itf;
+  // Shared with the registry's index of interfaces: a million devices hold one copy each.
+  std::shared_ptr<const config::Interface> itf;
   lorawan::DevAddr devAddr;
   lorawan::Aes128Key nwkSKey;  // 1.0.x NwkSKey; FNwkSIntKey in 1.1
   lorawan::Aes128Key appSKey;
@@ -50,10 +51,14 @@ class SessionRegistry {
   // Adds or replaces one interface, effective at once: a changed ABP session, a new OTAA
   // device, a disabled one. Its counters and OTAA session come from the store.
   void upsert(const config::Interface& itf, SessionStore& store);
+  // Many at once (the interface files at start): the store's counters read in one go.
+  void upsertAll(const std::vector<config::Interface>& interfaces, SessionStore& store);
   void remove(const std::string& interfaceId);
   // Every interface (joined or not), by id.
-  const std::map<std::string, config::Interface>& interfaces() const { return all_; }
+  using Interfaces = std::map<std::string, std::shared_ptr<const config::Interface>>;
+  const Interfaces& interfaces() const { return all_; }
   const config::Interface* interfaceById(const std::string& id) const;
+  std::shared_ptr<const config::Interface> shared(const std::string& id) const;
   const std::vector<Session*>& byDevAddr(lorawan::DevAddr a) const;
   Session* byInterfaceId(const std::string& id) const;
   // The interface a device name (id or slug) refers to; nullptr when none.
@@ -65,10 +70,14 @@ class SessionRegistry {
   size_t size() const { return sessions_.size(); }
 
  private:
+  void add(std::shared_ptr<const config::Interface> itf, SessionStore& store,
+           std::optional<FCntState> counters);
+  void unindex(Session& s);  // out of byAddr_
+
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by interface id
   std::unordered_map<lorawan::DevAddr, std::vector<Session*>> byAddr_;
   // The interfaces themselves live in all_ (map nodes do not move); the indexes point there.
-  std::map<std::string, config::Interface> all_;  // ordered: API pages continue after an id
+  Interfaces all_;  // ordered: API pages continue after an id
   std::unordered_map<lorawan::Eui64, const config::Interface*> otaa_;
   std::unordered_map<std::string, const config::Interface*> byDevice_;
   std::vector<Session*> none_;

@@ -119,8 +119,8 @@ void UplinkPipeline::reject(Verdict v, const Bytes& phy, Eui64 gw, const std::st
     devAddr = r->devAddr->value();
   }
   if (s) {
-    f.emplace_back("interface", s->itf.id);
-    f.emplace_back("device", s->itf.deviceIdOrSlug);
+    f.emplace_back("interface", s->itf->id);
+    f.emplace_back("device", s->itf->deviceIdOrSlug);
   }
   if (!detail.empty()) f.emplace_back("detail", detail);
   if (v == Verdict::Disabled || v == Verdict::Retransmission) {
@@ -129,7 +129,7 @@ void UplinkPipeline::reject(Verdict v, const Bytes& phy, Eui64 gw, const std::st
   }
   log::info("uplink_rejected", f);
   if (!rejection_) return;
-  rejection_({Rejection::Uplink, toString(v), s ? s->itf.deviceIdOrSlug : "",
+  rejection_({Rejection::Uplink, toString(v), s ? s->itf->deviceIdOrSlug : "",
               devAddr ? std::optional(lorawan::DevAddr(devAddr)) : std::nullopt, std::nullopt, gw,
               detail, wallClockMs_()});
 }
@@ -188,7 +188,7 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
            std::to_string(candidates.size()) + " candidate session(s)");
     return Verdict::BadMic;
   }
-  const auto& opts = owner->itf.opts;
+  const auto& opts = owner->itf->opts;
   if (!opts.enabled) {
     reject(Verdict::Disabled, phyBytes, gw, "", owner);
     return Verdict::Disabled;
@@ -234,14 +234,14 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   // Accepted: the counter moves first, so no later copy or replay can pass again.
   const uint32_t nextDown = owner->fcnt ? owner->fcnt->nextFCntDown : 0;
   owner->fcnt = FCntState{owner->devAddr, fcnt32, hash, nextDown};
-  counters_.saveFCnt(owner->itf.id, *owner->fcnt);
+  counters_.saveFCnt(owner->itf->id, *owner->fcnt);
 
   Uplink u;
   u.id = uuids_.next();
   u.receivedAtMs = wallClockMs_();
-  u.interfaceId = owner->itf.id;
-  u.deviceIdOrSlug = owner->itf.deviceIdOrSlug;
-  u.driverInstanceId = owner->itf.driverInstanceId;
+  u.interfaceId = owner->itf->id;
+  u.deviceIdOrSlug = owner->itf->deviceIdOrSlug;
+  u.driverInstanceId = owner->itf->driverInstanceId;
   u.devEui = opts.deviceEui;
   u.devAddr = owner->devAddr;
   u.fcnt = fcnt32;
@@ -285,11 +285,11 @@ std::vector<MacCommand> UplinkPipeline::logMacCommands(const Session& s, const c
     metrics_.inc("mac_command_errors_total");
     log::warn(
         "mac_command_error",
-        {{"device", s.itf.deviceIdOrSlug}, {"where", where}, {"error", parsed.error().toString()}});
+        {{"device", s.itf->deviceIdOrSlug}, {"where", where}, {"error", parsed.error().toString()}});
     return {};
   }
   for (const auto& c : *parsed)
-    log::info("mac_command", {{"device", s.itf.deviceIdOrSlug},
+    log::info("mac_command", {{"device", s.itf->deviceIdOrSlug},
                               {"where", where},
                               {"command", describe(MacDirection::Uplink, c)}});
   return std::move(*parsed);

@@ -222,6 +222,24 @@ std::optional<FCntState> SqliteStore::loadFCnt(const std::string& interfaceId) {
   return s;
 }
 
+std::unordered_map<std::string, FCntState> SqliteStore::allFCnt() {
+  std::unordered_map<std::string, FCntState> out;
+  sqlite3_stmt* st = prepare(
+      "SELECT interface_id, dev_addr, last_fcnt, last_hash, next_fcnt_down FROM fcnt_state");
+  if (!st) return out;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    FCntState s;
+    s.devAddr = lorawan::DevAddr(uint32_t(sqlite3_column_int64(st, 1)));
+    s.lastFCnt = uint32_t(sqlite3_column_int64(st, 2));
+    s.lastHash = uint64_t(sqlite3_column_int64(st, 3));
+    s.nextFCntDown = uint32_t(sqlite3_column_int64(st, 4));
+    out.emplace(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), s);
+  }
+  sqlite3_finalize(st);
+  for (const auto& [id, s] : pendingFCnt_) out[id] = s;
+  return out;
+}
+
 void SqliteStore::saveFCnt(const std::string& interfaceId, const FCntState& s) {
   pendingFCnt_[interfaceId] = s;
 }

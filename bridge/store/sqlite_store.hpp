@@ -28,6 +28,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   std::optional<FCntState> loadFCnt(const std::string& interfaceId) override;
+  std::unordered_map<std::string, FCntState> allFCnt() override;
   void saveFCnt(const std::string& interfaceId, const FCntState& s) override;
   void recordUplink(StoredUplink u) override;
   void flush() override;

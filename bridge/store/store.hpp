@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,8 @@ class GroupCommit {
 class SessionStore : public virtual GroupCommit {
  public:
   virtual std::optional<FCntState> loadFCnt(const std::string& interfaceId) = 0;
+  // Every interface's counters (one read at start, for a million devices at once).
+  virtual std::unordered_map<std::string, FCntState> allFCnt() = 0;
   virtual void saveFCnt(const std::string& interfaceId, const FCntState& s) = 0;  // buffered
   virtual std::optional<SessionRecord> loadSession(const std::string& interfaceId) = 0;
   virtual OtaaState loadOtaa(lorawan::Eui64 devEui) = 0;

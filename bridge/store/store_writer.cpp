@@ -139,6 +139,17 @@ std::optional<FCntState> StoreWriter::loadFCnt(const std::string& interfaceId) {
   return reader_->loadFCnt(interfaceId);
 }
 
+std::unordered_map<std::string, FCntState> StoreWriter::allFCnt() {
+  auto out = reader_->allFCnt();
+  for (const auto& [id, v] : fcnt_) {
+    if (v.value)
+      out[id] = *v.value;
+    else
+      out.erase(id);  // a join in flight starts the counters over
+  }
+  return out;
+}
+
 void StoreWriter::saveFCnt(const std::string& interfaceId, const FCntState& s) {
   fcnt_[interfaceId] = {s, nextSeq_};
   write([interfaceId, s](Store& b) { b.saveFCnt(interfaceId, s); });

@@ -32,6 +32,7 @@ class StoreWriter final : public Store {
   ~StoreWriter() override;  // commits what is left, then stops the writer thread
 
   std::optional<FCntState> loadFCnt(const std::string& interfaceId) override;
+  std::unordered_map<std::string, FCntState> allFCnt() override;
   void saveFCnt(const std::string& interfaceId, const FCntState& s) override;
   std::optional<SessionRecord> loadSession(const std::string& interfaceId) override;
   OtaaState loadOtaa(lorawan::Eui64 devEui) override;

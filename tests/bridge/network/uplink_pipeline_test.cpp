@@ -82,7 +82,7 @@ class PipelineTest : public ::testing::Test {
   // A LoRaWAN 1.1 session with the four network/app keys of the ChirpStack lrwn 1.1 vectors.
   Session& installV11(const std::string& id, lorawan::DevAddr addr) {
     auto s = std::make_unique<Session>();
-    s->itf = makeInterface(id, "v11", kDev);
+    s->itf = std::make_shared<config::Interface>(makeInterface(id, "v11", kDev));
     s->devAddr = addr;
     s->lorawan11 = true;
     s->nwkSKey =
@@ -175,7 +175,7 @@ TEST_F(PipelineTest, ReplayOfAnOlderCounterIsRejected) {
 TEST_F(PipelineTest, ConfirmedRetransmissionIsAckedAgainButNotForwarded) {
   std::vector<std::string> acked;
   pipeline->onRetransmission(
-      [&](Session& s, Eui64, const lorawan::semtech::RxPacket&) { acked.push_back(s.itf.id); });
+      [&](Session& s, Eui64, const lorawan::semtech::RxPacket&) { acked.push_back(s.itf->id); });
   Bytes up = buildUplink(kDev, 9, 1, {0x01}, /*confirmed=*/true);
   send(up);
   advance(200ms);
