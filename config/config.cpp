@@ -264,7 +264,9 @@ void readInterface(Reader& r, const N& n, const std::string& path, std::vector<I
   }
   if (const N c = n["codec"]; c.IsDefined())
     readCodec(r, c, path + ".codec", itf.codec, baseDir, true);
-  {
+  if (itf.codec.type == "raw" && itf.codec.fports.empty()) {
+    itf.codecs = codecs::CodecSet::raw();  // shared: most devices of a large fleet have no codec
+  } else {
     auto set = codecs::CodecSet::build(itf.codec);
     if (set)
       itf.codecs = *set;

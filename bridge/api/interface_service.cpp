@@ -1,6 +1,7 @@
 #include "bridge/api/interface_service.hpp"
 
 #include <random>
+#include <unordered_set>
 
 #include "bridge/api/interface_json.hpp"
 #include "bridge/core/log.hpp"
@@ -16,14 +17,27 @@ const char* const kKeyFields[] = {"device_key", "network_key", "network_session_
                                   "app_session_key"};
 }  // namespace
 
-void InterfaceService::loadFiles(const std::vector<config::Interface>& fromFiles) {
+namespace {
+// Created through the API ("api"), or restored from the store after a start ("api:<id>").
+bool fromApi(const config::Interface& itf) {
+  return itf.origin == "api" || itf.origin.starts_with("api:");
+}
+}  // namespace
+
+// Interfaces that came from the files before and are gone from them now are removed; the
+// registry's own copies say which came from files (API ones have an "api" origin), so no
+// second list of a million ids is kept.
+void InterfaceService::loadFiles(std::vector<config::Interface> fromFiles) {
   counters_.commit(nullptr);  // hands buffered counters over; the registry's reads see them
-  std::set<std::string> ids;
-  for (const auto& itf : fromFiles) ids.insert(itf.id);
-  sessions_.upsertAll(fromFiles, counters_);
-  for (const auto& id : fileIds_)
-    if (!ids.count(id)) sessions_.remove(id);
-  fileIds_ = std::move(ids);
+  std::unordered_set<std::string_view> fresh;
+  fresh.reserve(fromFiles.size());
+  for (const auto& itf : fromFiles) fresh.insert(itf.id);
+  std::vector<std::string> gone;
+  for (const auto& [id, itf] : sessions_.interfaces())
+    if (!fromApi(*itf) && !fresh.count(id)) gone.push_back(id);
+  for (const auto& id : gone) sessions_.remove(id);
+  fresh.clear();
+  sessions_.upsertAll(std::move(fromFiles), counters_);
   applyStored();
 }
 

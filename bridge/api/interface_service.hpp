@@ -26,7 +26,7 @@ class InterfaceService {
   // The interfaces of the config files (at start-up, on SIGHUP or a changed file), then the
   // API's earlier changes over them (API changes win). A file interface gone from the files
   // goes from the registry.
-  void loadFiles(const std::vector<config::Interface>& fromFiles);
+  void loadFiles(std::vector<config::Interface> fromFiles);
 
   struct Page {
     std::vector<nlohmann::json> items;
@@ -54,8 +54,7 @@ class InterfaceService {
 
   SessionRegistry& sessions_;
   InterfaceStore& store_;
-  SessionStore& counters_;         // what the registry reads a changed interface's session from
-  std::set<std::string> fileIds_;  // interfaces that came from the files
+  SessionStore& counters_;  // what the registry reads a changed interface's session from
 };
 
 }  // namespace bridge

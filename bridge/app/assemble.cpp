@@ -130,8 +130,10 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(config::Confi
   if (!reader) return std::unexpected(reader.error());
   d.reader = std::move(*reader);
   d.interfaceService = std::make_unique<InterfaceService>(d.sessions, *d.store, *d.store);
-  d.interfaceService->loadFiles(cfg.interfaces);  // what the API changed earlier wins
-  d.cfg.interfaces = {};  // the registry holds them now (a million devices: not twice)
+  // What the API changed earlier wins. The registry keeps the interfaces (a million devices:
+  // not twice).
+  d.interfaceService->loadFiles(std::move(d.cfg.interfaces));
+  d.cfg.interfaces = {};
   if (!cfg.sourcePath.empty()) {
     d.watcher = std::make_unique<ConfigWatcher>(d.ioc, cfg.sourcePath, cfg.interfacesDir,
                                                 [p = &d] { p->reloadInterfaces("file_changed"); });

@@ -90,7 +90,7 @@ void Daemon::Impl::reloadInterfaces(const char* why) {
                 {"kept", std::to_string(sessions.interfaces().size())}});
     return;
   }
-  interfaceService->loadFiles(fresh->interfaces);
+  interfaceService->loadFiles(std::move(fresh->interfaces));
   metrics.inc("interface_reloads_total{result=\"ok\"}");
   log::info("interfaces_reloaded",
             {{"trigger", why}, {"interfaces", std::to_string(sessions.interfaces().size())}});

@@ -10,19 +10,18 @@ void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Ses
   otaa_.clear();
   byDevice_.clear();
   all_.clear();
-  upsertAll(interfaces, store);
+  upsertAll(interfaces, store);  // a copy: the caller keeps its list
 }
 
-void SessionRegistry::upsertAll(const std::vector<config::Interface>& interfaces,
-                                SessionStore& store) {
+void SessionRegistry::upsertAll(std::vector<config::Interface> interfaces, SessionStore& store) {
   // One read of every counter instead of a query per device.
   const auto counters = store.allFCnt();
   sessions_.reserve(sessions_.size() + interfaces.size());
   byAddr_.reserve(byAddr_.size() + interfaces.size());
   byDevice_.reserve(byDevice_.size() + interfaces.size());
-  for (const auto& itf : interfaces) {
+  for (auto& itf : interfaces) {
     auto it = counters.find(itf.id);
-    add(std::make_shared<const config::Interface>(itf), store,
+    add(std::make_shared<const config::Interface>(std::move(itf)), store,
         it == counters.end() ? std::nullopt : std::optional(it->second));
   }
 }

@@ -52,7 +52,7 @@ class SessionRegistry {
   // device, a disabled one. Its counters and OTAA session come from the store.
   void upsert(const config::Interface& itf, SessionStore& store);
   // Many at once (the interface files at start): the store's counters read in one go.
-  void upsertAll(const std::vector<config::Interface>& interfaces, SessionStore& store);
+  void upsertAll(std::vector<config::Interface> interfaces, SessionStore& store);
   void remove(const std::string& interfaceId);
   // Every interface (joined or not), by id.
   using Interfaces = std::map<std::string, std::shared_ptr<const config::Interface>>;

@@ -283,9 +283,9 @@ std::vector<MacCommand> UplinkPipeline::logMacCommands(const Session& s, const c
   auto parsed = parseMacCommands(MacDirection::Uplink, bytes);
   if (!parsed) {
     metrics_.inc("mac_command_errors_total");
-    log::warn(
-        "mac_command_error",
-        {{"device", s.itf->deviceIdOrSlug}, {"where", where}, {"error", parsed.error().toString()}});
+    log::warn("mac_command_error", {{"device", s.itf->deviceIdOrSlug},
+                                    {"where", where},
+                                    {"error", parsed.error().toString()}});
     return {};
   }
   for (const auto& c : *parsed)
