@@ -4,8 +4,12 @@
 # loopback at saturation (closed loop), for: the embedded store; a platform configured (the
 # durable outbox, delivery to `lorawan-bridge sink`); and, with E2E_MILLION=1, start-up with 1M
 # provisioned devices. Prints uplinks/s, the ratio to the floor, the daemon's CPU per uplink
-# (from /proc) and PUSH_ACK latency.
-#   bench/e2e.sh [BUILD_DIR=build]   env: DURATION (5 s), DEVICES (1000), GATEWAYS (4), RUNS (1)
+# (from /proc) and PUSH_ACK latency; then, with the platform configured, the uplink -> POST
+# latency beyond the dedup window at 10%, 50% and 90% of that saturation (the sink compares each
+# event's receivedAt with its arrival: millisecond resolution), and how fast a backlog of
+# BACKLOG (200k) events in the durable outbox drains to the sink after a restart.
+#   bench/e2e.sh [BUILD_DIR=build]   env: DURATION (5 s), DEVICES (1000), GATEWAYS (4), RUNS (1),
+#                                         BACKLOG (200000; 0 skips), E2E_MILLION (0)
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/lorawan-bridge
@@ -28,7 +32,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 # simulate's report -> "uplinks/s p50 p99 max"
 sim() {
-  "$BIN" simulate "$@" --gateways "$GATEWAYS" --duration "$DURATION" 2>/dev/null |
+  local limit=(--duration "$DURATION")
+  [[ " $* " == *" --count "* ]] && limit=()
+  "$BIN" simulate "$@" --gateways "$GATEWAYS" "${limit[@]}" 2>/dev/null |
     awk '/uplinks\/s\)/ {gsub(/[(]/, ""); r = $(NF-1)}
          /^PUSH_ACK/ {p50 = $5; p99 = $8; mx = $11}
          END {print r, p50, p99, mx}'
@@ -54,22 +60,24 @@ floor_run() {
   kill "$pid" 2>/dev/null || true
 }
 
-# $1 name, $2 extra config; prints "uplinks/s p50 p99 max accepted cpu_us_per_uplink rss"
+# $1 name, $2 extra config, then simulate's extra arguments; prints
+# "uplinks/s p50 p99 max accepted cpu_us_per_uplink rss"
 bridge_run() {
-  local udp api dir; udp=$(freeport); api=$(freeport); dir="$WORK/$1"
+  local name=$1 extra=$2; shift 2
+  local udp api dir; udp=$(freeport); api=$(freeport); dir="$WORK/$name"
   mkdir -p "$dir"
   cat >"$dir/bridge.yaml" <<EOF
 listen: { udp: "127.0.0.1:$udp", api: "127.0.0.1:$api" }
 store: { path: "$dir/bridge.db" }
 interfaces_dir: "$WORK/interfaces"
 gateways: { rate_per_source: 10000000 }
-$2
+$extra
 EOF
   "$BIN" --config "$dir/bridge.yaml" >"$dir/log" 2>&1 & local pid=$!
   PIDS+=("$pid")
-  wait_api "$api" || { echo "bridge $1 did not start" >&2; tail "$dir/log" >&2; return 1; }
+  wait_api "$api" || { echo "bridge $name did not start" >&2; tail "$dir/log" >&2; return 1; }
   local before; before=$(cpu_ticks "$pid")
-  local s; s=$(sim --devices "$DEVICES" --to "127.0.0.1:$udp")
+  local s; s=$(sim --devices "$DEVICES" --to "127.0.0.1:$udp" "$@")
   local after; after=$(cpu_ticks "$pid")
   sleep 0.5  # the last dedup windows close
   local accepted; accepted=$(metric "$api" uplinks_accepted_total)
@@ -79,8 +87,13 @@ EOF
     'BEGIN {c = 0; if (a > 0) c = t / tck * 1e6 / a; printf "%s %s %.1f %s\n", s, a, c, rss}'
 }
 
+platform_cfg() {
+  echo "platform: { base_url: \"http://127.0.0.1:$1/api\", token: \"t\", outbox_max_rows: 1000000 }"
+}
+sink_stats() { curl -sf -X "${2:-GET}" "http://127.0.0.1:$1/_sink/${3:-stats}"; }
+
 sink_port=$(freeport)
-"$BIN" sink --listen "127.0.0.1:$sink_port" >/dev/null 2>&1 & PIDS+=("$!")
+"$BIN" sink --listen "127.0.0.1:$sink_port" --quiet >/dev/null 2>&1 & PIDS+=("$!")
 sleep 0.2
 
 printf '%-34s %10s %8s %10s %10s %10s %12s %8s\n' setup "uplinks/s" "vs floor" "ack p50" \
@@ -91,15 +104,57 @@ for run in $(seq 1 "$RUNS"); do
     "$f_p50" "$f_p99" "$f_max" - -
   for setup in embedded platform; do
     extra=""
-    [ "$setup" = platform ] && extra="platform: { base_url: \"http://127.0.0.1:$sink_port/api\", token: \"t\" }"
+    [ "$setup" = platform ] && extra=$(platform_cfg "$sink_port")
     read -r rate p50 p99 mx acc cpu rss <<<"$(bridge_run "$setup-$run" "$extra")"
     printf '%-34s %10s %8.2f %8sus %8sus %8sus %10sus %8s\n' "daemon, $setup ($acc accepted)" \
       "$rate" "$(echo "$rate / $f_rate" | bc -l)" "$p50" "$p99" "$mx" "$cpu" "$rss"
   done
 done
 
+# Uplink -> POST beyond the dedup window (200 ms), rate-limited at a share of the platform
+# setup's saturation (its last run).
+echo
+printf '%-34s %10s %12s %12s %12s\n' "uplink -> POST beyond the window" "uplinks/s" "p50" "p99" "max"
+for pct in 10 50 90; do
+  target=$(awk -v r="$rate" -v p="$pct" 'BEGIN {printf "%d", r * p / 100}')
+  sink_stats "$sink_port" POST reset >/dev/null
+  read -r got _ <<<"$(bridge_run "latency-$pct" "$(platform_cfg "$sink_port")" --rate "$target")"
+  sleep 0.5
+  sink_stats "$sink_port" | awk -v pct="$pct" -v got="$got" '{
+    match($0, /"p50":-?[0-9]+/); p50 = substr($0, RSTART + 6, RLENGTH - 6) - 200
+    match($0, /"p99":-?[0-9]+/); p99 = substr($0, RSTART + 6, RLENGTH - 6) - 200
+    match($0, /"max":-?[0-9]+/); mx = substr($0, RSTART + 6, RLENGTH - 6) - 200
+    printf "%-34s %10s %10sms %10sms %10sms\n", "at " pct "% of saturation", got, p50, p99, mx }'
+done
+
+# A backlog: BACKLOG uplinks accepted while the platform is down (kill -9 then: the outbox is
+# durable), then the platform up and the bridge restarted; time until the sink has them all.
+BACKLOG=${BACKLOG:-200000}
+if [ "$BACKLOG" -gt 0 ]; then
+  down=$(freeport)
+  read -r _ _ _ _ queued _ <<<"$(bridge_run backlog "$(platform_cfg "$down")" --count "$BACKLOG")"
+  "$BIN" sink --listen "127.0.0.1:$down" --quiet >/dev/null 2>&1 & PIDS+=("$!")
+  sleep 0.2
+  api=$(freeport)
+  sed -i "s|api: \"127.0.0.1:[0-9]*\"|api: \"127.0.0.1:$api\"|" "$WORK/backlog/bridge.yaml"
+  start=$(date +%s.%N)
+  "$BIN" --config "$WORK/backlog/bridge.yaml" >"$WORK/backlog/log2" 2>&1 & pid=$!
+  PIDS+=("$pid")
+  got=0
+  for _ in $(seq 1 2400); do
+    got=$(sink_stats "$down" | sed 's/.*"received":\([0-9]*\).*/\1/')
+    [ "${got:-0}" -ge "$BACKLOG" ] && break
+    sleep 0.05
+  done
+  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  printf '\nbacklog: %s events (%s counted accepted when the bridge stopped) drained to the sink in %.2f s (%.0f events/s, start-up included)\n' \
+    "$got" "$queued" "$secs" "$(echo "$got / $secs" | bc -l)"
+  kill "$pid" 2>/dev/null || true
+fi
+
 if [ "${E2E_MILLION:-0}" = 1 ]; then
-  "$BIN" simulate --devices 1000000 --write-interfaces "$WORK/interfaces/sim.yaml" 2>/dev/null
+  rm -f "$WORK/interfaces/sim.yaml"
+  "$BIN" simulate --devices 1000000 --write-interfaces "$WORK/interfaces/sim.json" 2>/dev/null
   udp=$(freeport); api=$(freeport)
   cat >"$WORK/million.yaml" <<EOF
 listen: { udp: "127.0.0.1:$udp", api: "127.0.0.1:$api" }

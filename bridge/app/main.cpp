@@ -28,7 +28,7 @@ const char* kUsage =
     "usage: lorawan-bridge --config FILE [--log-level debug|info|warn|error]\n"
     "       lorawan-bridge check-config FILE\n"
     "       lorawan-bridge replay --to HOST:PORT [--fast] CAPTURE.jsonl\n"
-    "       lorawan-bridge sink --listen HOST:PORT [--status CODE]\n"
+    "       lorawan-bridge sink --listen HOST:PORT [--status CODE] [--quiet]\n"
     "       lorawan-bridge simulate (--config FILE | --devices N [--seed S]) [--to HOST:PORT]\n"
     "                 [--gateways G] [--copies C] [--rxpk-per-datagram K] [--payload-size B]\n"
     "                 [--rate R | --window W] [--duration S] [--count N] [--fcnt-start F]\n"
@@ -167,9 +167,12 @@ int replay(const std::vector<std::string>& args) {
 int sink(const std::vector<std::string>& args) {
   std::string listen = "127.0.0.1:9000";
   unsigned status = 200;
+  bool quiet = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--listen" && i + 1 < args.size())
       listen = args[++i];
+    else if (args[i] == "--quiet")
+      quiet = true;
     else if (args[i] == "--status" && i + 1 < args.size()) {
       const std::string& v = args[++i];
       if (v.size() != 3 || !std::all_of(v.begin(), v.end(), ::isdigit) || v[0] < '1' ||
@@ -179,7 +182,7 @@ int sink(const std::vector<std::string>& args) {
       }
       status = unsigned(std::stoul(v));
     } else {
-      std::cout << "usage: lorawan-bridge sink --listen HOST:PORT [--status CODE]\n";
+      std::cout << "usage: lorawan-bridge sink --listen HOST:PORT [--status CODE] [--quiet]\n";
       return args[i] == "--help" ? 0 : 2;
     }
   }
@@ -196,13 +199,14 @@ int sink(const std::vector<std::string>& args) {
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   std::unique_ptr<bridge::PlatformSink> sinkServer;
   try {
-    sinkServer = std::make_unique<bridge::PlatformSink>(hp->host, hp->port, /*print=*/true);
+    sinkServer = std::make_unique<bridge::PlatformSink>(hp->host, hp->port, /*print=*/!quiet);
   } catch (const std::exception& e) {
     std::cerr << "sink: cannot listen on " << hp->toString() << ": " << e.what() << "\n";
     return 1;
   }
   bridge::PlatformSink& s = *sinkServer;
   s.setResponder([status](const bridge::RecordedRequest&) { return status; });
+  s.setKeepRequests(false);  // counted (GET /_sink/stats), not kept: a long run stays small
   std::cerr << "sink: listening on " << s.baseUrl() << "\n";
   int sig = 0;
   sigwait(&stopSignals, &sig);

@@ -1,5 +1,6 @@
 #include "bridge/tools/platform_sink.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cstdio>
+#include <ctime>
 #include <optional>
 #include <thread>
 
@@ -34,6 +36,43 @@ struct PlatformSink::Impl {
   mutable std::mutex mutex;
   mutable std::condition_variable cv;
   std::vector<RecordedRequest> requests;
+  bool keepRequests = true;
+  size_t received = 0;
+  std::vector<int64_t> latenciesMs;  // arrival - receivedAt, per uplink event
+
+  void noteLatency(const std::string& body) {
+    static constexpr std::string_view kKey = "\"receivedAt\":\"";
+    const size_t at = body.find(kKey);
+    if (at == std::string::npos) return;
+    std::tm tm{};
+    int ms = 0;
+    if (std::sscanf(body.c_str() + at + kKey.size(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year,
+                    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+      return;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const int64_t sent = int64_t(timegm(&tm)) * 1000 + ms;
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    latenciesMs.push_back(now - sent);
+  }
+
+  // The answer to GET /_sink/stats (under the mutex).
+  std::string stats() {
+    std::vector<int64_t> l = latenciesMs;
+    std::sort(l.begin(), l.end());
+    auto q = [&](double p) {
+      return l.empty() ? 0 : l[std::min(l.size() - 1, size_t(p * l.size()))];
+    };
+    char buf[256];
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"received":%zu,"uplinkLatencyMs":{"count":%zu,"p50":%lld,"p99":%lld,"max":%lld}})",
+        received, l.size(), static_cast<long long>(q(0.5)), static_cast<long long>(q(0.99)),
+        static_cast<long long>(l.empty() ? 0 : l.back()));
+    return buf;
+  }
   std::function<unsigned(const RecordedRequest&)> responder;
   std::string retryAfter;
   Misbehaviour misbehaviour = Misbehaviour::None;
@@ -72,6 +111,23 @@ struct PlatformSink::Impl {
       co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
       auto& req = parser.get();
+      if (req.target() == "/_sink/stats" || req.target() == "/_sink/reset") {
+        http::response<http::string_body> res{http::status::ok, req.version()};
+        res.set(http::field::content_type, "application/json");
+        {
+          std::lock_guard lock(mutex);
+          if (req.target() == "/_sink/reset") {
+            received = 0;
+            latenciesMs.clear();
+          }
+          res.body() = stats();
+        }
+        res.keep_alive(req.keep_alive());
+        res.prepare_payload();
+        co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+        if (ec || !res.keep_alive()) co_return;
+        continue;
+      }
       RecordedRequest r{std::string(req.method_string()), std::string(req.target()),
                         std::string(req[http::field::authorization]),
                         std::string(req["Idempotency-Key"]), req.body()};
@@ -113,7 +169,9 @@ struct PlatformSink::Impl {
         // Record after deciding the answer, before sending it: a waiting test sees the request
         // no later than the client sees the response.
         std::lock_guard lock(mutex);
-        requests.push_back(std::move(r));
+        ++received;
+        noteLatency(r.body);
+        if (keepRequests) requests.push_back(std::move(r));
       }
       cv.notify_all();
       if (act == Misbehaviour::Hang) {
@@ -210,6 +268,11 @@ void PlatformSink::setRetryAfter(std::string value) {
   impl_->retryAfter = std::move(value);
 }
 
+void PlatformSink::setKeepRequests(bool keep) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->keepRequests = keep;
+}
+
 std::vector<RecordedRequest> PlatformSink::requests() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->requests;
@@ -217,7 +280,7 @@ std::vector<RecordedRequest> PlatformSink::requests() const {
 
 bool PlatformSink::waitForRequests(size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mutex);
-  return impl_->cv.wait_for(lock, timeout, [&] { return impl_->requests.size() >= n; });
+  return impl_->cv.wait_for(lock, timeout, [&] { return impl_->received >= n; });
 }
 
 void PlatformSink::run() {

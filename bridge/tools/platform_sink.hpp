@@ -21,6 +21,9 @@ struct RecordedRequest {
   std::string body;
 };
 
+// Besides the platform's routes it answers two of its own, for benchmarks: GET /_sink/stats
+// ({"received": N, "uplinkLatencyMs": {count, p50, p99, max}}: arrival minus the event's
+// receivedAt, for every body that has one) and POST /_sink/reset (starts the counts again).
 class PlatformSink {
  public:
   struct Tls {
@@ -50,6 +53,8 @@ class PlatformSink {
   void setKeepAlive(bool keepAlive);
   // Retry-After header value sent with every non-2xx answer ("" for none).
   void setRetryAfter(std::string value);
+  // false: requests are counted, not kept (long load runs; the CLI).
+  void setKeepRequests(bool keep);
   std::vector<RecordedRequest> requests() const;
   // Waits (condition variable, no polling) until at least n requests arrived.
   bool waitForRequests(size_t n, std::chrono::milliseconds timeout) const;
