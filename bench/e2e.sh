@@ -9,6 +9,7 @@
 # event's receivedAt with its arrival: millisecond resolution), and how fast a backlog of
 # BACKLOG (200k) events in the durable outbox drains to the sink after a restart.
 #   bench/e2e.sh [BUILD_DIR=build]   env: DURATION (5 s), DEVICES (1000), GATEWAYS (4), RUNS (1),
+#                                         WINDOW (16 per gateway),
 #                                         BACKLOG (200000; 0 skips), E2E_MILLION (0)
 set -euo pipefail
 BUILD=${1:-build}
@@ -17,6 +18,9 @@ DURATION=${DURATION:-5}
 DEVICES=${DEVICES:-1000}
 GATEWAYS=${GATEWAYS:-4}
 RUNS=${RUNS:-1}
+# Frames in flight per gateway in the closed loop: 16 saturates both the floor and the daemon
+# here; a deeper window only queues (PUSH_ACK latency then measures the sender's queue).
+WINDOW=${WINDOW:-16}
 WORK=$(mktemp -d /tmp/lb-e2e.XXXXXX)
 PIDS=()
 cleanup() {
@@ -34,6 +38,7 @@ rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 sim() {
   local limit=(--duration "$DURATION")
   [[ " $* " == *" --count "* ]] && limit=()
+  [[ " $* " == *" --rate "* ]] || limit+=(--window "$WINDOW")
   "$BIN" simulate "$@" --gateways "$GATEWAYS" "${limit[@]}" 2>/dev/null |
     awk '/uplinks\/s\)/ {gsub(/[(]/, ""); r = $(NF-1)}
          /^PUSH_ACK/ {p50 = $5; p99 = $8; mx = $11}

@@ -80,7 +80,7 @@ class UdpServer {
   };
   static constexpr size_t kMaxSources = 100000;
   static constexpr int kBatch = 64;  // datagrams per recvmmsg
-  static constexpr int kRounds = 4;  // recvmmsg calls per turn of the loop, at most
+  static constexpr int kRounds = 1;  // recvmmsg calls per turn of the loop, at most
   std::unordered_map<boost::asio::ip::address_v6::bytes_type, Source, BytesHash> buckets_;
   TokenBucket::Clock::time_point lastSweep_{};
   boost::asio::steady_timer retry_;  // a failing receive is re-armed after a pause, never at once

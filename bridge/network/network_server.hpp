@@ -73,7 +73,7 @@ class NetworkServer {
   void onClassAEvent(DeviceEvent e);
 
   boost::asio::io_context& ioc_;
-  static constexpr size_t kWindowsPerTurn = 128;
+  static constexpr size_t kWindowsPerTurn = 64;
   size_t framesSinceClose_ = 0;  // frames in since the timer last closed windows
   SessionRegistry& sessions_;
   Metrics& metrics_;

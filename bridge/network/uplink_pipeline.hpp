@@ -123,7 +123,7 @@ class UplinkPipeline {
   std::function<int64_t()> wallClockMs_;
   UuidGenerator uuids_;
   std::function<void(std::function<void()>)> post_;
-  static constexpr size_t kEmitChunk = 256;
+  static constexpr size_t kEmitChunk = 64;
   std::deque<std::pair<Uplink, std::string>> durable_;  // committed, not yet handed on
   bool emitPosted_ = false;
 
