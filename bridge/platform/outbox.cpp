@@ -1,5 +1,6 @@
 #include "bridge/platform/outbox.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "bridge/core/log.hpp"
@@ -58,15 +59,26 @@ bool Outbox::stage(const Uplink& u, const std::string& json) {
     refused_.insert(u.id);
     return false;
   }
-  store_.enqueueOutbox(
+  staged_.push_back(
       {u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id, u.interfaceId), json});
+  store_.enqueueOutbox(staged_.back());
   return true;
 }
 
 void Outbox::deliverStaged(const Uplink& u, const std::string& json) {
   if (refused_.erase(u.id)) return;  // not in the outbox: it must not leave as if it were
-  deliver(
-      {u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id, u.interfaceId), json});
+  // Normally the front; should the order ever differ, the entry is looked for (and else built
+  // again), never taken from another uplink.
+  auto it = std::find_if(staged_.begin(), staged_.end(),
+                         [&](const OutboxEntry& e) { return e.id == u.id; });
+  if (it == staged_.end()) {
+    deliver({u.id, u.deviceIdOrSlug, path(cfg_.uplinkPath, u.deviceIdOrSlug, u.id, u.interfaceId),
+             json});
+    return;
+  }
+  OutboxEntry e = std::move(*it);
+  staged_.erase(it);
+  deliver(std::move(e));
 }
 
 void Outbox::send(const DeviceEvent& e) {
@@ -116,9 +128,11 @@ void Outbox::scheduleFlush() {
   });
 }
 
-void Outbox::deliver(const OutboxEntry& e) {
-  platform_.submit({e.method, e.path, e.body, e.id, e.device},
-                   [this, id = e.id](const Platform::Outcome& o) {
+void Outbox::deliver(OutboxEntry e) {
+  std::string id = e.id;
+  platform_.submit({std::move(e.method), std::move(e.path), std::move(e.body), std::move(e.id),
+                    std::move(e.device)},
+                   [this, id = std::move(id)](const Platform::Outcome& o) {
                      post_([this, id, o] {
                        if (o.kind == Platform::Outcome::Delivered)
                          store_.completeOutbox(id);

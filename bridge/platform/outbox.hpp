@@ -3,6 +3,7 @@
 // store before it is handed to the Platform, and leaves the store only on the platform's 2xx
 // (or as a dead letter on a 4xx). Lives on the network thread; the platform's answers are posted
 // back to it and committed together.
+#include <deque>
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -55,7 +56,7 @@ class Outbox {
  private:
   bool admit(const std::string& id);
   void sendDurably(const OutboxEntry& entry);  // admitted, committed, then handed over
-  void deliver(const OutboxEntry& e);
+  void deliver(OutboxEntry e);
   void scheduleFlush();
 
   const config::PlatformConfig& cfg_;
@@ -68,6 +69,9 @@ class Outbox {
   bool flushScheduled_ = false;
   bool fullReported_ = false;
   std::unordered_set<std::string> refused_;  // uplinks stage() refused, until deliverStaged
+  // Staged entries in stage() order, which is deliverStaged() order (both follow the pipeline's
+  // commits): the path is filled and the body copied once per uplink, not twice.
+  std::deque<OutboxEntry> staged_;
 };
 
 }  // namespace bridge
