@@ -113,6 +113,16 @@ JsonWriter& JsonWriter::number(double v) {
   return *this;
 }
 
+JsonWriter& JsonWriter::hexString(uint64_t v, int digits) {
+  separate();
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[18];
+  buf[0] = buf[digits + 1] = '"';
+  for (int i = digits; i >= 1; --i, v >>= 4) buf[i] = kHex[v & 0xF];
+  out_.append(buf, size_t(digits) + 2);
+  return *this;
+}
+
 JsonWriter& JsonWriter::boolean(bool v) {
   separate();
   out_ += v ? "true" : "false";

@@ -28,6 +28,8 @@ class JsonWriter {
   JsonWriter& number(double v);  // shortest text that reads back the same; NaN/inf are null
   JsonWriter& boolean(bool v);
   JsonWriter& null();
+  // `digits` lowercase hex digits of v, as a string (EUIs, DevAddrs): no temporary string.
+  JsonWriter& hexString(uint64_t v, int digits);
   // Text that is JSON already (a codec's serialized result).
   JsonWriter& raw(std::string_view json);
 

