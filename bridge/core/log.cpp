@@ -36,8 +36,8 @@ bool isControl(char c) {
   return uint8_t(c) < 0x20 || c == 0x7f;
 }
 
-void appendValue(std::string& out, const std::string& v) {
-  bool quote = v.empty() || v.find_first_of(" =\"\\") != std::string::npos ||
+void appendValue(std::string& out, std::string_view v) {
+  bool quote = v.empty() || v.find_first_of(" =\"\\") != std::string_view::npos ||
                std::any_of(v.begin(), v.end(), isControl);
   if (!quote) {
     out += v;
@@ -101,7 +101,7 @@ void write(Level l, std::string_view event, const Fields& fields) {
     line += ' ';
     line += k;
     line += '=';
-    appendValue(line, v);
+    appendValue(line, v.get());
   }
   line += '\n';
   std::lock_guard lock(gMutex);

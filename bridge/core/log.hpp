@@ -14,7 +14,23 @@ void setLevel(Level l);
 Level level();
 bool enabled(Level l);
 
-using Fields = std::vector<std::pair<std::string_view, std::string>>;
+// A field's value: borrowed from a string the caller keeps alive for the call (no copy: a line
+// per accepted uplink), or owned when it is a temporary (std::to_string(...), toString()).
+class Value {
+ public:
+  Value(const std::string& s) : view_(s) {}  // NOLINT: implicit, as the values are written
+  Value(std::string&& s) : owned_(std::move(s)), isOwned_(true) {}  // NOLINT
+  Value(const char* s) : view_(s) {}                                // NOLINT
+  Value(std::string_view s) : view_(s) {}                           // NOLINT
+  std::string_view get() const { return isOwned_ ? std::string_view(owned_) : view_; }
+
+ private:
+  std::string_view view_;
+  std::string owned_;
+  bool isOwned_ = false;
+};
+
+using Fields = std::vector<std::pair<std::string_view, Value>>;
 void write(Level l, std::string_view event, const Fields& fields = {});
 
 inline void debug(std::string_view e, const Fields& f = {}) {
