@@ -132,17 +132,37 @@ void Outbox::deliver(OutboxEntry e) {
   std::string id = e.id;
   platform_.submit({std::move(e.method), std::move(e.path), std::move(e.body), std::move(e.id),
                     std::move(e.device)},
-                   [this, id = std::move(id)](const Platform::Outcome& o) {
-                     post_([this, id, o] {
-                       if (o.kind == Platform::Outcome::Delivered)
-                         store_.completeOutbox(id);
-                       else if (o.kind == Platform::Outcome::Rejected)
-                         store_.deadLetter(id, o.status, o.responseExcerpt, wallClockMs_());
-                       else
-                         return;  // gave up for this run: stays for the next start
-                       scheduleFlush();
-                     });
+                   [this, id = std::move(id)](const Platform::Outcome& o) mutable {
+                     onOutcome(std::move(id), o);
                    });
+}
+
+void Outbox::onOutcome(std::string id, const Platform::Outcome& o) {
+  std::lock_guard lock(outcomesMutex_);
+  outcomes_.emplace_back(std::move(id), o);
+  if (outcomesPosted_) return;
+  outcomesPosted_ = true;
+  post_([this] { applyOutcomes(); });
+}
+
+void Outbox::applyOutcomes() {
+  std::vector<std::pair<std::string, Platform::Outcome>> batch;
+  {
+    std::lock_guard lock(outcomesMutex_);
+    batch.swap(outcomes_);
+    outcomesPosted_ = false;
+  }
+  bool changed = false;
+  for (const auto& [id, o] : batch) {
+    if (o.kind == Platform::Outcome::Delivered)
+      store_.completeOutbox(id);
+    else if (o.kind == Platform::Outcome::Rejected)
+      store_.deadLetter(id, o.status, o.responseExcerpt, wallClockMs_());
+    else
+      continue;  // gave up for this run: stays for the next start
+    changed = true;
+  }
+  if (changed) scheduleFlush();
 }
 
 }  // namespace bridge

@@ -5,10 +5,12 @@
 // back to it and committed together.
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/network/device_event.hpp"
@@ -58,6 +60,10 @@ class Outbox {
   void sendDurably(const OutboxEntry& entry);  // admitted, committed, then handed over
   void deliver(OutboxEntry e);
   void scheduleFlush();
+  // On the platform's thread: the outcome joins a batch that the network thread applies in one
+  // turn (one hand-over per batch, not per event).
+  void onOutcome(std::string id, const Platform::Outcome& o);
+  void applyOutcomes();
 
   const config::PlatformConfig& cfg_;
   OutboxStore& store_;
@@ -72,6 +78,9 @@ class Outbox {
   // Staged entries in stage() order, which is deliverStaged() order (both follow the pipeline's
   // commits): the path is filled and the body copied once per uplink, not twice.
   std::deque<OutboxEntry> staged_;
+  std::mutex outcomesMutex_;
+  std::vector<std::pair<std::string, Platform::Outcome>> outcomes_;  // under outcomesMutex_
+  bool outcomesPosted_ = false;                                      // under outcomesMutex_
 };
 
 }  // namespace bridge
