@@ -365,14 +365,9 @@ void checkDuplicates(const std::vector<Interface>& itfs, std::vector<std::string
 }
 
 // A JSON interface file: a list of interfaces, as in a YAML one (large fleets: see README).
-void readJsonInterfaceFile(Reader& r, const std::string& file, const std::string& dir,
-                           std::vector<Interface>& out) {
+void readJsonInterfaces(Reader& r, const simdjson::padded_string& text, const std::string& file,
+                        const std::string& dir, std::vector<Interface>& out) {
   simdjson::dom::parser parser;
-  simdjson::padded_string text;
-  if (auto err = simdjson::padded_string::load(file).get(text)) {
-    r.errors().push_back(file + ": cannot read: " + simdjson::error_message(err));
-    return;
-  }
   simdjson::dom::element root;
   if (auto err = parser.parse(text).get(root)) {
     r.errors().push_back(file + ": invalid JSON: " + simdjson::error_message(err));
@@ -384,6 +379,16 @@ void readJsonInterfaceFile(Reader& r, const std::string& file, const std::string
   out.reserve(out.size() + node.size());
   readInterfaceList(fr, node, "interfaces", out, dir);
   for (auto& e : fr.errors()) r.errors().push_back(e);
+}
+
+void readJsonInterfaceFile(Reader& r, const std::string& file, const std::string& dir,
+                           std::vector<Interface>& out) {
+  simdjson::padded_string text;
+  if (auto err = simdjson::padded_string::load(file).get(text)) {
+    r.errors().push_back(file + ": cannot read: " + simdjson::error_message(err));
+    return;
+  }
+  readJsonInterfaces(r, text, file, dir, out);
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -806,6 +811,20 @@ std::expected<Interface, std::string> parseInterfaceJson(const std::string& json
   }
   out.front().origin = origin;
   return out.front();
+}
+
+std::expected<std::vector<Interface>, std::string> parseInterfaceFileJson(
+    const std::string& text, const std::string& fileName, const std::string& baseDir) {
+  Reader r(fileName);
+  std::vector<Interface> out;
+  try {
+    readJsonInterfaces(r, simdjson::padded_string(text), fileName, baseDir, out);
+  } catch (const std::exception& e) {
+    return std::unexpected(fileName + ": cannot read: " + e.what());
+  }
+  checkDuplicates(out, r.errors());
+  if (!r.errors().empty()) return std::unexpected(join(r.errors()));
+  return out;
 }
 
 std::expected<Config, std::string> loadConfigFile(const std::string& path) {

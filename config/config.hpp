@@ -114,6 +114,10 @@ struct Config {
 std::expected<Config, std::string> loadConfigFile(const std::string& path);
 std::expected<Config, std::string> parseConfig(const std::string& yaml, const std::string& fileName,
                                                const std::string& baseDir);
+// A JSON interface file's text (an array of interfaces, as in interfaces_dir): the same checks
+// and messages as the YAML files, naming `fileName` and the path.
+std::expected<std::vector<Interface>, std::string> parseInterfaceFileJson(
+    const std::string& text, const std::string& fileName, const std::string& baseDir);
 // One seed-000 interface from a management API body, with the same checks as the YAML files;
 // errors name the field ("interface.opts.device_key: ..."). No ${VAR} expansion, no codec files.
 // `allowCodecFiles`: only for what the bridge itself stored (an interface from YAML, changed).

@@ -15,15 +15,18 @@ int apiQuery(const uint8_t* data, size_t size);       // filters, sort, device n
 int apiRouter(const uint8_t* data, size_t size);      // the whole request router, in-process
 int cayenneLpp(const uint8_t* data, size_t size);     // Cayenne LPP codec
 int layoutCodec(const uint8_t* data, size_t size);    // the layout codec (definition + bytes)
+int interfaceFile(const uint8_t* data, size_t size);  // a JSON interface file
 
 struct Target {
   const char* name;
   int (*run)(const uint8_t*, size_t);
 };
 inline constexpr Target kTargets[] = {
-    {"semtech_udp", semtechUdp},       {"phy_payload", phyPayload},   {"config_yaml", configYaml},
-    {"interface_json", interfaceJson}, {"api_query", apiQuery},       {"api_router", apiRouter},
+    {"semtech_udp", semtechUdp},       {"phy_payload", phyPayload},
+    {"config_yaml", configYaml},       {"interface_json", interfaceJson},
+    {"api_query", apiQuery},           {"api_router", apiRouter},
     {"cayenne_lpp", cayenneLpp},       {"layout_codec", layoutCodec},
+    {"interface_file", interfaceFile},
 };
 
 }  // namespace fuzz
