@@ -1,5 +1,6 @@
 #pragma once
 // Embedded default store: one SQLite file in WAL mode, created 0600.
+#include <chrono>
 #include <condition_variable>
 #include <expected>
 #include <memory>
@@ -93,6 +94,14 @@ class SqliteStore final : public Store {
   std::mutex checkpointMutex_;
   std::condition_variable checkpointWake_;
   bool closing_ = false;
+  bool checkpointRequested_ = false;
+  uint64_t checkpointRounds_ = 0;        // checkpoints run
+  int64_t lastCheckpointedFrames_ = -1;  // of the last one; -1: the connection was not in WAL mode
+
+ public:
+  // Runs a checkpoint on the checkpointer's connection now and waits for it (at most `timeout`):
+  // the number of WAL frames it copied into the database file, nullopt when it did not run.
+  std::optional<int64_t> checkpointNow(std::chrono::milliseconds timeout);
 };
 
 }  // namespace bridge
