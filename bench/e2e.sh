@@ -26,7 +26,7 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$WORK"
+  [ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"
 }
 trap cleanup EXIT
 TCK=$(getconf CLK_TCK)
@@ -39,7 +39,7 @@ sim() {
   local limit=(--duration "$DURATION")
   [[ " $* " == *" --count "* ]] && limit=()
   [[ " $* " == *" --rate "* ]] || limit+=(--window "$WINDOW")
-  "$BIN" simulate "$@" --gateways "$GATEWAYS" "${limit[@]}" 2>/dev/null |
+  "$BIN" simulate "$@" --gateways "$GATEWAYS" "${limit[@]}" 2>/dev/null | tee -a "$WORK/sim.log" |
     awk '/uplinks\/s\)/ {gsub(/[(]/, ""); r = $(NF-1)}
          /^PUSH_ACK/ {p50 = $5; p99 = $8; mx = $11}
          END {print r, p50, p99, mx}'
@@ -86,6 +86,7 @@ EOF
   local after; after=$(cpu_ticks "$pid")
   sleep 0.5  # the last dedup windows close
   local accepted; accepted=$(metric "$api" uplinks_accepted_total)
+  curl -sf "http://127.0.0.1:$api/metrics" >"$dir/metrics.txt" || true  # for a look afterwards
   local rss; rss=$(rss_mb "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   awk -v s="$s" -v a="${accepted:-0}" -v t=$((after - before)) -v tck="$TCK" -v rss="$rss" \
@@ -155,6 +156,9 @@ if [ "$BACKLOG" -gt 0 ]; then
   printf '\nbacklog: %s events (%s counted accepted when the bridge stopped) drained to the sink in %.2f s (%.0f events/s, start-up included)\n' \
     "$got" "$queued" "$secs" "$(echo "$got / $secs" | bc -l)"
   kill "$pid" 2>/dev/null || true
+  # Fewer than sent: where they went (the first bridge's counters when it stopped).
+  [ "${got:-0}" -lt "$BACKLOG" ] && grep -E "uplinks_(received|rejected)|udp_datagrams" \
+    "$WORK/backlog/metrics.txt" >&2
 fi
 
 if [ "${E2E_MILLION:-0}" = 1 ]; then
