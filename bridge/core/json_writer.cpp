@@ -88,19 +88,24 @@ JsonWriter& JsonWriter::string(std::string_view v) {
   return *this;
 }
 
-JsonWriter& JsonWriter::number(int64_t v) {
-  separate();
+namespace {
+template <typename Int>
+void appendInteger(std::string& out, Int v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
+  out.append(buf, r.ptr);
+}
+}  // namespace
+
+JsonWriter& JsonWriter::number(int64_t v) {
+  separate();
+  appendInteger(out_, v);
   return *this;
 }
 
 JsonWriter& JsonWriter::number(uint64_t v) {
   separate();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
+  appendInteger(out_, v);
   return *this;
 }
 

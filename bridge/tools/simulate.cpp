@@ -510,44 +510,45 @@ std::vector<SimDevice> generateDevices(size_t n, uint32_t seed) {
   return out;
 }
 
-std::string interfacesYaml(const std::vector<SimDevice>& devices) {
-  std::string out = "# Written by `lorawan-bridge simulate`: ABP devices for a load test.\n";
+namespace {
+// Every device through one printf format: the id's index, then name, DevEUI, DevAddr and keys.
+// `separator` goes before every device but the first.
+std::string interfacesText(const std::vector<SimDevice>& devices, std::string out,
+                           const char* format, const char* separator, const char* end) {
   char buf[512];
   for (size_t i = 0; i < devices.size(); ++i) {
     const SimDevice& d = devices[i];
-    std::snprintf(buf, sizeof buf,
-                  "- id: \"51300000-0000-4000-8000-%012zx\"\n"
-                  "  device_id_or_slug: \"%s\"\n"
-                  "  opts:\n"
-                  "    device_type: abp\n"
-                  "    device_eui: \"%s\"\n"
-                  "    device_address: \"%s\"\n"
-                  "    network_session_key: \"%s\"\n"
-                  "    app_session_key: \"%s\"\n",
-                  i, d.name.c_str(), d.devEui.toString().c_str(),
+    if (i) out += separator;
+    std::snprintf(buf, sizeof buf, format, i, d.name.c_str(), d.devEui.toString().c_str(),
                   d.session.devAddr.toString().c_str(), d.session.nwkSKey.hex().c_str(),
                   d.session.appSKey.hex().c_str());
     out += buf;
   }
-  return out;
+  return out + end;
+}
+}  // namespace
+
+std::string interfacesYaml(const std::vector<SimDevice>& devices) {
+  return interfacesText(devices,
+                        "# Written by `lorawan-bridge simulate`: ABP devices for a load test.\n",
+                        "- id: \"51300000-0000-4000-8000-%012zx\"\n"
+                        "  device_id_or_slug: \"%s\"\n"
+                        "  opts:\n"
+                        "    device_type: abp\n"
+                        "    device_eui: \"%s\"\n"
+                        "    device_address: \"%s\"\n"
+                        "    network_session_key: \"%s\"\n"
+                        "    app_session_key: \"%s\"\n",
+                        "", "");
 }
 
 std::string interfacesJson(const std::vector<SimDevice>& devices) {
-  std::string out = "[\n";
-  char buf[512];
-  for (size_t i = 0; i < devices.size(); ++i) {
-    const SimDevice& d = devices[i];
-    std::snprintf(buf, sizeof buf,
-                  "%s{\"id\": \"51300000-0000-4000-8000-%012zx\", \"device_id_or_slug\": \"%s\", "
-                  "\"opts\": {\"device_type\": \"abp\", \"device_eui\": \"%s\", "
-                  "\"device_address\": \"%s\", \"network_session_key\": \"%s\", "
-                  "\"app_session_key\": \"%s\"}}",
-                  i ? ",\n" : "", i, d.name.c_str(), d.devEui.toString().c_str(),
-                  d.session.devAddr.toString().c_str(), d.session.nwkSKey.hex().c_str(),
-                  d.session.appSKey.hex().c_str());
-    out += buf;
-  }
-  return out + "\n]\n";
+  return interfacesText(
+      devices, "[\n",
+      "{\"id\": \"51300000-0000-4000-8000-%012zx\", \"device_id_or_slug\": \"%s\", "
+      "\"opts\": {\"device_type\": \"abp\", \"device_eui\": \"%s\", \"device_address\": \"%s\", "
+      "\"network_session_key\": \"%s\", \"app_session_key\": \"%s\"}}",
+      ",\n", "\n]\n");
 }
 
 SimulateReport runSimulation(SimulateOptions opts, std::ostream& progress) {

@@ -20,9 +20,10 @@ using namespace bridge;
 namespace {
 
 std::unique_ptr<Daemon> startBridge(testsupport::TempDir& dir, const std::string& interfaces,
-                                    const std::string& extra = "") {
+                                    const std::string& extra = "",
+                                    const std::string& file = "sim.yaml") {
   std::filesystem::create_directories(dir.file("interfaces"));
-  std::ofstream(dir.file("interfaces/sim.yaml")) << interfaces;
+  std::ofstream(dir.file("interfaces/" + file)) << interfaces;
   std::ofstream(dir.file("bridge.yaml"))
       << "listen: { udp: \"127.0.0.1:0\", api: \"127.0.0.1:0\" }\n"
          "network: { dedup_window_ms: 20 }\n"
@@ -79,6 +80,26 @@ TEST(Simulate, GeneratedDevicesAreAcceptedByABridgeProvisionedFromItsInterfaceFi
   ASSERT_TRUE(waitFor([&] { return daemon->metrics().counter("uplinks_accepted_total") == 2000; }))
       << daemon->metrics().renderPrometheus();
   EXPECT_EQ(daemon->metrics().counter("uplinks_rejected_total{reason=\"replay\"}"), 0u);
+}
+
+// The JSON interface file (what a large fleet loads fast) provisions the same devices.
+TEST(Simulate, TheJsonInterfaceFileProvisionsTheSameDevices) {
+  testsupport::TempDir dir;
+  auto devices = generateDevices(20, 9);
+  auto daemon = startBridge(dir, interfacesJson(devices), "", "sim.json");
+  ASSERT_TRUE(daemon);
+  EXPECT_EQ(daemon->sessionCount(), 20u);
+  SimulateOptions o;
+  o.target = "127.0.0.1:" + std::to_string(daemon->udpPort());
+  o.devices = devices;
+  o.count = 200;
+  o.durationS = 20;
+  o.progressEveryS = 0;
+  std::ostringstream progress;
+  auto r = runSimulation(o, progress);
+  EXPECT_TRUE(r.problems.empty()) << formatReport(r);
+  ASSERT_TRUE(waitFor([&] { return daemon->metrics().counter("uplinks_accepted_total") == 200; }))
+      << daemon->metrics().renderPrometheus();
 }
 
 TEST(Simulate, AnOtaaDeviceJoinsThenSendsWithTheDerivedKeys) {
