@@ -3,13 +3,17 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include "bridge/store/sqlite_store.hpp"
 #include "bridge/tools/platform_sink.hpp"
+#include "bridge/tools/simulate.hpp"
 #include "lorawan/base64.hpp"
 #include "lorawan/join_accept.hpp"
 #include "lorawan/phy_payload.hpp"
@@ -237,6 +241,105 @@ interfaces:
     EXPECT_TRUE(std::is_sorted(fcnts.begin(), fcnts.end())) << device;
   for (const auto& [frame, ids] : idsPerFrame)
     EXPECT_EQ(ids.size(), 1u) << frame << " arrived as different events";
+}
+
+}  // namespace
+
+namespace {
+
+// Under load: the real binary fed by the load generator (100 devices, two gateways, 4000
+// uplinks/s) is killed with SIGKILL mid-stream. Every uplink its log reported accepted (the
+// line is written once the uplink is durable) reaches the platform after the restart, as one
+// event per frame; and no counter moved back: the same frames sent again are replays.
+TEST(Restart, SigkillUnderLoadLosesNoAcceptedUplinkAndNoCounterMovesBack) {
+  testsupport::TempDir dir;
+  bridge::PlatformSink sink("127.0.0.1", 0);
+  const auto devices = bridge::generateDevices(100, 3);
+  std::filesystem::create_directories(dir.file("interfaces"));
+  std::ofstream(dir.file("interfaces/fleet.json")) << bridge::interfacesJson(devices);
+  std::ofstream(dir.file("bridge.yaml"))
+      << "listen: { udp: \"127.0.0.1:0\", api: \"127.0.0.1:0\" }\n"
+      << "network: { dedup_window_ms: 20 }\n"
+      << "store: { path: \"" << dir.file("bridge.db") << "\" }\n"
+      << "platform: { base_url: \"" << sink.baseUrl() << "\", token: \"t\" }\n"
+      << "interfaces_dir: \"interfaces\"\n"
+      << "gateways: { rate_per_source: 1000000 }\n";
+  auto simulate = [&](uint16_t port, uint64_t count, double rate) {
+    bridge::SimulateOptions o;
+    o.target = "127.0.0.1:" + std::to_string(port);
+    o.devices = devices;
+    o.gateways = 2;
+    o.copies = 2;
+    o.rate = rate;
+    o.count = count;
+    o.durationS = 20;
+    o.progressEveryS = 0;
+    o.ackTimeout = 200ms;
+    std::ostringstream quiet;
+    return bridge::runSimulation(o, quiet);
+  };
+  std::set<std::string> accepted;
+  {
+    testsupport::BridgeProcess bridge(dir.file("bridge.yaml"));
+    auto port = bridge.waitStarted();
+    ASSERT_TRUE(port.has_value()) << bridge.log();
+    std::thread load([&] { simulate(*port, 8000, 4000); });
+    // Its log is read all along (a full pipe would stall it), until uplinks reach the platform.
+    for (auto until = std::chrono::steady_clock::now() + 20s;
+         !sink.waitForRequests(1500, 1ms) && std::chrono::steady_clock::now() < until;)
+      bridge.waitForLog("\x01", 20ms);
+    bridge.kill9();
+    bridge.waitForLog("\x01", 2s);  // the rest of what it wrote, up to its end
+    load.join();
+    const std::string& log = bridge.log();
+    for (size_t at = log.find("event=uplink_accepted"); at != std::string::npos;
+         at = log.find("event=uplink_accepted", at + 1)) {
+      const size_t id = log.find(" id=", at);
+      const size_t eol = log.find('\n', at);
+      if (id == std::string::npos || eol == std::string::npos || id > eol) continue;  // cut off
+      accepted.insert(log.substr(id + 4, eol - id - 4));
+    }
+  }
+  ASSERT_GE(accepted.size(), 1500u);
+  ASSERT_LT(accepted.size(), 8000u) << "the kill came after the load";
+
+  testsupport::BridgeProcess bridge(dir.file("bridge.yaml"));
+  auto port = bridge.waitStarted();
+  ASSERT_TRUE(port.has_value()) << bridge.log();
+  auto missing = [&] {
+    std::set<std::string> left = accepted;
+    for (const auto& r : sink.requests()) left.erase(r.idempotencyKey);
+    return left.size();
+  };
+  for (auto until = std::chrono::steady_clock::now() + 20s;
+       missing() > 0 && std::chrono::steady_clock::now() < until;)
+    sink.waitForRequests(sink.requests().size() + 1, 100ms);
+  EXPECT_EQ(missing(), 0u) << "of " << accepted.size() << " accepted before the kill";
+  std::map<std::string, std::set<std::string>> idsPerFrame;
+  for (const auto& r : sink.requests()) {
+    auto b = json::parse(r.body);
+    idsPerFrame[b["deviceIdOrSlug"].get<std::string>() + "#" + std::to_string(b["fCnt"].get<int>())]
+        .insert(r.idempotencyKey);
+  }
+  for (const auto& [frame, ids] : idsPerFrame)
+    EXPECT_EQ(ids.size(), 1u) << frame << " forwarded as different events";
+
+  // The first frames again (counters 1..): every one was accepted before, none may pass now.
+  const auto api = bridge.apiPort();
+  ASSERT_TRUE(api.has_value());
+  auto report = simulate(*port, 200, 2000);
+  EXPECT_EQ(report.pushAcks, report.datagrams);
+  std::string metrics;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       metrics.find("uplinks_rejected_total{reason=\"replay\"} 200") == std::string::npos &&
+       std::chrono::steady_clock::now() < until;) {
+    bridge.waitForLog("\x01", 20ms);
+    metrics = testsupport::httpRequest(*api, "GET", "/metrics").body;
+  }
+  EXPECT_NE(metrics.find("uplinks_rejected_total{reason=\"replay\"} 200"), std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("lorawan_bridge_uplinks_accepted_total "), std::string::npos)
+      << "a frame passed again";
 }
 
 }  // namespace
