@@ -76,16 +76,21 @@ void UdpServer::receive() {
   if (!socket_.is_open()) return;
   socket_.async_wait(udp::socket::wait_read, [this](boost::system::error_code ec) {
     if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
-    if (ec) return receiveFailed(ec);
+    if (ec) return receiveFailed(ec.message());
     for (int round = 0; round < kRounds && socket_.is_open(); ++round)
       if (!drain()) break;
+    if (consecutiveErrors_ > 0) return retryLater();  // recvmmsg failed: not at once again
     receive();
   });
 }
 
-void UdpServer::receiveFailed(const boost::system::error_code& ec) {
+void UdpServer::receiveFailed(const std::string& error) {
   metrics_.inc("udp_receive_errors_total");
-  if (consecutiveErrors_++ == 0) log::warn("udp_receive_failed", {{"error", ec.message()}});
+  if (consecutiveErrors_++ == 0) log::warn("udp_receive_failed", {{"error", error}});
+  retryLater();
+}
+
+void UdpServer::retryLater() {
   retry_.expires_after(std::chrono::milliseconds(1u << std::min(consecutiveErrors_, 10u)));
   retry_.async_wait([this](boost::system::error_code e) {
     if (!e) receive();

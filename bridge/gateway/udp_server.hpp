@@ -56,7 +56,8 @@ class UdpServer {
   // One recvmmsg batch: every datagram's header is checked and its PUSH_ACK / PULL_ACK queued,
   // the ACKs leave in one sendmmsg, and only then are the payloads parsed.
   bool drain();
-  void receiveFailed(const boost::system::error_code& ec);
+  void receiveFailed(const std::string& error);  // counted, logged once, retried later
+  void retryLater();                             // the pause grows while errors go on (1 ms .. 1 s)
   // The header, the limits and the ACK; true when the payload is to be handled.
   bool admit(std::span<const uint8_t> datagram, size_t fullSize, lorawan::semtech::Datagram& out);
   void handle(const lorawan::semtech::Datagram& dg);
