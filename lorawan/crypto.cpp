@@ -32,4 +32,20 @@ Block cmac(const Aes128Key& key, std::span<const uint8_t> a, std::span<const uin
   return out;
 }
 
+struct Cmac::Impl {
+  CryptoPP::CMAC<CryptoPP::AES> mac;
+};
+
+Cmac::Cmac() : impl_(std::make_unique<Impl>()) {}
+Cmac::~Cmac() = default;
+
+Block Cmac::compute(const Aes128Key& key, std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  impl_->mac.SetKey(key.bytes().data(), 16);
+  impl_->mac.Update(a.data(), a.size());
+  if (!b.empty()) impl_->mac.Update(b.data(), b.size());
+  Block out;
+  impl_->mac.Final(out.data());
+  return out;
+}
+
 }  // namespace lorawan::crypto

@@ -31,9 +31,15 @@ Aes128Key keyFrom(const Block& b) {
 
 Mic dataMic10(const Aes128Key& nwkSKey, Direction dir, DevAddr addr, uint32_t fcnt,
               std::span<const uint8_t> msg) {
+  crypto::Cmac mac;
+  return dataMic10(mac, nwkSKey, dir, addr, fcnt, msg);
+}
+
+Mic dataMic10(crypto::Cmac& mac, const Aes128Key& nwkSKey, Direction dir, DevAddr addr,
+              uint32_t fcnt, std::span<const uint8_t> msg) {
   Block b0 = counterBlock(0x49, dir, addr, fcnt);
   b0[15] = uint8_t(msg.size());
-  return first4(crypto::cmac(nwkSKey, b0, msg));
+  return first4(mac.compute(nwkSKey, b0, msg));
 }
 
 Mic uplinkMic11(const Aes128Key& sNwkSIntKey, const Aes128Key& fNwkSIntKey, uint16_t confFCnt,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "lorawan/crypto.hpp"
 #include "lorawan/types.hpp"
 
 namespace lorawan {
@@ -19,6 +20,9 @@ enum class Direction : uint8_t { Uplink = 0, Downlink = 1 };
 // LoRaWAN 1.0.x uplink and downlink MIC (NwkSKey).
 Mic dataMic10(const Aes128Key& nwkSKey, Direction dir, DevAddr addr, uint32_t fcnt,
               std::span<const uint8_t> msg);
+// The same on the caller's reusable CMAC (the uplink pipeline's: no allocation per frame).
+Mic dataMic10(crypto::Cmac& mac, const Aes128Key& nwkSKey, Direction dir, DevAddr addr,
+              uint32_t fcnt, std::span<const uint8_t> msg);
 
 // LoRaWAN 1.1 uplink MIC: 2 bytes from SNwkSIntKey (B1, with ConfFCnt/TxDr/TxCh) followed by
 // 2 bytes from FNwkSIntKey (B0). confFCnt is the FCnt of the acknowledged downlink, 0 if none.

@@ -298,7 +298,8 @@ std::vector<MacCommand> UplinkPipeline::logMacCommands(const Session& s, const c
 bool UplinkPipeline::micMatches(const Session& s, const PhyPayload& phy,
                                 std::span<const uint8_t> msg, uint32_t fcnt, Eui64 gw,
                                 const semtech::RxPacket& p) const {
-  if (!s.lorawan11) return dataMic10(s.nwkSKey, Direction::Uplink, s.devAddr, fcnt, msg) == phy.mic;
+  if (!s.lorawan11)
+    return dataMic10(cmac_, s.nwkSKey, Direction::Uplink, s.devAddr, fcnt, msg) == phy.mic;
   // LoRaWAN 1.1: half of the MIC covers the data rate and channel the device used, and the
   // counter of the confirmed downlink it acknowledges.
   const region::Band* band = settings_.bands.forGateway(gw);

@@ -17,6 +17,7 @@
 #include "bridge/network/session_registry.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "bridge/store/store.hpp"
+#include "lorawan/crypto.hpp"
 #include "lorawan/phy_payload.hpp"
 #include "lorawan/semtech_udp.hpp"
 
@@ -128,6 +129,7 @@ class UplinkPipeline {
   bool emitPosted_ = false;
 
   FrameKeys frameKeys_;
+  mutable lorawan::crypto::Cmac cmac_;             // reused for every MIC (micMatches is const)
   std::unordered_map<uint64_t, Pending> pending_;  // by frameKeys_(PHYPayload)
   std::deque<std::pair<Clock::time_point, uint64_t>> deadlines_;
   struct Recent {

@@ -49,6 +49,10 @@ TEST_P(CryptoVectors, MatchesPublishedValue) {
   if (kind == "data_mic10") {
     EXPECT_EQ(micHex(dataMic10(key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["msg"]))),
               c["mic"].get<std::string>());
+    // A reused CMAC, its key switched between the cases, gives the same.
+    static lorawan::crypto::Cmac reused;
+    EXPECT_EQ(micHex(dataMic10(reused, key(c["key"]), dir(c), addr(c), c["fcnt"], hex(c["msg"]))),
+              c["mic"].get<std::string>());
   } else if (kind == "data_mic11_up") {
     EXPECT_EQ(micHex(uplinkMic11(key(c["snwk"]), key(c["fnwk"]), c["conf_fcnt"], c["tx_dr"],
                                  c["tx_ch"], addr(c), c["fcnt"], hex(c["msg"]))),
