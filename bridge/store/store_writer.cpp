@@ -70,6 +70,12 @@ void StoreWriter::run() {
       problem = e.what();
     }
     const uint64_t last = work.back().seq;
+    {
+      // Counted before the callbacks can run: who sees them ran sees the commit counted.
+      std::lock_guard lock(m_);
+      ++stats_.transactions;
+      stats_.queued -= work.size();
+    }
     std::vector<std::function<void()>> durable;
     for (auto& b : work)
       if (b.durable) durable.push_back(std::move(b.durable));
@@ -84,8 +90,6 @@ void StoreWriter::run() {
       std::lock_guard lock(m_);
       committedSeq_ = last;
       problem_ = std::move(problem);
-      ++stats_.transactions;
-      stats_.queued -= work.size();
     }
     done_.notify_all();
   }
