@@ -58,6 +58,8 @@ struct CodecSpec {
   uint32_t timeoutMs = 100;         // js: per call
   uint32_t memoryMb = 32;           // js: GC heap cap
   std::map<int, CodecSpec> fports;  // per-FPort overrides
+
+  bool operator==(const CodecSpec&) const = default;
 };
 
 // `raw`: always available; forwards bytes only (`decoded` null). Also the fallback when a codec

@@ -48,6 +48,24 @@ const YAML::Node& membersOf(const YAML::Node& n) {
 std::vector<std::pair<JsonNode, JsonNode>> membersOf(const JsonNode& n) {
   return n.members();
 }
+// f(key text, key node) for each key of a map.
+template <typename F>
+void forEachKey(const YAML::Node& map, const F& f) {
+  for (const auto& kv : map) f(kv.first.as<std::string>(""), kv.first);
+}
+template <typename F>
+void forEachKey(const JsonNode& map, const F& f) {  // no copies: a million maps at start-up
+  map.forEachKey([&](std::string_view k) { f(k, JsonNode(k)); });
+}
+// A plain string value as it stands in the text (no ${...} to expand), without a copy.
+std::optional<std::string_view> plainString(const YAML::Node&) {
+  return std::nullopt;
+}
+std::optional<std::string_view> plainString(const JsonNode& n) {
+  auto s = n.stringView();
+  if (s && s->find("${") != std::string_view::npos) return std::nullopt;
+  return s;
+}
 const YAML::Node& itemsOf(const YAML::Node& n) {
   return n;
 }
@@ -88,34 +106,34 @@ class Reader {
   // Unknown keys are an error naming the key and its line.
   template <typename N>
   void allowOnly(const N& map, const std::string& path, std::initializer_list<const char*> keys) {
-    for (const auto& kv : membersOf(map)) {
-      std::string k = kv.first.template as<std::string>("");
+    forEachKey(map, [&](const auto& k, const N& keyNode) {
       if (std::none_of(keys.begin(), keys.end(), [&](const char* a) { return k == a; }))
-        error(kv.first, path.empty() ? k : path + "." + k, "unknown key");
-    }
+        error(keyNode, path.empty() ? std::string(k) : path + "." + std::string(k), "unknown key");
+    });
   }
 
   template <typename N>
   std::optional<std::string> str(const N& map, const char* key, const std::string& path,
                                  bool required = false) {
     const N n = map[key];
-    const std::string p = path.empty() ? key : path + "." + key;
+    // Built only for a message: a million interfaces read ten fields each.
+    auto p = [&] { return path.empty() ? std::string(key) : path + "." + key; };
     if (!n.IsDefined() || n.IsNull()) {
-      if (required) error(map, p, "missing");
+      if (required) error(map, p(), "missing");
       return std::nullopt;
     }
     if (!n.IsScalar()) {
-      error(n, p, "want a string");
+      error(n, p(), "want a string");
       return std::nullopt;
     }
     // Never for API input: "${ADMIN_TOKEN}" in a request must not read the environment.
     auto v = expandEnvironment_ ? expandEnv(n.Scalar())
                                 : std::expected<std::string, std::string>(n.Scalar());
     if (!v) {
-      error(n, p, v.error());
+      error(n, p(), v.error());
       return std::nullopt;
     }
-    return *v;
+    return std::move(*v);
   }
 
   template <typename N>
@@ -136,14 +154,14 @@ class Reader {
                                uint32_t hi) {
     const N n = map[key];
     if (!n.IsDefined() || n.IsNull()) return std::nullopt;
-    const std::string p = path.empty() ? key : path + "." + key;
+    auto p = [&] { return path.empty() ? std::string(key) : path + "." + key; };
     long long v;
     if (!n.IsScalar() || !decodeInt(n, v)) {
-      error(n, p, "want an integer");
+      error(n, p(), "want an integer");
       return std::nullopt;
     }
     if (v < lo || v > hi) {
-      error(n, p,
+      error(n, p(),
             std::to_string(v) + " out of range " + std::to_string(lo) + ".." + std::to_string(hi));
       return std::nullopt;
     }
@@ -153,6 +171,10 @@ class Reader {
   template <typename T, typename N, typename Parse>
   std::optional<T> typed(const N& map, const char* key, const std::string& path, Parse parse,
                          bool required = false) {
+    if constexpr (std::is_invocable_v<Parse, std::string_view>) {
+      if (auto plain = plainString(map[key]); plain && !plain->empty())
+        if (auto v = parse(*plain)) return *v;  // the common case, straight from the text
+    }
     auto s = str(map, key, path, required);
     if (!s || s->empty()) {
       if (s && required) error(map[key], path + "." + key, "missing");
@@ -166,7 +188,8 @@ class Reader {
     return *v;
   }
 
-  static std::expected<std::string, std::string> expandEnv(const std::string& in) {
+  static std::expected<std::string, std::string> expandEnv(std::string in) {
+    if (in.find("${") == std::string::npos) return in;  // nearly always: no copy
     std::string out;
     size_t i = 0;
     while (i < in.size()) {
@@ -199,9 +222,9 @@ std::string bandList() {
   return s;
 }
 
-auto parseKey = [](const std::string& s) { return lorawan::Aes128Key::parse(s); };
-auto parseEui = [](const std::string& s) { return lorawan::Eui64::parse(s); };
-auto parseAddr = [](const std::string& s) { return lorawan::DevAddr::parse(s); };
+auto parseKey = [](std::string_view s) { return lorawan::Aes128Key::parse(s); };
+auto parseEui = [](std::string_view s) { return lorawan::Eui64::parse(s); };
+auto parseAddr = [](std::string_view s) { return lorawan::DevAddr::parse(s); };
 
 template <typename N>
 void readCodec(Reader& r, const N& c, const std::string& path, codecs::CodecSpec& spec,
@@ -320,48 +343,71 @@ void readInterfaceList(Reader& r, const N& list, const std::string& path,
     return;
   }
   size_t i = 0;
+  out.reserve(out.size() + list.size());  // a million interfaces: never moved while growing
   for (const auto& item : itemsOf(list))
     readInterface(r, N(item), path + "[" + std::to_string(i++) + "]", out, baseDir);
 }
 
-// Linear in the count (hash sets): a fleet of a million devices is checked in well under a
-// second; pairwise it took minutes from 100k on.
+// Pairs (hash, index) sorted: equal keys end up next to each other, found without a hash node
+// per interface (a million interfaces: a fraction of a second, not seconds).
+template <typename Same>
+void sameKeys(std::vector<std::pair<uint64_t, uint32_t>>& hashed, const Same& same,
+              std::vector<std::pair<uint32_t, uint32_t>>& pairs) {  // (later, first)
+  std::sort(hashed.begin(), hashed.end());
+  size_t group = 0;  // where the run of this hash starts: its earliest interface first
+  for (size_t i = 1; i < hashed.size(); ++i) {
+    if (hashed[i].first != hashed[group].first) {
+      group = i;
+      continue;
+    }
+    for (size_t j = group; j < i; ++j)
+      if (same(hashed[j].second, hashed[i].second)) {
+        pairs.emplace_back(hashed[i].second, hashed[j].second);
+        break;
+      }
+  }
+}
+
 void checkDuplicates(const std::vector<Interface>& itfs, std::vector<std::string>& errors) {
-  std::unordered_map<std::string_view, const Interface*> ids;
+  std::vector<std::pair<uint64_t, uint32_t>> ids, sessions;
   ids.reserve(itfs.size());
-  struct AddrKey {
-    uint32_t addr;
-    lorawan::Aes128Key key;
-    bool operator==(const AddrKey&) const = default;
-  };
-  struct AddrKeyHash {
-    size_t operator()(const AddrKey& k) const {
-      return std::hash<std::string_view>()(
-                 std::string_view(reinterpret_cast<const char*>(k.key.bytes().data()), 16)) ^
-             k.addr;
-    }
-  };
-  std::unordered_map<AddrKey, const Interface*, AddrKeyHash> sessions;
-  sessions.reserve(itfs.size());
-  for (const Interface& b : itfs) {
-    if (!b.id.empty()) {
-      auto [it, fresh] = ids.emplace(b.id, &b);
-      if (!fresh)
-        errors.push_back(b.origin + ": interface id " + b.id + " already defined at " +
-                         it->second->origin);
-    }
+  for (uint32_t i = 0; i < itfs.size(); ++i) {
+    const Interface& b = itfs[i];
+    if (!b.id.empty()) ids.emplace_back(std::hash<std::string_view>()(b.id), i);
     // Same DevAddr is fine (the MIC tells devices apart), same DevAddr *and* key is not.
     if (b.opts.deviceAddress && b.opts.networkSessionKey) {
-      auto [it, fresh] =
-          sessions.emplace(AddrKey{b.opts.deviceAddress->value(), *b.opts.networkSessionKey}, &b);
-      if (!fresh) {
-        const Interface& a = *it->second;
-        errors.push_back(b.origin + ": interface " + b.id + " has the same DevAddr " +
-                         b.opts.deviceAddress->toString() + " and network_session_key as " + a.id +
-                         " at " + a.origin + "; their frames could not be told apart");
-      }
+      const auto& k = b.opts.networkSessionKey->bytes();
+      sessions.emplace_back(std::hash<std::string_view>()(std::string_view(
+                                reinterpret_cast<const char*>(k.data()), k.size())) ^
+                                b.opts.deviceAddress->value(),
+                            i);
     }
   }
+  std::vector<std::pair<uint32_t, uint32_t>> sameId, sameSession;
+  sameKeys(
+      ids, [&](uint32_t a, uint32_t b) { return itfs[a].id == itfs[b].id; }, sameId);
+  sameKeys(
+      sessions,
+      [&](uint32_t a, uint32_t b) {
+        return itfs[a].opts.deviceAddress == itfs[b].opts.deviceAddress &&
+               itfs[a].opts.networkSessionKey == itfs[b].opts.networkSessionKey;
+      },
+      sameSession);
+  // In file order, as a reader goes through them.
+  std::vector<std::tuple<uint32_t, int, std::string>> found;
+  for (auto [later, first] : sameId)
+    found.emplace_back(later, 0,
+                       itfs[later].origin + ": interface id " + itfs[later].id +
+                           " already defined at " + itfs[first].origin);
+  for (auto [later, first] : sameSession) {
+    const Interface &a = itfs[first], &b = itfs[later];
+    found.emplace_back(later, 1,
+                       b.origin + ": interface " + b.id + " has the same DevAddr " +
+                           b.opts.deviceAddress->toString() + " and network_session_key as " +
+                           a.id + " at " + a.origin + "; their frames could not be told apart");
+  }
+  std::sort(found.begin(), found.end());
+  for (auto& f : found) errors.push_back(std::move(std::get<2>(f)));
 }
 
 // A JSON interface file: a list of interfaces, as in a YAML one (large fleets: see README).

@@ -28,6 +28,20 @@ class JsonNode {
   bool IsScalar() const { return key_ || (e_ && !e_->is_object() && !e_->is_array() && !IsNull()); }
   // A scalar's text, as YAML would give it (numbers and booleans as written).
   std::string Scalar() const;
+  // A string value (or a key) in place; nullopt for other types.
+  std::optional<std::string_view> stringView() const {
+    if (key_) return key_;
+    std::string_view s;
+    if (e_ && e_->get_string().get(s) == simdjson::SUCCESS) return s;
+    return std::nullopt;
+  }
+  // f(key) for each key of an object, in order.
+  template <typename F>
+  void forEachKey(const F& f) const {
+    simdjson::dom::object o;
+    if (!e_ || e_->get_object().get(o) != simdjson::SUCCESS) return;
+    for (auto [k, v] : o) f(k);
+  }
   JsonNode operator[](const char* key) const;
   JsonNode operator[](size_t index) const;
   size_t size() const;

@@ -27,15 +27,21 @@ std::expected<DeviceName, std::string> parseDeviceName(std::string_view name) {
 
 std::optional<std::string> resolveDevice(const SessionRegistry& sessions, const DeviceName& name) {
   if (!name.devEui) {
-    if (sessions.interfaceForDevice(name.idOrSlug)) return name.idOrSlug;
+    if (sessions.anyOfDevice(name.idOrSlug)) return name.idOrSlug;
+    // Another spelling: a scan, only when the name as given is unknown.
     const std::string l = lower(name.idOrSlug);
-    for (const auto& [id, itf] : sessions.interfaces())
-      if (lower(itf->deviceIdOrSlug) == l) return itf->deviceIdOrSlug;
-    return std::nullopt;
+    std::optional<std::string> found;
+    sessions.forEach([&](const Session& s) {
+      if (!found && lower(s.device) == l) found = s.device;
+    });
+    return found;
   }
-  for (const auto& [id, itf] : sessions.interfaces())
-    if (itf->opts.deviceEui == name.devEui) return itf->deviceIdOrSlug;
-  return std::nullopt;
+  if (const Session* s = sessions.otaaByDevEui(*name.devEui)) return s->device;
+  std::optional<std::string> found;
+  sessions.forEach([&](const Session& s) {
+    if (!found && s.deviceEui == name.devEui) found = s.device;
+  });
+  return found;
 }
 
 }  // namespace bridge

@@ -25,35 +25,38 @@ const std::vector<std::string> kDeviceFields{"id",      "devEui",  "devAddr",   
 const std::vector<std::string> kDeviceArrays{"tags", "interfaces"};
 
 // A device is its interfaces (seed 000): what they say, plus what the bridge saw of it.
+// `itfs`: sorted by id, the first one speaks for the device.
 json deviceJson(const ApiContext& ctx, const std::string& device,
-                const std::vector<const config::Interface*>& itfs) {
-  const config::Interface& first = *itfs.front();
-  const Session* s = ctx.sessions->byInterfaceId(first.id);
+                const std::vector<Session*>& itfs) {
+  const Session& first = *itfs.front();
+  const InterfaceProfile& p = *first.profile;
   json tags = json::array(), ids = json::array();
-  for (const auto* i : itfs) {
-    ids.push_back(i->id);
-    for (const auto& t : i->tags)
+  for (const Session* i : itfs) {
+    ids.push_back(i->id.view());
+    for (const auto& t : i->profile->tags)
       if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
   }
   json status = ctx.deviceStatus ? ctx.deviceStatus(device) : json::object();
   return {{"id", device},
-          {"devEui", first.opts.deviceEui ? json(first.opts.deviceEui->toString()) : json()},
-          {"devAddr", s ? json(s->devAddr.toString()) : json()},
-          {"deviceType", first.opts.deviceType == config::DeviceType::Otaa ? "otaa" : "abp"},
-          {"enabled", first.opts.enabled},
-          {"managed", first.opts.managed},
-          {"macVersion", first.opts.macVersion},
-          {"driverInstanceId", first.driverInstanceId},
+          {"devEui", first.deviceEui ? json(first.deviceEui->toString()) : json()},
+          {"devAddr", first.active ? json(first.devAddr.toString()) : json()},
+          {"deviceType", p.deviceType == config::DeviceType::Otaa ? "otaa" : "abp"},
+          {"enabled", p.enabled},
+          {"managed", p.managed},
+          {"macVersion", p.macVersion},
+          {"driverInstanceId", p.driverInstanceId},
           {"tags", tags},
           {"interfaces", ids},
           {"online", status.value("online", false)},
           {"lastSeen", status.value("lastSeen", json())}};
 }
 
-std::map<std::string, std::vector<const config::Interface*>> devicesOf(
-    const SessionRegistry& sessions) {
-  std::map<std::string, std::vector<const config::Interface*>> out;
-  for (const auto& [id, itf] : sessions.interfaces()) out[itf->deviceIdOrSlug].push_back(itf.get());
+std::map<std::string_view, std::vector<Session*>> devicesOf(const SessionRegistry& sessions) {
+  std::map<std::string_view, std::vector<Session*>> out;
+  sessions.forEach([&](Session& s) { out[s.device].push_back(&s); });
+  for (auto& [device, itfs] : out)
+    std::sort(itfs.begin(), itfs.end(),
+              [](Session* x, Session* y) { return x->id.view() < y->id.view(); });
   return out;
 }
 
@@ -67,7 +70,7 @@ Task<ApiResponse> listDevices(const ApiContext& ctx, api::Query q) {
   std::vector<json> items;
   co_await ctx.network([&] {
     for (const auto& [device, itfs] : devicesOf(*ctx.sessions)) {
-      json d = deviceJson(ctx, device, itfs);
+      json d = deviceJson(ctx, std::string(device), itfs);
       if (matchesAll(d, *filters)) items.push_back(std::move(d));
     }
   });
@@ -228,8 +231,7 @@ Task<ApiResponse> routeDevices(const ApiContext& ctx, const ApiRequest& req,
   co_await ctx.network([&] {
     device = resolveDevice(*ctx.sessions, *name);
     if (device)
-      if (const config::Interface* itf = ctx.sessions->interfaceForDevice(*device))
-        interfaceId = itf->id;
+      if (const Session* itf = ctx.sessions->anyOfDevice(*device)) interfaceId = itf->id.str();
   });
   const std::string sub = path.size() > 2 ? path[2] : "";
   // The first interface of a new device names it: creating one needs no existing device.
@@ -241,7 +243,11 @@ Task<ApiResponse> routeDevices(const ApiContext& ctx, const ApiRequest& req,
   if (path.size() == 2) {
     if (req.method != "GET") co_return reply(405, "use GET");
     json d;
-    co_await ctx.network([&] { d = deviceJson(ctx, *device, devicesOf(*ctx.sessions)[*device]); });
+    co_await ctx.network([&] {
+      const auto itfs = ctx.sessions->ofDevice(*device);
+      if (!itfs.empty()) d = deviceJson(ctx, *device, itfs);  // gone meanwhile: null
+    });
+    if (d.is_null()) co_return reply(404, "no device " + path[1]);
     co_return reply(200, d);
   }
   if (path.size() != 3)

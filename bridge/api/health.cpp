@@ -28,7 +28,7 @@ std::pair<bool, std::string> healthReport(const HealthSources& s) {
 void refreshGauges(const HealthSources& s, Metrics& m) {
   if (s.sessions) {
     m.set("sessions", double(s.sessions->size()));
-    m.set("interfaces", double(s.sessions->interfaces().size()));
+    m.set("interfaces", double(s.sessions->interfaceCount()));
   }
   if (s.platform && s.outboxStore) {
     auto [rows, bytes] = s.outboxStore->outboxSize();

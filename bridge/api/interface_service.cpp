@@ -1,7 +1,7 @@
 #include "bridge/api/interface_service.hpp"
 
+#include <algorithm>
 #include <random>
-#include <unordered_set>
 
 #include "bridge/api/interface_json.hpp"
 #include "bridge/core/log.hpp"
@@ -17,26 +17,24 @@ const char* const kKeyFields[] = {"device_key", "network_key", "network_session_
                                   "app_session_key"};
 }  // namespace
 
-namespace {
-// Created through the API ("api"), or restored from the store after a start ("api:<id>").
-bool fromApi(const config::Interface& itf) {
-  return itf.origin == "api" || itf.origin.starts_with("api:");
-}
-}  // namespace
-
 // Interfaces that came from the files before and are gone from them now are removed; the
 // registry's own copies say which came from files (API ones have an "api" origin), so no
 // second list of a million ids is kept.
 void InterfaceService::loadFiles(std::vector<config::Interface> fromFiles) {
   counters_.commit(nullptr);  // hands buffered counters over; the registry's reads see them
-  std::unordered_set<std::string_view> fresh;
-  fresh.reserve(fromFiles.size());
-  for (const auto& itf : fromFiles) fresh.insert(itf.id);
-  std::vector<std::string> gone;
-  for (const auto& [id, itf] : sessions_.interfaces())
-    if (!fromApi(*itf) && !fresh.count(id)) gone.push_back(id);
-  for (const auto& id : gone) sessions_.remove(id);
-  fresh.clear();
+  if (sessions_.interfaceCount() > 0) {  // a reload: what left the files goes
+    std::vector<std::string_view> fresh;
+    fresh.reserve(fromFiles.size());
+    for (const auto& itf : fromFiles) fresh.push_back(itf.id);
+    std::sort(fresh.begin(), fresh.end());
+    std::vector<std::string> gone;
+    sessions_.forEach([&](const Session& s) {
+      // Created through the API, or restored from the store after a start: not the files'.
+      if (!s.profile->fromApi && !std::binary_search(fresh.begin(), fresh.end(), s.id.view()))
+        gone.push_back(s.id.str());
+    });
+    for (const auto& id : gone) sessions_.remove(id);
+  }
   sessions_.upsertAll(std::move(fromFiles), counters_);
   applyStored();
 }
@@ -60,30 +58,30 @@ json InterfaceService::view(const config::Interface& itf) const {
   return interfaceToJson(itf, Secrets::Redacted, sessions_.byInterfaceId(itf.id));
 }
 
-const config::Interface* InterfaceService::find(const std::string& device,
-                                                const std::string& id) const {
-  const config::Interface* itf = sessions_.interfaceById(id);
-  return itf && itf->deviceIdOrSlug == device ? itf : nullptr;
+std::optional<config::Interface> InterfaceService::find(const std::string& device,
+                                                        const std::string& id) const {
+  const Session* s = sessions_.find(id);
+  if (!s || s->device != device) return std::nullopt;
+  return s->toInterface();
 }
 
 InterfaceService::Page InterfaceService::list(const std::string& device, const std::string& afterId,
                                               size_t limit) const {
   Page page;
-  const auto& all = sessions_.interfaces();
-  for (auto it = afterId.empty() ? all.begin() : all.upper_bound(afterId); it != all.end(); ++it) {
-    if (it->second->deviceIdOrSlug != device) continue;
+  for (const Session* s : sessions_.ofDevice(device)) {
+    if (!afterId.empty() && s->id.view() <= afterId) continue;
     if (page.items.size() == limit) {
       page.retrieveAfterId = page.items.back()["id"].get<std::string>();
       break;
     }
-    page.items.push_back(view(*it->second));
+    page.items.push_back(view(s->toInterface()));
   }
   return page;
 }
 
 std::expected<json, ApiError> InterfaceService::show(const std::string& device,
                                                      const std::string& id) const {
-  const config::Interface* itf = find(device, id);
+  const auto itf = find(device, id);
   if (!itf) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
   return view(*itf);
 }
@@ -97,7 +95,7 @@ std::expected<json, ApiError> InterfaceService::create(const std::string& device
         400, "interface.device_id_or_slug: must be the device in the URL (" + device + ")"});
   full["device_id_or_slug"] = device;
   if (!full.contains("id")) full["id"] = UuidGenerator().next();
-  if (full["id"].is_string() && sessions_.interfaceById(full["id"].get<std::string>()))
+  if (full["id"].is_string() && sessions_.find(full["id"].get<std::string>()))
     return std::unexpected(
         ApiError{409, "interface.id: " + full["id"].get<std::string>() + " already exists"});
   return commit(full, nullptr, "api");
@@ -105,7 +103,7 @@ std::expected<json, ApiError> InterfaceService::create(const std::string& device
 
 std::expected<json, ApiError> InterfaceService::edit(const std::string& device,
                                                      const std::string& id, const json& changes) {
-  const config::Interface* old = find(device, id);
+  const auto old = find(device, id);
   if (!old) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
   if (!changes.is_object()) return std::unexpected(ApiError{400, "interface: want an object"});
   json full = interfaceToJson(*old, Secrets::Full);
@@ -129,12 +127,12 @@ std::expected<json, ApiError> InterfaceService::edit(const std::string& device,
       full["opts"][ok] = ov;
     }
   }
-  return commit(full, old, old->origin);
+  return commit(full, &*old, old->origin);
 }
 
 std::expected<json, ApiError> InterfaceService::remove(const std::string& device,
                                                        const std::string& id) {
-  const config::Interface* itf = find(device, id);
+  const auto itf = find(device, id);
   if (!itf) return std::unexpected(ApiError{404, "no interface " + id + " on device " + device});
   json shown = view(*itf);
   store_.saveApiInterface(id, "");
@@ -163,19 +161,18 @@ std::expected<json, ApiError> InterfaceService::commit(const json& full,
     itf->codecs = old->codecs;
   }
   const auto& o = itf->opts;
-  for (const auto& [id, other] : sessions_.interfaces()) {
-    if (id == itf->id) continue;
-    if (o.deviceAddress && other->opts.deviceAddress == o.deviceAddress && o.networkSessionKey &&
-        other->opts.networkSessionKey == o.networkSessionKey)
-      return std::unexpected(
-          ApiError{409, "interface.opts.device_address: " + o.deviceAddress->toString() +
-                            " with the same network_session_key as interface " + id +
-                            "; their frames could not be told apart"});
-    if (o.deviceType == config::DeviceType::Otaa && o.deviceEui &&
-        other->opts.deviceType == config::DeviceType::Otaa && other->opts.deviceEui == o.deviceEui)
+  // Conflicts with the others, found through the registry's indexes (not a scan of them all).
+  if (o.deviceAddress && o.networkSessionKey)
+    for (const Session* other : sessions_.byDevAddr(*o.deviceAddress))
+      if (other->id != itf->id && other->abpInline && other->nwkSKey == *o.networkSessionKey)
+        return std::unexpected(
+            ApiError{409, "interface.opts.device_address: " + o.deviceAddress->toString() +
+                              " with the same network_session_key as interface " + other->id.str() +
+                              "; their frames could not be told apart"});
+  if (o.deviceType == config::DeviceType::Otaa && o.deviceEui)
+    if (const Session* other = sessions_.otaaByDevEui(*o.deviceEui); other && other->id != itf->id)
       return std::unexpected(ApiError{409, "interface.opts.device_eui: " + o.deviceEui->toString() +
-                                               " already belongs to interface " + id});
-  }
+                                               " already belongs to interface " + other->id.str()});
   counters_.commit(nullptr);  // hands buffered counters over; the registry's reads see them
   json stored = interfaceToJson(*itf, Secrets::Full);
   if (keepCodec) stored["codec"] = full["codec"];
@@ -183,7 +180,7 @@ std::expected<json, ApiError> InterfaceService::commit(const json& full,
   sessions_.upsert(*itf, counters_);
   log::info(old ? "interface_changed" : "interface_created",
             {{"interface", itf->id}, {"device", itf->deviceIdOrSlug}});
-  return view(*sessions_.interfaceById(itf->id));
+  return view(sessions_.find(itf->id)->toInterface());
 }
 
 }  // namespace bridge

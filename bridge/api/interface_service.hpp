@@ -49,7 +49,7 @@ class InterfaceService {
   std::expected<nlohmann::json, ApiError> commit(const nlohmann::json& full,
                                                  const config::Interface* old,
                                                  const std::string& origin);
-  const config::Interface* find(const std::string& device, const std::string& id) const;
+  std::optional<config::Interface> find(const std::string& device, const std::string& id) const;
   nlohmann::json view(const config::Interface& itf) const;
 
   SessionRegistry& sessions_;

@@ -32,8 +32,7 @@ void platformHooks(Daemon::Impl& d, NetworkHooks& hooks) {
   // The platform may hold a downlink for the device: read its queue first, within a deadline
   // that keeps RX1 reachable, then answer (with or without it).
   hooks.beforeAnswer = [p = &d](const Session& s, std::function<void()> answer) {
-    p->fetchDownlinks(*s.itf,
-                      std::chrono::milliseconds(p->cfg.platform->downlinkQueue.fetchTimeoutMs),
+    p->fetchDownlinks(s, std::chrono::milliseconds(p->cfg.platform->downlinkQueue.fetchTimeoutMs),
                       std::move(answer));
   };
 }
@@ -44,9 +43,9 @@ void wirePlatform(Daemon::Impl& d) {
   d.platform = std::make_unique<PlatformClient>(pc, d.metrics);
   auto post = [p = &d](std::function<void()> task) { asio::post(p->ioc, std::move(task)); };
   auto lookup = [p = &d](const std::string& device) {
-    const config::Interface* itf = p->sessions.interfaceForDevice(device);
-    return PathValues{device, itf && itf->opts.deviceEui ? itf->opts.deviceEui->toString() : device,
-                      itf ? itf->id : "", ""};
+    const Session* itf = p->sessions.anyOfDevice(device);
+    return PathValues{device, itf && itf->deviceEui ? itf->deviceEui->toString() : device,
+                      itf ? itf->id.str() : "", ""};
   };
   d.outbox =
       std::make_unique<Outbox>(pc, *d.store, *d.platform, d.metrics, post, lookup, wallClockMs);
@@ -82,8 +81,8 @@ ApiContext apiContext(Daemon::Impl& d) {
     return std::string(bands.forGateway(eui)->name);
   };
   api.deviceStatus = [p = &d](const std::string& device) {
-    const config::Interface* itf = p->sessions.interfaceForDevice(device);
-    Session* s = itf ? p->sessions.byInterfaceId(itf->id) : nullptr;
+    Session* s = p->sessions.anyOfDevice(device);
+    if (s && !s->active) s = nullptr;
     return deviceStatusJson(s, *p->store, device, wallClockMs());
   };
   auto sources = [p = &d] {
@@ -132,7 +131,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(config::Confi
   d.interfaceService = std::make_unique<InterfaceService>(d.sessions, *d.store, *d.store);
   // What the API changed earlier wins. The registry keeps the interfaces (a million devices:
   // not twice).
-  d.interfaceService->loadFiles(std::move(d.cfg.interfaces));
+  d.loadInterfaces(std::move(d.cfg.interfaces));
   d.cfg.interfaces = {};
   if (!cfg.sourcePath.empty()) {
     d.watcher = std::make_unique<ConfigWatcher>(d.ioc, cfg.sourcePath, cfg.interfacesDir,

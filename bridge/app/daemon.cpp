@@ -1,5 +1,7 @@
 #include "bridge/app/daemon.hpp"
 
+#include <malloc.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
@@ -43,10 +45,9 @@ void Daemon::Impl::close() {
   store->flush();
 }
 
-void Daemon::Impl::fetchDownlinks(const config::Interface& itf, std::chrono::milliseconds within,
+void Daemon::Impl::fetchDownlinks(const Session& itf, std::chrono::milliseconds within,
                                   std::function<void()> done) {
-  fetcher->fetch(itf.deviceIdOrSlug, itf.id,
-                 outbox->path(cfg.platform->downlinksPath, itf.deviceIdOrSlug),
+  fetcher->fetch(itf.device, itf.id.str(), outbox->path(cfg.platform->downlinksPath, itf.device),
                  std::chrono::steady_clock::now() + within, std::move(done));
 }
 
@@ -55,9 +56,10 @@ void Daemon::Impl::armPoll() {
   pollTimer.expires_after(std::chrono::seconds(cfg.platform->downlinkQueue.pollIntervalS));
   pollTimer.async_wait([this](boost::system::error_code ec) {
     if (ec || closed) return;
-    for (const auto& [id, itf] : sessions.interfaces())
-      if (itf->opts.managed && itf->opts.enabled)
-        fetchDownlinks(*itf, std::chrono::milliseconds(cfg.platform->timeoutMs), [] {});
+    sessions.forEach([&](const Session& itf) {
+      if (itf.profile->managed && itf.profile->enabled)
+        fetchDownlinks(itf, std::chrono::milliseconds(cfg.platform->timeoutMs), [] {});
+    });
     armPoll();
   });
 }
@@ -84,16 +86,20 @@ void Daemon::Impl::reloadInterfaces(const char* why) {
   auto fresh = config::loadConfigFile(cfg.sourcePath);
   if (!fresh) {
     metrics.inc("interface_reloads_total{result=\"failed\"}");
-    log::error("interfaces_reload_failed",
-               {{"trigger", why},
-                {"error", fresh.error()},
-                {"kept", std::to_string(sessions.interfaces().size())}});
+    log::error("interfaces_reload_failed", {{"trigger", why},
+                                            {"error", fresh.error()},
+                                            {"kept", std::to_string(sessions.interfaceCount())}});
     return;
   }
-  interfaceService->loadFiles(std::move(fresh->interfaces));
+  loadInterfaces(std::move(fresh->interfaces));
   metrics.inc("interface_reloads_total{result=\"ok\"}");
   log::info("interfaces_reloaded",
-            {{"trigger", why}, {"interfaces", std::to_string(sessions.interfaces().size())}});
+            {{"trigger", why}, {"interfaces", std::to_string(sessions.interfaceCount())}});
+}
+
+void Daemon::Impl::loadInterfaces(std::vector<config::Interface> interfaces) {
+  interfaceService->loadFiles(std::move(interfaces));
+  malloc_trim(0);
 }
 
 // Logged once signals are handled (a SIGHUP before that would end the process).

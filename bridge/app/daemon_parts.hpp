@@ -55,9 +55,12 @@ struct Daemon::Impl {
   void onEvent(const DeviceEvent& e);
   void publish(const char* action, const std::string& device,
                const std::function<std::string()>& payload);
-  void fetchDownlinks(const config::Interface& itf, std::chrono::milliseconds within,
+  void fetchDownlinks(const Session& itf, std::chrono::milliseconds within,
                       std::function<void()> done);
   void armPoll();
+  // The interface files' parsed copies are gone once the registry holds its compact ones: hand
+  // their pages back (a million devices: ~100 MB that malloc would otherwise keep).
+  void loadInterfaces(std::vector<config::Interface> interfaces);
 };
 
 }  // namespace bridge

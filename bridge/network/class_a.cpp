@@ -64,14 +64,15 @@ void ClassA::event(const std::string& device, const std::string& interfaceId,
 }
 
 void ClassA::adr(const Uplink& u, Session& s, std::vector<MacCommand>& answers) {
-  if (!s.itf->opts.adr || !u.adr || u.rx.empty()) return;
+  if (!s.profile->adr || !u.adr || u.rx.empty()) return;
   const region::Band& band = bandFor(u.rx.front().gatewayEui);
   if (band.cfListType != 0) return;  // fixed-plan bands need LinkADRReq blocks: not yet
-  s.adrSnrs.push_back(u.rx.front().snr.value_or(-20));
-  if (s.adrSnrs.size() > 20) s.adrSnrs.erase(s.adrSnrs.begin());
+  auto& snrs = s.more().adrSnrs;
+  snrs.push_back(u.rx.front().snr.value_or(-20));
+  if (snrs.size() > 20) snrs.erase(snrs.begin());
   auto dr = region::dataRateIndex(band, u.tx.dataRate, true);
   if (!dr) return;
-  auto d = decideAdr(band, *dr, s.txPowerIndex, s.adrSnrs);
+  auto d = decideAdr(band, *dr, s.txPowerIndex, snrs);
   if (!d) return;
   // Keep the channels the device was given: the defaults plus the CFList's extra ones.
   const size_t channels =
@@ -85,9 +86,9 @@ void ClassA::adr(const Uplink& u, Session& s, std::vector<MacCommand>& answers) 
   if (!req) return;
   answers.push_back(*req);
   s.pendingTxPowerIndex = d->txPowerIndex;
-  s.adrSnrs.clear();  // measure again at the new settings
+  snrs.clear();  // measure again at the new settings
   metrics_.inc("adr_requests_total");
-  log::info("adr_request", {{"device", s.itf->deviceIdOrSlug},
+  log::info("adr_request", {{"device", s.device},
                             {"data_rate", std::to_string(d->dataRate)},
                             {"tx_power", std::to_string(d->txPowerIndex)}});
 }
@@ -146,7 +147,7 @@ Bytes ClassA::macAnswers(const Uplink& u, Session& s) {
 
 void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
   Session* s = sessions_.byInterfaceId(u.interfaceId);
-  if (!s || !s->itf->opts.managed || u.rx.empty()) return;  // listen-only devices never transmit
+  if (!s || !s->profile->managed || u.rx.empty()) return;  // listen-only devices never transmit
   std::vector<QueuedDownlink> queue = queue_.pendingDownlinks(u.interfaceId);
   // A confirmed downlink in flight: this uplink's ACK bit settles it, or it is tried again.
   if (!queue.empty() && queue.front().status == "awaiting_ack") {
@@ -202,7 +203,7 @@ void ClassA::afterUplink(const Uplink& u, Clock::time_point now) {
 }
 
 void ClassA::ackAgain(Session& s, Eui64 gw, const semtech::RxPacket& rx, Clock::time_point now) {
-  if (!s.itf->opts.managed || !s.fcnt) return;
+  if (!s.profile->managed || !s.fcnt) return;
   Frame f;
   f.ack = true;
   send(s, f, gw, rx.tmst, rx.frequencyHz, rx.dataRate, s.fcnt->lastFCnt, "", now);
@@ -216,7 +217,7 @@ void ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
   // The counter moves and is durable before the frame leaves: a crash never reuses it.
   const uint32_t fcntDown = s.fcnt->nextFCntDown++;
   if (f.confirmed) s.lastConfirmedFCntDown = fcntDown;
-  counters_.saveFCnt(s.itf->id, *s.fcnt);
+  counters_.saveFCnt(s.id.str(), *s.fcnt);
 
   PhyPayload phy;
   phy.mhdr.mtype = f.confirmed ? MType::ConfirmedDataDown : MType::UnconfirmedDataDown;
@@ -225,26 +226,26 @@ void ClassA::send(Session& s, const Frame& f, Eui64 gw, uint32_t upTmst, uint64_
   m.fhdr.fctrl.ack = f.ack;
   m.fhdr.fctrl.fPending = f.fPending;
   m.fhdr.fcnt = uint16_t(fcntDown);
-  m.fhdr.fopts = s.lorawan11 && !f.fopts.empty()
-                     ? cryptFOpts11(s.nwkSEncKey, Direction::Downlink, s.devAddr, fcntDown, f.fopts)
-                     : f.fopts;
+  m.fhdr.fopts = s.lorawan11 && !f.fopts.empty() ? cryptFOpts11(s.nwkSEncKey(), Direction::Downlink,
+                                                                s.devAddr, fcntDown, f.fopts)
+                                                 : f.fopts;
   if (f.fport) {
     m.fport = f.fport;
-    m.frmPayload = cryptFrmPayload(*f.fport == 0 ? s.nwkSEncKey : s.appSKey, Direction::Downlink,
+    m.frmPayload = cryptFrmPayload(*f.fport == 0 ? s.nwkSEncKey() : s.appSKey, Direction::Downlink,
                                    s.devAddr, fcntDown, f.payload);
   }
   phy.payload = m;
   Bytes bytes = serialize(phy);
   Mic mic = s.lorawan11
-                ? downlinkMic11(s.sNwkSIntKey, f.ack ? uint16_t(confFCnt) : 0, s.devAddr, fcntDown,
-                                micInput(bytes))
+                ? downlinkMic11(s.sNwkSIntKey(), f.ack ? uint16_t(confFCnt) : 0, s.devAddr,
+                                fcntDown, micInput(bytes))
                 : dataMic10(s.nwkSKey, Direction::Downlink, s.devAddr, fcntDown, micInput(bytes));
   std::copy(mic.begin(), mic.end(), bytes.end() - 4);
 
   DownlinkJob job;
   job.kind = "data";
-  job.device = s.itf->deviceIdOrSlug;
-  job.interfaceId = s.itf->id;
+  job.device = s.device;
+  job.interfaceId = s.id.str();
   job.downlinkId = downlinkId;
   job.gateway = gw;
   job.rx2After = std::chrono::seconds(1);
@@ -308,12 +309,12 @@ std::vector<QueuedDownlink> ClassA::cancelQueued(const std::string& device,
 std::expected<codecs::EncodeResult, EnqueueError> ClassA::encode(const std::string& device,
                                                                  int fport,
                                                                  const std::string& objectJson) {
-  const config::Interface* itf = sessions_.interfaceForDevice(device);
+  const Session* itf = sessions_.anyOfDevice(device);
   if (!itf) return std::unexpected(EnqueueError{404, "unknown device " + device});
-  auto set = itf->codecs ? itf->codecs : codecs::CodecSet::raw();
+  const codecs::CodecSet& set = itf->codecs();
   const uint8_t port = uint8_t(std::clamp(fport, 0, 255));
   try {
-    return set->forPort(port).encodeDownlink(objectJson, port);
+    return set.forPort(port).encodeDownlink(objectJson, port);
   } catch (const std::exception& e) {
     codecs::EncodeResult r;
     r.errors.push_back(e.what());
@@ -324,9 +325,9 @@ std::expected<codecs::EncodeResult, EnqueueError> ClassA::encode(const std::stri
 std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& device, int fport,
                                                          const Bytes& data, bool confirmed,
                                                          const std::string& platformId) {
-  const config::Interface* itf = sessions_.interfaceForDevice(device);
+  const Session* itf = sessions_.anyOfDevice(device);
   if (!itf) return std::unexpected(EnqueueError{404, "unknown device " + device});
-  if (!itf->opts.managed)
+  if (!itf->profile->managed)
     return std::unexpected(EnqueueError{
         400, "device " + device + " is listen-only (managed: false): it never transmits"});
   if (fport < 1 || fport > 223)
@@ -336,7 +337,7 @@ std::expected<std::string, EnqueueError> ClassA::enqueue(const std::string& devi
                                                  " bytes; no data rate carries more than 242"});
   QueuedDownlink d;
   d.id = uuids_.next();
-  d.interfaceId = itf->id;
+  d.interfaceId = itf->id.str();
   d.fport = uint8_t(fport);
   d.payload = data;
   d.confirmed = confirmed;

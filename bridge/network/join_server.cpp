@@ -64,9 +64,9 @@ JoinVerdict JoinServer::reject(JoinVerdict v, Eui64 devEui, Eui64 gw, const std:
   if (!detail.empty()) f.emplace_back("detail", detail);
   log::info("join_rejected", f);
   if (!rejection_) return v;
-  const config::Interface* itf = sessions_.otaaByDevEui(devEui);
-  rejection_({Rejection::Join, toString(v), itf ? itf->deviceIdOrSlug : "", std::nullopt, devEui,
-              gw, detail, wallClockMs_()});
+  const Session* itf = sessions_.otaaByDevEui(devEui);
+  rejection_({Rejection::Join, toString(v), itf ? itf->device : "", std::nullopt, devEui, gw,
+              detail, wallClockMs_()});
   return v;
 }
 
@@ -120,14 +120,15 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
     return JoinVerdict::Malformed;
   }
   const auto& jr = std::get<JoinRequestPayload>(phy->payload);
-  const config::Interface* itf = sessions_.otaaByDevEui(jr.devEui);
+  Session* itf = sessions_.otaaByDevEui(jr.devEui);
   if (!itf) return reject(JoinVerdict::UnknownDevEui, jr.devEui, gw, "");
-  const auto& o = itf->opts;
+  const InterfaceProfile& o = *itf->profile;
   if (o.joinEui && *o.joinEui != jr.joinEui)
     return reject(JoinVerdict::WrongJoinEui, jr.devEui, gw, "got " + jr.joinEui.toString());
   const bool v11 = o.macVersion == "1.1";
-  const Aes128Key appKey = o.deviceKey.value_or(Aes128Key());
-  const Aes128Key nwkKey = v11 ? o.networkKey.value_or(appKey) : appKey;
+  const Session::Extra* secrets = itf->extra.get();
+  const Aes128Key appKey = secrets ? secrets->deviceKey.value_or(Aes128Key()) : Aes128Key();
+  const Aes128Key nwkKey = v11 && secrets ? secrets->networkKey.value_or(appKey) : appKey;
   if (joinRequestMic(nwkKey, micInput(rx.phyPayload)) != phy->mic)
     return reject(JoinVerdict::BadMic, jr.devEui, gw, "");
   if (!o.enabled) return reject(JoinVerdict::Disabled, jr.devEui, gw, "");
@@ -181,45 +182,43 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
   ja.rxDelay = settings_.rx1DelaySeconds;
   ja.cfList = region::cfList(*band, settings_.bands.extraChannelsHz, settings_.subBand);
 
-  auto s = std::make_unique<Session>();
-  s->itf = sessions_.shared(itf->id);
-  s->devAddr = ja.devAddr;
-  s->lorawan11 = v11;
+  JoinedSession s{ja.devAddr, v11, {}, {}, {}, {}};
   SessionRecord rec{ja.devAddr, v11, {}, {}, {}, {}, ja.joinNonce, jr.devNonce};
   Bytes accept;
   if (v11) {
     auto k = deriveSessionKeys11(nwkKey, appKey, ja.joinNonce, jr.joinEui, jr.devNonce);
-    s->nwkSKey = k.fNwkSIntKey;
-    s->sNwkSIntKey = k.sNwkSIntKey;
-    s->nwkSEncKey = k.nwkSEncKey;
-    s->appSKey = k.appSKey;
+    s.fNwkSIntKey = k.fNwkSIntKey;
+    s.sNwkSIntKey = k.sNwkSIntKey;
+    s.nwkSEncKey = k.nwkSEncKey;
+    s.appSKey = k.appSKey;
     accept = buildJoinAccept11(ja, deriveJsIntKey(nwkKey, jr.devEui), nwkKey, 0xFF, jr.joinEui,
                                jr.devNonce);
   } else {
     auto k = deriveSessionKeys10(appKey, ja.joinNonce, ja.netId, jr.devNonce);
-    s->nwkSKey = s->sNwkSIntKey = s->nwkSEncKey = k.nwkSKey;
-    s->appSKey = k.appSKey;
+    s.fNwkSIntKey = s.sNwkSIntKey = s.nwkSEncKey = k.nwkSKey;
+    s.appSKey = k.appSKey;
     accept = buildJoinAccept10(ja, appKey);
   }
-  rec.fNwkSIntKey = s->nwkSKey;
-  rec.sNwkSIntKey = s->sNwkSIntKey;
-  rec.nwkSEncKey = s->nwkSEncKey;
-  rec.appSKey = s->appSKey;
+  rec.fNwkSIntKey = s.fNwkSIntKey;
+  rec.sNwkSIntKey = s.sNwkSIntKey;
+  rec.nwkSEncKey = s.nwkSEncKey;
+  rec.appSKey = s.appSKey;
   // Durable before anything is sent: a restart after this point keeps the device joined.
-  store_.commitJoin(itf->id, jr.devEui, st, rec);
-  sessions_.install(std::move(s));
+  const std::string interfaceId = itf->id.str();
+  store_.commitJoin(interfaceId, jr.devEui, st, rec);
+  sessions_.join(*itf, s);
 
   cache_[key] = Cached{accept, now + settings_.dedupWindow, now + kJoinAcceptDelay1,
-                       now + std::chrono::seconds(60), itf->deviceIdOrSlug};
+                       now + std::chrono::seconds(60), itf->device};
   cacheOrder_.emplace_back(now + std::chrono::seconds(60), key);
 
   const bool sent = downlinks_.reachable(gw);
-  store_.commit([this, key, job = makeJob(itf->deviceIdOrSlug, gw, rx, accept), now] {
+  store_.commit([this, key, job = makeJob(itf->device, gw, rx, accept), now] {
     if (auto it = cache_.find(key); it != cache_.end()) it->second.durable = true;
     downlinks_.schedule(job, now);
   });
   metrics_.inc("joins_total{result=\"accepted\"}");
-  log::info("join_accepted", {{"device", itf->deviceIdOrSlug},
+  log::info("join_accepted", {{"device", itf->device},
                               {"dev_eui", jr.devEui.toString()},
                               {"dev_addr", ja.devAddr.toString()},
                               {"dev_nonce", std::to_string(jr.devNonce)},
@@ -231,10 +230,10 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
         {"type", "join"},
         {"id", id},
         {"receivedAt", formatRfc3339Ms(wallClockMs_())},
-        {"interfaceId", itf->id},
-        {"deviceIdOrSlug", itf->deviceIdOrSlug},
+        {"interfaceId", interfaceId},
+        {"deviceIdOrSlug", itf->device},
         {"driverInstanceId",
-         itf->driverInstanceId.empty() ? nlohmann::json() : nlohmann::json(itf->driverInstanceId)},
+         o.driverInstanceId.empty() ? nlohmann::json() : nlohmann::json(o.driverInstanceId)},
         {"devEui", jr.devEui.toString()},
         {"joinEui", jr.joinEui.toString()},
         {"devAddr", ja.devAddr.toString()},
@@ -242,7 +241,7 @@ JoinVerdict JoinServer::onJoinRequest(Eui64 gw, const semtech::RxPacket& rx,
         {"gatewayEui", gw.toString()},
         {"rssi", rx.rssi},
         {"snr", rx.snr ? nlohmann::json(*rx.snr) : nlohmann::json()}};
-    emit_({DeviceEventType::Join, id, itf->deviceIdOrSlug, std::move(e)});
+    emit_({DeviceEventType::Join, id, itf->device, std::move(e)});
   }
   if (!sent)
     return reject(JoinVerdict::NoDownlinkPath, jr.devEui, gw,

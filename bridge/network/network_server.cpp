@@ -140,7 +140,7 @@ void NetworkServer::onUplink(const Uplink& u, const std::string& json) {
   Session* s = sessions_.byInterfaceId(u.interfaceId);
   if (s) noteUplink(*s, u);
   // The uplink is copied only when the answer waits (for the platform's queue).
-  if (hooks_.beforeAnswer && s && s->itf->opts.managed)
+  if (hooks_.beforeAnswer && s && s->profile->managed)
     hooks_.beforeAnswer(*s,
                         [this, u] { classA_->afterUplink(u, DownlinkScheduler::Clock::now()); });
   else
@@ -151,8 +151,7 @@ void NetworkServer::onUplink(const Uplink& u, const std::string& json) {
 
 void NetworkServer::onClassAEvent(DeviceEvent e) {
   if (e.type == DeviceEventType::Status)
-    if (const config::Interface* itf = sessions_.interfaceForDevice(e.device))
-      if (Session* s = sessions_.byInterfaceId(itf->id)) noteDevStatus(*s, e.body);
+    if (Session* s = sessions_.anyOfDevice(e.device); s && s->active) noteDevStatus(*s, e.body);
   if (hooks_.event) hooks_.event(e);
 }
 

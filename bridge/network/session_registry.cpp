@@ -1,133 +1,298 @@
 #include "bridge/network/session_registry.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <stdexcept>
 
 namespace bridge {
 
+namespace {
+uint64_t mix(uint64_t x) {  // spreads small keys (DevAddrs, EUIs) over the low bits
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  return x ^ (x >> 33);
+}
+uint64_t hashText(std::string_view s) {
+  return std::hash<std::string_view>{}(s);
+}
+uint64_t hashAddr(lorawan::DevAddr a) {
+  return mix(a.value());
+}
+uint64_t hashEui(lorawan::Eui64 e) {
+  return mix(e.value());
+}
+
+bool isOtaa(const Session& s) {
+  return s.profile->deviceType == config::DeviceType::Otaa;
+}
+}  // namespace
+
+InterfaceId::InterfaceId(std::string_view s) {
+  if (s.size() > chars_.size())
+    throw std::invalid_argument("interface id longer than 36 characters: " + std::string(s));
+  std::copy(s.begin(), s.end(), chars_.begin());
+  len_ = uint8_t(s.size());
+}
+
+config::Interface Session::toInterface() const {
+  config::Interface itf;
+  const InterfaceProfile& p = *profile;
+  itf.id = id.str();
+  itf.deviceIdOrSlug = device;
+  itf.driverInstanceId = p.driverInstanceId;
+  itf.tags = p.tags;
+  itf.codec = p.codec;
+  itf.codecs = p.codecs;
+  itf.origin = p.fromApi ? "api" : "interface files";
+  auto& o = itf.opts;
+  o.enabled = p.enabled;
+  o.managed = p.managed;
+  o.deviceType = p.deviceType;
+  o.deviceEui = deviceEui;
+  o.joinEui = p.joinEui;
+  o.duplicateFramecounterAllowed = p.duplicateFramecounterAllowed;
+  o.macVersion = p.macVersion;
+  o.adr = p.adr;
+  if (abpInline) {
+    o.deviceAddress = devAddr;
+    o.networkSessionKey = nwkSKey;
+    o.appSessionKey = appSKey;
+  } else if (extra) {
+    o.deviceAddress = extra->deviceAddress;
+    o.networkSessionKey = extra->networkSessionKey;
+    o.appSessionKey = extra->appSessionKey;
+  }
+  if (extra) {
+    o.deviceKey = extra->deviceKey;
+    o.networkKey = extra->networkKey;
+  }
+  return itf;
+}
+
 void SessionRegistry::load(const std::vector<config::Interface>& interfaces, SessionStore& store) {
-  sessions_.clear();
+  chunks_.clear();
+  slots_ = 0;
+  free_.clear();
+  active_ = 0;
+  byId_.clear();
+  byDevice_.clear();
   byAddr_.clear();
   otaa_.clear();
-  byDevice_.clear();
-  all_.clear();
+  recentProfiles_.clear();
   upsertAll(interfaces, store);  // a copy: the caller keeps its list
 }
 
 void SessionRegistry::upsertAll(std::vector<config::Interface> interfaces, SessionStore& store) {
   // One read of every counter instead of a query per device.
   const auto counters = store.allFCnt();
-  sessions_.reserve(sessions_.size() + interfaces.size());
-  byAddr_.reserve(byAddr_.size() + interfaces.size());
-  byDevice_.reserve(byDevice_.size() + interfaces.size());
+  reserve(interfaces.size());
   for (auto& itf : interfaces) {
     auto it = counters.find(itf.id);
-    add(std::make_shared<const config::Interface>(std::move(itf)), store,
-        it == counters.end() ? std::nullopt : std::optional(it->second));
+    add(itf, store, it == counters.end() ? std::nullopt : std::optional(it->second));
+    itf = config::Interface();  // its memory goes back as the registry's grows
   }
 }
 
 void SessionRegistry::upsert(const config::Interface& itf, SessionStore& store) {
-  add(std::make_shared<const config::Interface>(itf), store, store.loadFCnt(itf.id));
+  add(itf, store, store.loadFCnt(itf.id));
 }
 
-void SessionRegistry::add(std::shared_ptr<const config::Interface> itf, SessionStore& store,
+void SessionRegistry::reserve(size_t more) {
+  const size_t n = byId_.size() + more;
+  byId_.reserve(n, [this](uint32_t i) { return hashText(at(i).id.view()); });
+  byDevice_.reserve(n, [this](uint32_t i) { return hashText(at(i).device); });
+  byAddr_.reserve(n, [this](uint32_t i) { return hashAddr(at(i).devAddr); });
+}
+
+uint32_t SessionRegistry::allocate() {
+  if (!free_.empty()) {
+    const uint32_t slot = free_.back();
+    free_.pop_back();
+    return slot;
+  }
+  if ((slots_ >> kChunkBits) == chunks_.size())
+    chunks_.push_back(std::make_unique<Session[]>(size_t(1) << kChunkBits));
+  return slots_++;
+}
+
+// Interfaces read one after the other mostly share everything but their ids and keys: the
+// profile of one of the last few is reused when it is the same.
+std::shared_ptr<const InterfaceProfile> SessionRegistry::profileFor(const config::Interface& itf) {
+  InterfaceProfile p;
+  p.driverInstanceId = itf.driverInstanceId;
+  p.tags = itf.tags;
+  p.codec = itf.codec;
+  p.codecs = itf.codecs ? itf.codecs : codecs::CodecSet::raw();
+  const auto& o = itf.opts;
+  p.deviceType = o.deviceType;
+  p.enabled = o.enabled;
+  p.managed = o.managed;
+  p.duplicateFramecounterAllowed = o.duplicateFramecounterAllowed;
+  p.adr = o.adr;
+  p.macVersion = o.macVersion;
+  p.joinEui = o.joinEui;
+  p.fromApi = itf.origin == "api" || itf.origin.starts_with("api:");
+  for (const auto& r : recentProfiles_)
+    if (*r == p) return r;
+  auto made = std::make_shared<const InterfaceProfile>(std::move(p));
+  if (recentProfiles_.size() == 8) recentProfiles_.erase(recentProfiles_.begin());
+  recentProfiles_.push_back(made);
+  return made;
+}
+
+void SessionRegistry::add(const config::Interface& itf, SessionStore& store,
                           std::optional<FCntState> counters) {
-  remove(itf->id);
-  const config::Interface& stored = *itf;
-  all_[itf->id] = itf;
-  byDevice_[itf->deviceIdOrSlug] = &stored;
-  const auto& o = itf->opts;
-  auto s = std::make_unique<Session>();
-  s->itf = itf;
-  if (o.deviceType == config::DeviceType::Otaa) {
-    if (o.deviceEui) otaa_[*o.deviceEui] = &stored;
-    auto rec = store.loadSession(itf->id);
-    if (!rec) return;  // not joined yet
-    s->devAddr = rec->devAddr;
-    s->nwkSKey = rec->fNwkSIntKey;
-    s->sNwkSIntKey = rec->sNwkSIntKey;
-    s->nwkSEncKey = rec->nwkSEncKey;
-    s->appSKey = rec->appSKey;
-    s->lorawan11 = rec->lorawan11;
-  } else {
-    if (!o.deviceAddress || !o.networkSessionKey || !o.appSessionKey) return;
-    s->devAddr = *o.deviceAddress;
-    s->nwkSKey = *o.networkSessionKey;
-    s->appSKey = *o.appSessionKey;
+  remove(itf.id);
+  const uint32_t slot = allocate();
+  Session& s = at(slot);
+  s = Session();
+  s.id = InterfaceId(itf.id);
+  s.slot = slot;
+  s.device = itf.deviceIdOrSlug;
+  s.profile = profileFor(itf);
+  const auto& o = itf.opts;
+  s.deviceEui = o.deviceEui;
+  if (o.deviceKey || o.networkKey) {
+    s.more().deviceKey = o.deviceKey;
+    s.more().networkKey = o.networkKey;
+  }
+  const bool abp = o.deviceType != config::DeviceType::Otaa;
+  if (abp && o.deviceAddress && o.networkSessionKey && o.appSessionKey) {
+    s.abpInline = true;
+    s.active = true;
+    s.devAddr = *o.deviceAddress;
+    s.nwkSKey = *o.networkSessionKey;
+    s.appSKey = *o.appSessionKey;
+  } else if (o.deviceAddress || o.networkSessionKey || o.appSessionKey) {
+    s.more().deviceAddress = o.deviceAddress;
+    s.more().networkSessionKey = o.networkSessionKey;
+    s.more().appSessionKey = o.appSessionKey;
+  }
+  if (!abp) {
+    if (auto rec = store.loadSession(itf.id)) {
+      s.active = true;
+      s.devAddr = rec->devAddr;
+      s.lorawan11 = rec->lorawan11;
+      s.nwkSKey = rec->fNwkSIntKey;
+      s.appSKey = rec->appSKey;
+      if (rec->lorawan11) {
+        s.more().sNwkSIntKey = rec->sNwkSIntKey;
+        s.more().nwkSEncKey = rec->nwkSEncKey;
+      }
+    }
   }
   // Counters belong to a session: a new DevAddr for the interface starts from scratch.
-  if (counters && counters->devAddr == s->devAddr) s->fcnt = *counters;
-  install(std::move(s));
+  if (s.active && counters && counters->devAddr == s.devAddr) s.fcnt = *counters;
+  index(slot);
 }
 
-void SessionRegistry::remove(const std::string& id) {
-  auto it = all_.find(id);
-  if (it == all_.end()) return;
-  const config::Interface& old = *it->second;
-  if (auto d = byDevice_.find(old.deviceIdOrSlug); d != byDevice_.end() && d->second == &old) {
-    byDevice_.erase(d);
-    // Another interface of the same device keeps it reachable by name.
-    for (const auto& [otherId, other] : all_)
-      if (otherId != id && other->deviceIdOrSlug == old.deviceIdOrSlug) {
-        byDevice_[other->deviceIdOrSlug] = other.get();
-        break;
-      }
+void SessionRegistry::index(uint32_t slot) {
+  Session& s = at(slot);
+  byId_.insert(hashText(s.id.view()), slot,
+               [this](uint32_t i) { return hashText(at(i).id.view()); });
+  byDevice_.insert(hashText(s.device), slot, [this](uint32_t i) { return hashText(at(i).device); });
+  if (isOtaa(s) && s.deviceEui)
+    otaa_.insert(hashEui(*s.deviceEui), slot,
+                 [this](uint32_t i) { return hashEui(*at(i).deviceEui); });
+  if (s.active) indexAddr(slot);
+}
+
+void SessionRegistry::indexAddr(uint32_t slot) {
+  byAddr_.insert(hashAddr(at(slot).devAddr), slot,
+                 [this](uint32_t i) { return hashAddr(at(i).devAddr); });
+  ++active_;
+}
+
+void SessionRegistry::unindexAddr(uint32_t slot) {
+  if (byAddr_.erase(hashAddr(at(slot).devAddr), slot)) --active_;
+}
+
+void SessionRegistry::unindex(uint32_t slot) {
+  Session& s = at(slot);
+  byId_.erase(hashText(s.id.view()), slot);
+  byDevice_.erase(hashText(s.device), slot);
+  if (isOtaa(s) && s.deviceEui) otaa_.erase(hashEui(*s.deviceEui), slot);
+  if (s.active) unindexAddr(slot);
+}
+
+void SessionRegistry::remove(std::string_view id) {
+  Session* s = find(id);
+  if (!s) return;
+  const uint32_t slot = s->slot;
+  unindex(slot);
+  *s = Session();  // its strings and profile go now; the slot is reused
+  free_.push_back(slot);
+}
+
+Session* SessionRegistry::find(std::string_view id) const {
+  Session* found = nullptr;
+  byId_.probe(hashText(id), [&](uint32_t i) {
+    if (at(i).id == id) found = &at(i);
+    return !found;
+  });
+  return found;
+}
+
+SessionRegistry::Candidates SessionRegistry::byDevAddr(lorawan::DevAddr a) const {
+  Candidates out;
+  byAddr_.probe(hashAddr(a), [&](uint32_t i) {
+    if (at(i).devAddr == a) out.push_back(&at(i));
+    return true;
+  });
+  return out;
+}
+
+Session* SessionRegistry::anyOfDevice(std::string_view device) const {
+  Session* found = nullptr;
+  byDevice_.probe(hashText(device), [&](uint32_t i) {
+    if (at(i).device == device) found = &at(i);
+    return !found;
+  });
+  return found;
+}
+
+std::vector<Session*> SessionRegistry::ofDevice(std::string_view device) const {
+  std::vector<Session*> out;
+  byDevice_.probe(hashText(device), [&](uint32_t i) {
+    if (at(i).device == device) out.push_back(&at(i));
+    return true;
+  });
+  std::sort(out.begin(), out.end(),
+            [](Session* x, Session* y) { return x->id.view() < y->id.view(); });
+  return out;
+}
+
+Session* SessionRegistry::otaaByDevEui(lorawan::Eui64 devEui) const {
+  Session* found = nullptr;
+  otaa_.probe(hashEui(devEui), [&](uint32_t i) {
+    if (at(i).deviceEui == devEui) found = &at(i);
+    return !found;
+  });
+  return found;
+}
+
+Session& SessionRegistry::join(Session& s, const JoinedSession& k) {
+  if (s.active) unindexAddr(s.slot);
+  s.active = true;
+  s.devAddr = k.devAddr;
+  s.lorawan11 = k.lorawan11;
+  s.nwkSKey = k.fNwkSIntKey;
+  s.appSKey = k.appSKey;
+  if (k.lorawan11) {
+    s.more().sNwkSIntKey = k.sNwkSIntKey;
+    s.more().nwkSEncKey = k.nwkSEncKey;
   }
-  if (old.opts.deviceEui)
-    if (auto e = otaa_.find(*old.opts.deviceEui); e != otaa_.end() && e->second == &old)
-      otaa_.erase(e);
-  if (auto sit = sessions_.find(id); sit != sessions_.end()) {
-    unindex(*sit->second);
-    sessions_.erase(sit);
-  }
-  all_.erase(it);
-}
-
-const config::Interface* SessionRegistry::interfaceById(const std::string& id) const {
-  auto it = all_.find(id);
-  return it == all_.end() ? nullptr : it->second.get();
-}
-
-std::shared_ptr<const config::Interface> SessionRegistry::shared(const std::string& id) const {
-  auto it = all_.find(id);
-  return it == all_.end() ? nullptr : it->second;
-}
-
-void SessionRegistry::unindex(Session& s) {
-  auto a = byAddr_.find(s.devAddr);
-  if (a == byAddr_.end()) return;
-  auto& list = a->second;
-  list.erase(std::remove(list.begin(), list.end(), &s), list.end());
-  if (list.empty()) byAddr_.erase(a);
-}
-
-Session& SessionRegistry::install(std::unique_ptr<Session> s) {
-  s->codecs = s->itf->codecs ? s->itf->codecs : codecs::CodecSet::raw();
-  auto& slot = sessions_[s->itf->id];
-  if (slot) unindex(*slot);
-  byAddr_[s->devAddr].push_back(s.get());
-  slot = std::move(s);
-  return *slot;
-}
-
-const std::vector<Session*>& SessionRegistry::byDevAddr(lorawan::DevAddr a) const {
-  auto it = byAddr_.find(a);
-  return it == byAddr_.end() ? none_ : it->second;
-}
-
-Session* SessionRegistry::byInterfaceId(const std::string& id) const {
-  auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : it->second.get();
-}
-
-const config::Interface* SessionRegistry::interfaceForDevice(const std::string& device) const {
-  auto it = byDevice_.find(device);
-  return it == byDevice_.end() ? nullptr : it->second;
-}
-
-const config::Interface* SessionRegistry::otaaByDevEui(lorawan::Eui64 devEui) const {
-  auto it = otaa_.find(devEui);
-  return it == otaa_.end() ? nullptr : it->second;
+  // A new session: counters, ADR and what was seen start again.
+  s.fcnt.reset();
+  s.lastConfirmedFCntDown = 0;
+  s.txPowerIndex = 0;
+  s.pendingTxPowerIndex.reset();
+  if (s.extra) s.extra->adrSnrs.clear();
+  s.seen = Session::Seen();
+  indexAddr(s.slot);
+  return s;
 }
 
 }  // namespace bridge

@@ -119,8 +119,8 @@ void UplinkPipeline::reject(Verdict v, const Bytes& phy, Eui64 gw, const std::st
     devAddr = r->devAddr->value();
   }
   if (s) {
-    f.emplace_back("interface", s->itf->id);
-    f.emplace_back("device", s->itf->deviceIdOrSlug);
+    f.emplace_back("interface", s->id.str());
+    f.emplace_back("device", s->device);
   }
   if (!detail.empty()) f.emplace_back("detail", detail);
   if (v == Verdict::Disabled || v == Verdict::Retransmission) {
@@ -129,7 +129,7 @@ void UplinkPipeline::reject(Verdict v, const Bytes& phy, Eui64 gw, const std::st
   }
   log::info("uplink_rejected", f);
   if (!rejection_) return;
-  rejection_({Rejection::Uplink, toString(v), s ? s->itf->deviceIdOrSlug : "",
+  rejection_({Rejection::Uplink, toString(v), s ? s->device : "",
               devAddr ? std::optional(lorawan::DevAddr(devAddr)) : std::nullopt, std::nullopt, gw,
               detail, wallClockMs_()});
 }
@@ -188,7 +188,7 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
            std::to_string(candidates.size()) + " candidate session(s)");
     return Verdict::BadMic;
   }
-  const auto& opts = owner->itf->opts;
+  const InterfaceProfile& opts = *owner->profile;
   if (!opts.enabled) {
     reject(Verdict::Disabled, phyBytes, gw, "", owner);
     return Verdict::Disabled;
@@ -234,15 +234,15 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   // Accepted: the counter moves first, so no later copy or replay can pass again.
   const uint32_t nextDown = owner->fcnt ? owner->fcnt->nextFCntDown : 0;
   owner->fcnt = FCntState{owner->devAddr, fcnt32, hash, nextDown};
-  counters_.saveFCnt(owner->itf->id, *owner->fcnt);
+  counters_.saveFCnt(owner->id.str(), *owner->fcnt);
 
   Uplink u;
   u.id = uuids_.next();
   u.receivedAtMs = wallClockMs_();
-  u.interfaceId = owner->itf->id;
-  u.deviceIdOrSlug = owner->itf->deviceIdOrSlug;
-  u.driverInstanceId = owner->itf->driverInstanceId;
-  u.devEui = opts.deviceEui;
+  u.interfaceId = owner->id.view();
+  u.deviceIdOrSlug = owner->device;
+  u.driverInstanceId = opts.driverInstanceId;
+  u.devEui = owner->deviceEui;
   u.devAddr = owner->devAddr;
   u.fcnt = fcnt32;
   u.fport = mac.fport;
@@ -255,7 +255,7 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
     // FPort 0: MAC commands in FRMPayload, encrypted with the network key. Logged, not forwarded
     // as application data.
     // 1.0.x: NwkSKey; 1.1: NwkSEncKey (nwkSKey holds FNwkSIntKey there).
-    const auto& key = owner->lorawan11 ? owner->nwkSEncKey : owner->nwkSKey;
+    const auto& key = owner->nwkSEncKey();
     u.macCommands = logMacCommands(
         *owner, "fport0",
         cryptFrmPayload(key, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
@@ -267,12 +267,12 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
     // 1.1 encrypts FOpts with NwkSEncKey (the errata scheme, as LoRaMac-node and ChirpStack).
     u.macCommands =
         logMacCommands(*owner, "fopts",
-                       owner->lorawan11 ? cryptFOpts11(owner->nwkSEncKey, Direction::Uplink,
+                       owner->lorawan11 ? cryptFOpts11(owner->nwkSEncKey(), Direction::Uplink,
                                                        owner->devAddr, fcnt32, mac.fhdr.fopts)
                                         : mac.fhdr.fopts);
   }
   u.ackBit = mac.fhdr.fctrl.ack;
-  u.codecs = owner->codecs;  // decoded when the window closes, off the hot path
+  u.codecs = owner->sharedCodecs();  // decoded when the window closes, off the hot path
   addRx(u, gw, p);
   out.uplink = std::move(u);
   return Verdict::Accepted;
@@ -283,15 +283,14 @@ std::vector<MacCommand> UplinkPipeline::logMacCommands(const Session& s, const c
   auto parsed = parseMacCommands(MacDirection::Uplink, bytes);
   if (!parsed) {
     metrics_.inc("mac_command_errors_total");
-    log::warn("mac_command_error", {{"device", s.itf->deviceIdOrSlug},
-                                    {"where", where},
-                                    {"error", parsed.error().toString()}});
+    log::warn("mac_command_error",
+              {{"device", s.device}, {"where", where}, {"error", parsed.error().toString()}});
     return {};
   }
   for (const auto& c : *parsed)
-    log::info("mac_command", {{"device", s.itf->deviceIdOrSlug},
-                              {"where", where},
-                              {"command", describe(MacDirection::Uplink, c)}});
+    log::info(
+        "mac_command",
+        {{"device", s.device}, {"where", where}, {"command", describe(MacDirection::Uplink, c)}});
   return std::move(*parsed);
 }
 
@@ -309,7 +308,8 @@ bool UplinkPipeline::micMatches(const Session& s, const PhyPayload& phy,
   if (!dr || !ch) return false;
   const bool ack = std::get<MacPayload>(phy.payload).fhdr.fctrl.ack;
   const uint16_t confFCnt = ack ? uint16_t(s.lastConfirmedFCntDown) : 0;
-  return uplinkMic11(s.sNwkSIntKey, s.nwkSKey, confFCnt, *dr, *ch, s.devAddr, fcnt, msg) == phy.mic;
+  return uplinkMic11(s.sNwkSIntKey(), s.nwkSKey, confFCnt, *dr, *ch, s.devAddr, fcnt, msg) ==
+         phy.mic;
 }
 
 void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p) {

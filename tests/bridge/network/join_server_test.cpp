@@ -254,7 +254,8 @@ TEST_F(JoinServerTest, Lorawan11JoinUsesNwkKeyAndOptNeg) {
   const auto& s = sessions.byDevAddr(opened->payload.devAddr);
   ASSERT_EQ(s.size(), 1u);
   EXPECT_TRUE(s[0]->lorawan11);
-  EXPECT_EQ(s[0]->sNwkSIntKey, keys.sNwkSIntKey);
+  EXPECT_EQ(s[0]->sNwkSIntKey(), keys.sNwkSIntKey);
+  EXPECT_EQ(s[0]->nwkSEncKey(), keys.nwkSEncKey);
   EXPECT_EQ(s[0]->appSKey, keys.appSKey);
 }
 

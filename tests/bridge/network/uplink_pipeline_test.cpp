@@ -81,16 +81,15 @@ class PipelineTest : public ::testing::Test {
   }
   // A LoRaWAN 1.1 session with the four network/app keys of the ChirpStack lrwn 1.1 vectors.
   Session& installV11(const std::string& id, lorawan::DevAddr addr) {
-    auto s = std::make_unique<Session>();
-    s->itf = std::make_shared<config::Interface>(makeInterface(id, "v11", kDev));
-    s->devAddr = addr;
-    s->lorawan11 = true;
-    s->nwkSKey =
-        lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();  // FNwkSIntKey
-    s->sNwkSIntKey = lorawan::Aes128Key::parse("589498993092cfdb5fd2e02ac7510bf1").value();
-    s->nwkSEncKey = lorawan::Aes128Key::parse("9898283c4f66eb6c6fd5165882046c40").value();
-    s->appSKey = lorawan::Aes128Key::parse("01621215d1ca08febf0c602cc2ad90fa").value();
-    return sessions.install(std::move(s));
+    sessions.upsert(makeInterface(id, "v11", kDev), *store);
+    JoinedSession k;
+    k.devAddr = addr;
+    k.lorawan11 = true;
+    k.fNwkSIntKey = lorawan::Aes128Key::parse("537f8aae896c79e015d102d06286354e").value();
+    k.sNwkSIntKey = lorawan::Aes128Key::parse("589498993092cfdb5fd2e02ac7510bf1").value();
+    k.nwkSEncKey = lorawan::Aes128Key::parse("9898283c4f66eb6c6fd5165882046c40").value();
+    k.appSKey = lorawan::Aes128Key::parse("01621215d1ca08febf0c602cc2ad90fa").value();
+    return sessions.join(*sessions.find(id), k);
   }
   uint64_t rejected(const char* reason) {
     return metrics.counter(std::string("uplinks_rejected_total{reason=\"") + reason + "\"}");
@@ -175,7 +174,7 @@ TEST_F(PipelineTest, ReplayOfAnOlderCounterIsRejected) {
 TEST_F(PipelineTest, ConfirmedRetransmissionIsAckedAgainButNotForwarded) {
   std::vector<std::string> acked;
   pipeline->onRetransmission(
-      [&](Session& s, Eui64, const lorawan::semtech::RxPacket&) { acked.push_back(s.itf->id); });
+      [&](Session& s, Eui64, const lorawan::semtech::RxPacket&) { acked.push_back(s.id.str()); });
   Bytes up = buildUplink(kDev, 9, 1, {0x01}, /*confirmed=*/true);
   send(up);
   advance(200ms);
@@ -307,7 +306,7 @@ TEST_F(PipelineTest, Lorawan11SessionsUseTheSplitMicWithTxDrAndTxCh) {
   auto frame = [&](uint8_t txDr, uint8_t txCh) {
     AbpDevice d{v11.devAddr, v11.nwkSKey, v11.appSKey};
     Bytes b = buildUplink(d, 1, 1, {0x11});
-    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, txDr, txCh, v11.devAddr, 1,
+    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey(), v11.nwkSKey, 0, txDr, txCh, v11.devAddr, 1,
                                     lorawan::micInput(b));
     std::copy(mic.begin(), mic.end(), b.end() - 4);
     return b;
@@ -332,15 +331,15 @@ TEST_F(PipelineTest, Lorawan11FOptsAndFPort0AreDecryptedWithNwkSEncKey) {
   Session& v11 = installV11("55555555-5555-4555-8555-555555555556", lorawan::DevAddr(0x26AABBCD));
   const Bytes linkCheckAndDevStatus{0x02, 0x06, 0xFE, 0x0A};  // LinkCheckReq, DevStatusAns
   auto sign = [&](Bytes b, uint32_t fcnt) {
-    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey, v11.nwkSKey, 0, 5, 0, v11.devAddr, fcnt,
+    auto mic = lorawan::uplinkMic11(v11.sNwkSIntKey(), v11.nwkSKey, 0, 5, 0, v11.devAddr, fcnt,
                                     lorawan::micInput(b));
     std::copy(mic.begin(), mic.end(), b.end() - 4);
     return b;
   };
   // FOpts encrypted as a 1.1 device does (errata scheme).
-  const Bytes fopts = lorawan::cryptFOpts11(v11.nwkSEncKey, lorawan::Direction::Uplink, v11.devAddr,
-                                            1, linkCheckAndDevStatus);
-  AbpDevice app{v11.devAddr, v11.nwkSEncKey, v11.appSKey};
+  const Bytes fopts = lorawan::cryptFOpts11(v11.nwkSEncKey(), lorawan::Direction::Uplink,
+                                            v11.devAddr, 1, linkCheckAndDevStatus);
+  AbpDevice app{v11.devAddr, v11.nwkSEncKey(), v11.appSKey};
   EXPECT_EQ(
       pipeline->onRxPacket(kGw1, rx(sign(buildUplink(app, 1, 1, {0x11}, false, fopts), 1)), now),
       Verdict::Accepted);
