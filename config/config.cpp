@@ -267,7 +267,7 @@ void readInterface(Reader& r, const N& n, const std::string& path, std::vector<I
                    const std::string& baseDir) {
   if (!r.isMap(n, path)) return;
   r.allowOnly(n, path, {"id", "device_id_or_slug", "driver_instance_id", "codec", "opts", "tags"});
-  Interface itf;
+  Interface& itf = out.emplace_back();  // in place: a million of them are not moved
   itf.origin = r.location(n, path);
   itf.id = r.str(n, "id", path, true).value_or("");
   if (!itf.id.empty() && !looksLikeUuid(itf.id))
@@ -332,7 +332,6 @@ void readInterface(Reader& r, const N& n, const std::string& path, std::vector<I
     x.networkSessionKey = r.typed<lorawan::Aes128Key>(o, "network_session_key", op, parseKey, abp);
     x.appSessionKey = r.typed<lorawan::Aes128Key>(o, "app_session_key", op, parseKey, abp);
   }
-  out.push_back(std::move(itf));
 }
 
 template <typename N>

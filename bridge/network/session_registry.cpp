@@ -87,16 +87,18 @@ void SessionRegistry::load(const std::vector<config::Interface>& interfaces, Ses
 void SessionRegistry::upsertAll(std::vector<config::Interface> interfaces, SessionStore& store) {
   // One read of every counter instead of a query per device.
   const auto counters = store.allFCnt();
+  // Into an empty registry (the start): nothing to replace, ids are unique (the config checked).
+  const bool replacing = interfaceCount() > 0;
   reserve(interfaces.size());
   for (auto& itf : interfaces) {
     auto it = counters.find(itf.id);
-    add(itf, store, it == counters.end() ? std::nullopt : std::optional(it->second));
+    add(itf, store, it == counters.end() ? std::nullopt : std::optional(it->second), replacing);
     itf = config::Interface();  // its memory goes back as the registry's grows
   }
 }
 
 void SessionRegistry::upsert(const config::Interface& itf, SessionStore& store) {
-  add(itf, store, store.loadFCnt(itf.id));
+  add(itf, store, store.loadFCnt(itf.id), true);
 }
 
 void SessionRegistry::reserve(size_t more) {
@@ -143,8 +145,8 @@ std::shared_ptr<const InterfaceProfile> SessionRegistry::profileFor(const config
 }
 
 void SessionRegistry::add(const config::Interface& itf, SessionStore& store,
-                          std::optional<FCntState> counters) {
-  remove(itf.id);
+                          std::optional<FCntState> counters, bool replacing) {
+  if (replacing) remove(itf.id);
   const uint32_t slot = allocate();
   Session& s = at(slot);
   s = Session();

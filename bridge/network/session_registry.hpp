@@ -74,7 +74,8 @@ class SessionRegistry {
     return chunks_[slot >> kChunkBits][slot & ((1u << kChunkBits) - 1)];
   }
   uint32_t allocate();
-  void add(const config::Interface& itf, SessionStore& store, std::optional<FCntState> counters);
+  void add(const config::Interface& itf, SessionStore& store, std::optional<FCntState> counters,
+           bool replacing);
   std::shared_ptr<const InterfaceProfile> profileFor(const config::Interface& itf);
   void index(uint32_t slot);
   void unindex(uint32_t slot);
