@@ -54,7 +54,12 @@ uint64_t Metrics::observations(const std::string& name) const {
 
 void Metrics::inc(const std::string& series, uint64_t by) {
   std::lock_guard lock(mutex_);
-  counters_[series] += by;
+  counters_[series].fetch_add(by, std::memory_order_relaxed);
+}
+
+Counter Metrics::handle(const std::string& series) {
+  std::lock_guard lock(mutex_);
+  return Counter(&counters_[series]);
 }
 
 void Metrics::set(const std::string& series, double value) {
@@ -65,7 +70,7 @@ void Metrics::set(const std::string& series, double value) {
 uint64_t Metrics::counter(const std::string& series) const {
   std::lock_guard lock(mutex_);
   auto it = counters_.find(series);
-  return it == counters_.end() ? 0 : it->second;
+  return it == counters_.end() ? 0 : it->second.load(std::memory_order_relaxed);
 }
 
 std::string Metrics::renderPrometheus() const {
@@ -76,7 +81,7 @@ std::string Metrics::renderPrometheus() const {
   for (const auto& [k, v] : counters_) {
     std::string b = "lorawan_bridge_" + base(k);
     if (b != lastType) out += "# TYPE " + b + " counter\n", lastType = b;
-    out += "lorawan_bridge_" + k + " " + std::to_string(v) + "\n";
+    out += "lorawan_bridge_" + k + " " + std::to_string(v.load(std::memory_order_relaxed)) + "\n";
   }
   for (const auto& [k, v] : gauges_) {
     std::string b = "lorawan_bridge_" + base(k);

@@ -45,6 +45,7 @@ UdpServer::UdpServer(asio::io_context& ioc, const udp::endpoint& listen, Gateway
     : socket_(ioc),
       gateways_(gateways),
       metrics_(metrics),
+      datagramsTotal_(metrics.handle("udp_datagrams_total")),
       onRx_(std::move(onRx)),
       after_(std::move(after)),
       onTxAck_(std::move(onTxAck)),
@@ -226,7 +227,7 @@ bool UdpServer::withinRate() {
 }
 
 bool UdpServer::admit(std::span<const uint8_t> bytes, size_t fullSize, semtech::Datagram& dg) {
-  metrics_.inc("udp_datagrams_total");
+  datagramsTotal_.inc();
   if (fullSize > limits_.maxDatagramBytes) {
     dropped("too_large",
             std::to_string(fullSize) + " bytes, limit " + std::to_string(limits_.maxDatagramBytes));

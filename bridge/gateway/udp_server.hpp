@@ -70,6 +70,7 @@ class UdpServer {
   boost::asio::ip::udp::socket socket_;
   GatewayRegistry& gateways_;
   Metrics& metrics_;
+  Counter datagramsTotal_;  // every datagram: registered once
   RxHandler onRx_;
   AfterDatagram after_;
   TxAckHandler onTxAck_;

@@ -62,12 +62,16 @@ UplinkPipeline::UplinkPipeline(PipelineSettings settings, SessionRegistry& sessi
       counters_(counters),
       archive_(archive),
       metrics_(metrics),
+      received_(metrics.handle("uplinks_received_total")),
+      copies_(metrics.handle("uplink_copies_total")),
+      lateCopies_(metrics.handle("uplinks_late_copies_total")),
+      accepted_(metrics.handle("uplinks_accepted_total")),
       emit_(std::move(emit)),
       wallClockMs_(std::move(wallClockMs)) {}
 
 std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPacket&& p,
                                                   Clock::time_point now) {
-  metrics_.inc("uplinks_received_total");
+  received_.inc();
   if (p.crcStatus != 1) {
     Verdict v = p.crcStatus == -1 ? Verdict::CrcBad : Verdict::CrcMissing;
     metrics_.inc(std::string("uplinks_rejected_total{reason=\"") + toString(v) + "\"}");
@@ -77,7 +81,7 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
   pruneLateMemory(now);
   const uint64_t key = frameKeys_(p.phyPayload);
   if (auto it = pending_.find(key); it != pending_.end()) {
-    metrics_.inc("uplink_copies_total");
+    copies_.inc();
     if (it->second.uplink) addRx(*it->second.uplink, gateway, p);
     return it->second.verdict;
   }
@@ -93,7 +97,7 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
       if (s && retransmission_) retransmission_(*s, gateway, p);
       return Verdict::Retransmission;
     }
-    metrics_.inc("uplinks_late_copies_total");
+    lateCopies_.inc();
     log::debug("uplink_late_copy", {{"gateway", gateway.toString()}});
     return std::nullopt;
   }
@@ -165,16 +169,17 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
   Session* owner = nullptr;
   uint32_t fcnt32 = 0;
   for (Session* s : candidates) {
-    std::vector<uint32_t> tries;
+    uint32_t tries[3];  // at most three counters per candidate: no allocation per frame
+    size_t n = 0;
     if (s->fcnt) {
-      tries.push_back(reconstructFCnt(s->fcnt->lastFCnt, f16));
+      tries[n++] = reconstructFCnt(s->fcnt->lastFCnt, f16);
       uint32_t sameEpoch = (s->fcnt->lastFCnt & 0xFFFF0000u) | f16;
-      if (sameEpoch != tries[0]) tries.push_back(sameEpoch);
-      if (f16 != tries[0] && f16 != sameEpoch) tries.push_back(f16);
+      if (sameEpoch != tries[0]) tries[n++] = sameEpoch;
+      if (f16 != tries[0] && f16 != sameEpoch) tries[n++] = f16;
     } else {
-      tries.push_back(f16);
+      tries[n++] = f16;
     }
-    for (uint32_t t : tries) {
+    for (uint32_t t : std::span(tries, n)) {
       if (micMatches(*s, *phy, msg, t, gw, p)) {
         owner = s;
         fcnt32 = t;
@@ -399,7 +404,7 @@ void UplinkPipeline::emitDurable() {
 }
 
 void UplinkPipeline::accepted(const Uplink& u, const std::string& json) {
-  metrics_.inc("uplinks_accepted_total");
+  accepted_.inc();
   log::info("uplink_accepted", {{"device", u.deviceIdOrSlug},
                                 {"interface", u.interfaceId},
                                 {"dev_addr", u.devAddr.toString()},

@@ -113,6 +113,8 @@ class UplinkPipeline {
   SessionStore& counters_;
   UplinkArchive& archive_;
   Metrics& metrics_;
+  // What every uplink counts, registered once.
+  Counter received_, copies_, lateCopies_, accepted_;
   Emit emit_;
   Retransmission retransmission_;
   OnRejection rejection_;
