@@ -228,13 +228,18 @@ void SessionRegistry::remove(std::string_view id) {
   free_.push_back(slot);
 }
 
-Session* SessionRegistry::find(std::string_view id) const {
+template <typename Match>
+Session* SessionRegistry::first(const SlotIndex& index, uint64_t hash, const Match& match) const {
   Session* found = nullptr;
-  byId_.probe(hashText(id), [&](uint32_t i) {
-    if (at(i).id == id) found = &at(i);
+  index.probe(hash, [&](uint32_t i) {
+    if (match(at(i))) found = &at(i);
     return !found;
   });
   return found;
+}
+
+Session* SessionRegistry::find(std::string_view id) const {
+  return first(byId_, hashText(id), [&](const Session& s) { return s.id == id; });
 }
 
 SessionRegistry::Candidates SessionRegistry::byDevAddr(lorawan::DevAddr a) const {
@@ -247,12 +252,7 @@ SessionRegistry::Candidates SessionRegistry::byDevAddr(lorawan::DevAddr a) const
 }
 
 Session* SessionRegistry::anyOfDevice(std::string_view device) const {
-  Session* found = nullptr;
-  byDevice_.probe(hashText(device), [&](uint32_t i) {
-    if (at(i).device == device) found = &at(i);
-    return !found;
-  });
-  return found;
+  return first(byDevice_, hashText(device), [&](const Session& s) { return s.device == device; });
 }
 
 std::vector<Session*> SessionRegistry::ofDevice(std::string_view device) const {
@@ -267,12 +267,7 @@ std::vector<Session*> SessionRegistry::ofDevice(std::string_view device) const {
 }
 
 Session* SessionRegistry::otaaByDevEui(lorawan::Eui64 devEui) const {
-  Session* found = nullptr;
-  otaa_.probe(hashEui(devEui), [&](uint32_t i) {
-    if (at(i).deviceEui == devEui) found = &at(i);
-    return !found;
-  });
-  return found;
+  return first(otaa_, hashEui(devEui), [&](const Session& s) { return s.deviceEui == devEui; });
 }
 
 Session& SessionRegistry::join(Session& s, const JoinedSession& k) {

@@ -82,6 +82,9 @@ class SessionRegistry {
   void indexAddr(uint32_t slot);
   void unindexAddr(uint32_t slot);
   void reserve(size_t more);
+  // The first slot probed in `index` that matches.
+  template <typename Match>
+  Session* first(const SlotIndex& index, uint64_t hash, const Match& match) const;
 
   std::vector<std::unique_ptr<Session[]>> chunks_;
   uint32_t slots_ = 0;  // slots handed out so far (live or free)
