@@ -272,6 +272,13 @@ Session* SessionRegistry::otaaByDevEui(lorawan::Eui64 devEui) const {
 
 Session& SessionRegistry::join(Session& s, const JoinedSession& k) {
   if (s.active) unindexAddr(s.slot);
+  if (s.abpInline) {  // the configured DevAddr and keys stay what they were, apart from the session
+    auto& x = s.more();
+    x.deviceAddress = s.devAddr;
+    x.networkSessionKey = s.nwkSKey;
+    x.appSessionKey = s.appSKey;
+    s.abpInline = false;
+  }
   s.active = true;
   s.devAddr = k.devAddr;
   s.lorawan11 = k.lorawan11;

@@ -162,6 +162,18 @@ TEST_F(RegistryTest, AJoinMovesTheSessionToItsNewDevAddr) {
   EXPECT_EQ(sessions.size(), 1u);
 }
 
+TEST_F(RegistryTest, ASessionOverAnAbpInterfaceLeavesItsConfiguredKeysAsTheyWere) {
+  const config::Interface a = abp(7, "cellar", DevAddr(0x26000007));
+  sessions.load({a}, *store);
+  Session& s = *sessions.find(a.id);
+  sessions.join(s, JoinedSession{DevAddr(0x26BB0001), false, key(50), key(50), key(50), key(51)});
+  EXPECT_EQ(s.nwkSKey, key(50));
+  const config::Interface back = s.toInterface();
+  EXPECT_EQ(back.opts.deviceAddress, a.opts.deviceAddress);
+  EXPECT_EQ(back.opts.networkSessionKey, a.opts.networkSessionKey);
+  EXPECT_EQ(back.opts.appSessionKey, a.opts.appSessionKey);
+}
+
 TEST_F(RegistryTest, InterfacesOfOneFileShareOneProfile) {
   std::vector<config::Interface> all;
   for (uint32_t i = 0; i < 100; ++i) {
