@@ -48,4 +48,21 @@ Block Cmac::compute(const Aes128Key& key, std::span<const uint8_t> a, std::span<
   return out;
 }
 
+struct Aes::Impl {
+  CryptoPP::AES::Encryption aes;
+};
+
+Aes::Aes() : impl_(std::make_unique<Impl>()) {}
+Aes::~Aes() = default;
+
+void Aes::setKey(const Aes128Key& key) {
+  impl_->aes.SetKey(key.bytes().data(), 16);
+}
+
+Block Aes::encrypt(const Block& in) const {
+  Block out;
+  impl_->aes.ProcessBlock(in.data(), out.data());
+  return out;
+}
+
 }  // namespace lorawan::crypto

@@ -33,4 +33,20 @@ class Cmac {
   std::unique_ptr<Impl> impl_;
 };
 
+// One AES-128 block encryption on a reused key schedule (FRMPayload and FOpts keystreams): a
+// fresh Crypto++ cipher allocates its schedule per block. Not thread-safe: one per thread.
+class Aes {
+ public:
+  Aes();
+  ~Aes();
+  Aes(const Aes&) = delete;
+  Aes& operator=(const Aes&) = delete;
+  void setKey(const Aes128Key& key);
+  Block encrypt(const Block& in) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace lorawan::crypto

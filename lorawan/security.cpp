@@ -68,11 +68,19 @@ Mic downlinkMic11(const Aes128Key& sNwkSIntKey, uint16_t confFCnt, DevAddr addr,
 
 Bytes cryptFrmPayload(const Aes128Key& key, Direction dir, DevAddr addr, uint32_t fcnt,
                       std::span<const uint8_t> data) {
+  crypto::Aes aes;
+  return cryptFrmPayload(aes, key, dir, addr, fcnt, data);
+}
+
+Bytes cryptFrmPayload(crypto::Aes& aes, const Aes128Key& key, Direction dir, DevAddr addr,
+                      uint32_t fcnt, std::span<const uint8_t> data) {
   Bytes out(data.begin(), data.end());
+  if (out.empty()) return out;
+  aes.setKey(key);
   Block a = counterBlock(0x01, dir, addr, fcnt);
   for (size_t off = 0, i = 1; off < out.size(); off += 16, ++i) {
     a[15] = uint8_t(i);
-    Block s = crypto::aesEncrypt(key, a);
+    Block s = aes.encrypt(a);
     for (size_t j = 0; j < 16 && off + j < out.size(); ++j) out[off + j] ^= s[j];
   }
   return out;

@@ -37,6 +37,9 @@ Mic downlinkMic11(const Aes128Key& sNwkSIntKey, uint16_t confFCnt, DevAddr addr,
 // FRMPayload encryption (AES-CTR with Ai blocks); the same call decrypts.
 Bytes cryptFrmPayload(const Aes128Key& key, Direction dir, DevAddr addr, uint32_t fcnt,
                       std::span<const uint8_t> data);
+// The same on the caller's cipher (no key schedule allocated per frame).
+Bytes cryptFrmPayload(crypto::Aes& aes, const Aes128Key& key, Direction dir, DevAddr addr,
+                      uint32_t fcnt, std::span<const uint8_t> data);
 
 // LoRaWAN 1.1 FOpts encryption with NwkSEncKey. Two schemes exist in the field:
 //  - Errata1_1: the LoRaWAN 1.1 errata (and 1.1.1, LoRaMac-node, ChirpStack): A[4] = 0x01 for

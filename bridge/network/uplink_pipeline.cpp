@@ -263,10 +263,10 @@ Verdict UplinkPipeline::process(const Bytes& phyBytes, const semtech::RxPacket& 
     const auto& key = owner->nwkSEncKey();
     u.macCommands = logMacCommands(
         *owner, "fport0",
-        cryptFrmPayload(key, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
+        cryptFrmPayload(aes_, key, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload));
   } else if (mac.fport) {
-    u.data =
-        cryptFrmPayload(owner->appSKey, Direction::Uplink, owner->devAddr, fcnt32, mac.frmPayload);
+    u.data = cryptFrmPayload(aes_, owner->appSKey, Direction::Uplink, owner->devAddr, fcnt32,
+                             mac.frmPayload);
   }
   if (!mac.fhdr.fopts.empty()) {
     // 1.1 encrypts FOpts with NwkSEncKey (the errata scheme, as LoRaMac-node and ChirpStack).

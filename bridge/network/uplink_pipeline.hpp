@@ -132,6 +132,7 @@ class UplinkPipeline {
 
   FrameKeys frameKeys_;
   mutable lorawan::crypto::Cmac cmac_;             // reused for every MIC (micMatches is const)
+  lorawan::crypto::Aes aes_;                       // and for every FRMPayload
   std::unordered_map<uint64_t, Pending> pending_;  // by frameKeys_(PHYPayload)
   std::deque<std::pair<Clock::time_point, uint64_t>> deadlines_;
   struct Recent {
