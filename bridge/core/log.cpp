@@ -6,15 +6,91 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <string>
+#include <thread>
 
 namespace bridge::log {
 namespace {
 std::atomic<int> gLevel{int(Level::Info)};
-std::mutex gMutex;
+
+// write(2) itself, again after EINTR: stdio drops the line when a signal (SIGTERM, SIGHUP)
+// interrupts a write blocked on a full pipe, which lost lines of a burst at shutdown.
+void writeOut(const std::string& text) {
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere to write: the lines are lost, the daemon goes on
+    p += n;
+    left -= size_t(n);
+  }
+}
+
+// Debug and info lines are gathered and written by a flusher thread every few milliseconds
+// (one write(2) per line was 4% of the network thread under load, and the thread that logs
+// must not wait on a slow pipe); a warning or an error writes out everything before it at once,
+// and what is gathered is written at exit. A kill -9 can lose the last few milliseconds of
+// info lines, never a warning.
+class Output {
+ public:
+  ~Output() {
+    {
+      std::lock_guard lock(m_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (flusher_.joinable()) flusher_.join();
+    flushNow();
+  }
+  void add(const std::string& line, bool urgent) {
+    {
+      std::lock_guard lock(m_);
+      pending_ += line;
+      if (!stopping_ && !urgent && pending_.size() < kFlushBytes) {
+        if (!flusher_.joinable()) flusher_ = std::thread([this] { run(); });
+        return;
+      }
+    }
+    flushNow();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 * 1024;
+  static constexpr auto kInterval = std::chrono::milliseconds(5);
+  // Lines leave in the order they were added: the swap and the write under one lock.
+  void flushNow() {
+    std::lock_guard out(outMutex_);
+    {
+      std::lock_guard lock(m_);
+      writing_.swap(pending_);
+    }
+    writeOut(writing_);
+    writing_.clear();
+  }
+  void run() {
+    std::unique_lock lock(m_);
+    while (!stopping_) {
+      wake_.wait_for(lock, kInterval);
+      if (pending_.empty()) continue;
+      lock.unlock();
+      flushNow();
+      lock.lock();
+    }
+  }
+  std::mutex m_;         // pending_, stopping_
+  std::mutex outMutex_;  // writing_, and the order of writes
+  std::condition_variable wake_;
+  std::string pending_, writing_;
+  bool stopping_ = false;
+  std::thread flusher_;
+};
+Output gOutput;
 
 const char* name(Level l) {
   switch (l) {
@@ -104,18 +180,7 @@ void write(Level l, std::string_view event, const Fields& fields) {
     appendValue(line, v.get());
   }
   line += '\n';
-  std::lock_guard lock(gMutex);
-  // write(2) itself, again after EINTR: stdio drops the line when a signal (SIGTERM, SIGHUP)
-  // interrupts a write blocked on a full pipe, which lost lines of a burst at shutdown.
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // nowhere to write: the line is lost, the daemon goes on
-    p += n;
-    left -= size_t(n);
-  }
+  gOutput.add(line, l >= Level::Warn);
 }
 
 }  // namespace bridge::log
