@@ -40,6 +40,9 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       // After a checkpoint the WAL starts over from its beginning; beyond this it is cut back.
       "PRAGMA journal_size_limit=67108864;"
       "PRAGMA busy_timeout=5000;"
+      // 16 MB of page cache (2 MB by default): under load the default spilled, and the writer
+      // read its own index pages back from the WAL (pread was 13% of its time).
+      "PRAGMA cache_size=-16384;"
       // New files: counters in one b-tree (WITHOUT ROWID), uplinks without AUTOINCREMENT's
       // extra row update per insert (the retention trim deletes from the oldest end, so a
       // rowid is never reused while a newer one exists). Older files keep their tables.
