@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config ccache libboost-dev libssl-dev libcrypto++-dev
       nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev
-      libbenchmark-dev libsimdjson-dev libmozjs-102-dev
+      libbenchmark-dev libsimdjson-dev libmozjs-102-dev libmimalloc-dev
       clang-16 libclang-rt-16-dev  # the sanitizer and fuzzer tree (scripts/sanitize.sh)
       clang-format-16)             # scripts/format.sh --check
 missing=()

@@ -1,7 +1,5 @@
 #include "bridge/app/daemon.hpp"
 
-#include <malloc.h>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
@@ -9,6 +7,7 @@
 
 #include "bridge/app/daemon_parts.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/core/memory.hpp"
 
 namespace bridge {
 
@@ -83,6 +82,7 @@ void Daemon::Impl::onEvent(const DeviceEvent& e) {
 void Daemon::Impl::reloadInterfaces(const char* why) {
   if (cfg.sourcePath.empty()) return;
   if (watcher) watcher->markRead();
+  memory::ReturnFreedPages returnParse;  // a million interfaces parse to ~1.5 GB, then free
   auto fresh = config::loadConfigFile(cfg.sourcePath);
   if (!fresh) {
     metrics.inc("interface_reloads_total{result=\"failed\"}");
@@ -99,7 +99,6 @@ void Daemon::Impl::reloadInterfaces(const char* why) {
 
 void Daemon::Impl::loadInterfaces(std::vector<config::Interface> interfaces) {
   interfaceService->loadFiles(std::move(interfaces));
-  malloc_trim(0);
 }
 
 // Logged once signals are handled (a SIGHUP before that would end the process).
@@ -110,7 +109,8 @@ void Daemon::Impl::announce() {
              {"api", cfg.apiListen.host + ":" + std::to_string(api->port())},
              {"sessions", std::to_string(sessions.size())},
              {"store", cfg.storePath},
-             {"platform", cfg.platform ? cfg.platform->baseUrl : "embedded"}});
+             {"platform", cfg.platform ? cfg.platform->baseUrl : "embedded"},
+             {"allocator", memory::allocatorName()}});
 }
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

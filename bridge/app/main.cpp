@@ -9,11 +9,13 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bridge/app/daemon.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/core/memory.hpp"
 #include "bridge/http/blocking_client.hpp"
 #include "bridge/tools/platform_sink.hpp"
 #include "bridge/tools/replay.hpp"
@@ -370,12 +372,15 @@ int daemon(const std::vector<std::string>& args) {
     std::cerr << kUsage;
     return 2;
   }
+  // A million interfaces parse to ~1.5 GB that is free once they are loaded: given back.
+  std::optional<bridge::memory::ReturnFreedPages> returnParse(std::in_place);
   auto cfg = config::loadConfigFile(configPath);
   if (!cfg) {
     std::cerr << cfg.error() << "\n";
     return 1;
   }
   auto d = bridge::Daemon::create(std::move(*cfg));
+  returnParse.reset();
   if (!d) {
     std::cerr << "lorawan-bridge: " << d.error() << "\n";
     return 1;
