@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace lorawan {
 
 namespace {
@@ -13,6 +16,29 @@ bool inAlphabet(char c) {
 
 // OpenSSL's block functions: no filter objects per call (Crypto++'s filter chain allocated a
 // handful of objects per uplink, 10% of the network thread under load).
+size_t base64EncodeTo(std::span<const uint8_t> data, char* out) {
+  // EVP_EncodeBlock writes a terminating NUL past the text: encoded whole groups first, the
+  // last (partial) group through a small buffer so `out` needs no extra byte.
+  const size_t whole = data.size() / 3 * 3;
+  size_t n = 0;
+  if (whole > 0) {
+    unsigned char tmp[4 * 64 + 1];
+    for (size_t off = 0; off < whole; off += 3 * 64) {
+      const size_t chunk = std::min<size_t>(3 * 64, whole - off);
+      const int k = EVP_EncodeBlock(tmp, data.data() + off, int(chunk));
+      std::memcpy(out + n, tmp, size_t(k));
+      n += size_t(k);
+    }
+  }
+  if (whole < data.size()) {
+    unsigned char tmp[5];
+    const int k = EVP_EncodeBlock(tmp, data.data() + whole, int(data.size() - whole));
+    std::memcpy(out + n, tmp, size_t(k));
+    n += size_t(k);
+  }
+  return n;
+}
+
 std::string base64Encode(std::span<const uint8_t> data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
   const int n =

@@ -48,8 +48,24 @@ JsonWriter& JsonWriter::key(std::string_view k) {
   return *this;
 }
 
+namespace {
+// Printable ASCII but '"' and '\\': copied as it is.
+constexpr bool plainByte(uint8_t c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+}  // namespace
+
 JsonWriter& JsonWriter::string(std::string_view v) {
   separate();
+  // Most strings (ids, names, data rates) need neither escaping nor UTF-8 checks: one pass.
+  size_t plain = 0;
+  while (plain < v.size() && plainByte(uint8_t(v[plain]))) ++plain;
+  if (plain == v.size()) {
+    out_ += '"';
+    out_ += v;
+    out_ += '"';
+    return *this;
+  }
   const std::string clean = isValidUtf8(v) ? std::string() : sanitizeUtf8(v);
   if (!clean.empty()) v = clean;
   out_ += '"';

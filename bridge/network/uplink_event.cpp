@@ -1,6 +1,8 @@
 #include "bridge/network/uplink_event.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -30,25 +32,34 @@ void decodePayload(Uplink& u) {
 // The date and time are formatted once a second per thread (once per uplink was 2% of the
 // network thread); times before 1970 are formatted every time.
 std::string formatRfc3339Ms(int64_t ms) {
+  char buf[32];
+  return std::string(buf, formatRfc3339Ms(ms, buf));
+}
+
+size_t formatRfc3339Ms(int64_t ms, char* out) {
   thread_local int64_t second = INT64_MIN;
+  thread_local size_t prefixLen = 0;
   thread_local char prefix[80];
   const int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
   if (s != second) {
     std::time_t t = std::time_t(s);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    const int n =
+        std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    prefixLen = std::min<size_t>(size_t(std::max(n, 0)), 26);  // years past 9999 are cut
     second = s;
   }
   const int m = int(ms - s * 1000);
-  std::string out(prefix);
-  out += '.';
-  out += char('0' + m / 100);
-  out += char('0' + m / 10 % 10);
-  out += char('0' + m % 10);
-  out += 'Z';
-  return out;
+  std::memcpy(out, prefix, prefixLen);
+  char* p = out + prefixLen;
+  *p++ = '.';
+  *p++ = char('0' + m / 100);
+  *p++ = char('0' + m / 10 % 10);
+  *p++ = char('0' + m % 10);
+  *p++ = 'Z';
+  return size_t(p - out);
 }
 
 namespace {
@@ -70,7 +81,8 @@ std::string toEventJson(const Uplink& u) {
   JsonWriter w(640 + 2 * u.data.size() + (u.codec.dataJson ? u.codec.dataJson->size() : 0));
   w.beginObject();
   w.key("id").string(u.id);
-  w.key("receivedAt").string(formatRfc3339Ms(u.receivedAtMs));
+  char at[32];
+  w.key("receivedAt").string({at, formatRfc3339Ms(u.receivedAtMs, at)});
   w.key("interfaceId").string(u.interfaceId);
   w.key("deviceIdOrSlug").string(u.deviceIdOrSlug);
   w.key("driverInstanceId");
@@ -92,7 +104,12 @@ std::string toEventJson(const Uplink& u) {
     w.null();
   w.key("confirmed").boolean(u.confirmed);
   w.key("adr").boolean(u.adr);
-  w.key("data").string(lorawan::base64Encode(u.data));
+  if (u.data.size() <= 255) {  // any LoRaWAN payload: no temporary string
+    char b64[lorawan::base64Size(255)];
+    w.key("data").string({b64, lorawan::base64EncodeTo(u.data, b64)});
+  } else {
+    w.key("data").string(lorawan::base64Encode(u.data));
+  }
   // Codecs hand over serialized JSON (their own dump): embedded as it is.
   w.key("decoded");
   if (u.codec.dataJson && !u.codec.dataJson->empty())

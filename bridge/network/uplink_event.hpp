@@ -64,6 +64,8 @@ std::string toEventJson(const Uplink& u);
 // The explicit event reported when an interface that allows counter resets accepts one.
 DeviceEvent fcntResetEvent(const Uplink& u);
 std::string formatRfc3339Ms(int64_t unixMs);
+// The same into `out` (room for 32 characters); returns how many were written.
+size_t formatRfc3339Ms(int64_t unixMs, char* out);
 
 // Random (version 4) UUIDs.
 class UuidGenerator {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "lorawan/base64.hpp"
 #include "lorawan/fcnt.hpp"
 
@@ -58,6 +61,21 @@ TEST(Base64, StrictDecoding) {
   EXPECT_NE(base64Decode("dGV*dA==").error().find("position 3"), std::string::npos);
   EXPECT_FALSE(base64Decode("dA====").has_value());
   EXPECT_FALSE(base64Decode("d===").has_value());
+}
+
+// The event writer's base64 (into a buffer) is the same text as base64Encode for every length a
+// LoRaWAN payload can have, and writes no byte past what it reports.
+TEST(Base64, EncodeIntoABufferMatchesTheStringForEveryLength) {
+  Bytes data;
+  for (size_t n = 0; n <= 300; ++n) {
+    char out[base64Size(300) + 8];
+    std::fill(std::begin(out), std::end(out), '#');
+    const size_t len = base64EncodeTo(data, out);
+    ASSERT_EQ(std::string(out, len), base64Encode(data)) << n << " bytes";
+    EXPECT_EQ(len, base64Size(n));
+    EXPECT_EQ(out[len], '#') << n << " bytes: written past the text";
+    data.push_back(uint8_t(n * 37 + 11));
+  }
 }
 
 }  // namespace

@@ -24,6 +24,17 @@ TEST(JsonWriterTest, EscapesWhatJsonRequiresAndReadsBackTheSameString) {
   EXPECT_EQ(nlohmann::json::parse(w.str())[0], nasty);
 }
 
+// Plain ASCII is copied without checks; a string that needs any care (an escape, a byte of
+// UTF-8, an invalid byte) past a plain start still gets it.
+TEST(JsonWriterTest, PlainStringsAsTheyAreAndCareOnlyWhereNeeded) {
+  JsonWriter w;
+  w.beginArray().string("sim-0000892").string("plain then \"quote").string("plain then \xc3\xa9");
+  w.string("plain then \xff").string("").endArray();
+  EXPECT_EQ(w.str(),
+            "[\"sim-0000892\",\"plain then \\\"quote\",\"plain then \xc3\xa9\","
+            "\"plain then \xEF\xBF\xBD\",\"\"]");
+}
+
 TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharactersInsteadOfThrowing) {
   JsonWriter w;
   w.beginArray().string("ok\xff\xfe!").endArray();
