@@ -80,17 +80,17 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
   }
   pruneLateMemory(now);
   const uint64_t key = frameKeys_(p.phyPayload);
-  if (auto it = pending_.find(key); it != pending_.end()) {
+  if (Pending* open = pending_.find(key)) {
     copies_.inc();
-    if (it->second.uplink) addRx(*it->second.uplink, gateway, p);
-    return it->second.verdict;
+    if (open->uplink) addRx(*open->uplink, gateway, p);
+    return open->verdict;
   }
-  if (auto it = recent_.find(key); it != recent_.end()) {
+  if (Recent* recent = recent_.find(key)) {
     auto confirmed = confirmedBy_.find(key);
     if (confirmed != confirmedBy_.end() &&
-        now - it->second.firstSeen >= settings_.retransmissionAfter) {
+        now - recent->firstSeen >= settings_.retransmissionAfter) {
       // The device did not hear our ACK and sent the confirmed frame again: ACK, do not forward.
-      it->second.firstSeen = now;  // its copies from other gateways are late copies again
+      recent->firstSeen = now;  // its copies from other gateways are late copies again
       metrics_.inc("uplinks_rejected_total{reason=\"retransmission\"}");
       Session* s = sessions_.byInterfaceId(confirmed->second);
       log::debug("uplink_retransmission", {{"gateway", gateway.toString()}});
@@ -107,9 +107,8 @@ std::optional<Verdict> UplinkPipeline::onRxPacket(Eui64 gateway, semtech::RxPack
   pend.verdict = process(p.phyPayload, p, gateway, pend);
   if (pend.verdict == Verdict::Malformed || pend.verdict == Verdict::UnsupportedMType)
     return pend.verdict;
-  Verdict v = pend.verdict;
-  deadlines_.emplace_back(pend.deadline, key);
-  pending_.emplace(key, std::move(pend));
+  const Verdict v = pend.verdict;
+  pending_.push(key, std::move(pend));
   return v;
 }
 
@@ -332,16 +331,14 @@ void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p)
 void UplinkPipeline::closeDue(Clock::time_point now, size_t maxWindows) {
   std::vector<Uplink> ready;
   for (size_t closed = 0;
-       closed < maxWindows && !deadlines_.empty() && deadlines_.front().first <= now; ++closed) {
+       closed < maxWindows && !pending_.empty() && pending_.front().value.deadline <= now;
+       ++closed) {
+    auto& [key, window] = pending_.front();
     // Late copies are remembered from the window's own deadline: `now` may be time_point::max()
     // (close everything at shutdown), and max + memory overflows.
-    const Clock::time_point forgetAt = deadlines_.front().first + settings_.lateCopyMemory;
-    const uint64_t key = deadlines_.front().second;
-    deadlines_.pop_front();
-    auto it = pending_.find(key);
-    if (it == pending_.end()) continue;
-    if (it->second.uplink) {
-      Uplink& u = *it->second.uplink;
+    const Clock::time_point forgetAt = window.deadline + settings_.lateCopyMemory;
+    if (window.uplink) {
+      Uplink& u = *window.uplink;
       if (u.confirmed) confirmedBy_[key] = u.interfaceId;
       // Every uplink of a device with real codecs goes through the decoder, so its uplinks keep
       // their order (the pool runs one device's work in sequence).
@@ -357,9 +354,8 @@ void UplinkPipeline::closeDue(Clock::time_point now, size_t maxWindows) {
         ready.push_back(std::move(u));
       }
     }
-    recent_[key] = Recent{forgetAt, it->second.firstSeen};
-    pending_.erase(it);
-    recentOrder_.emplace_back(forgetAt, key);
+    recent_.push(key, Recent{forgetAt, window.firstSeen});
+    pending_.pop();
   }
   if (!ready.empty()) finish(std::move(ready));
 }
@@ -425,18 +421,14 @@ void UplinkPipeline::accepted(const Uplink& u, const std::string& json) {
 }
 
 std::optional<UplinkPipeline::Clock::time_point> UplinkPipeline::nextDeadline() const {
-  if (deadlines_.empty()) return std::nullopt;
-  return deadlines_.front().first;
+  if (pending_.empty()) return std::nullopt;
+  return pending_.front().value.deadline;
 }
 
 void UplinkPipeline::pruneLateMemory(Clock::time_point now) {
-  while (!recentOrder_.empty() && recentOrder_.front().first <= now) {
-    const uint64_t key = recentOrder_.front().second;
-    recentOrder_.pop_front();
-    auto it = recent_.find(key);
-    if (it == recent_.end() || it->second.expires > now) continue;
-    recent_.erase(it);
-    confirmedBy_.erase(key);
+  while (!recent_.empty() && recent_.front().value.expires <= now) {
+    const uint64_t key = recent_.front().key;
+    if (recent_.pop()) confirmedBy_.erase(key);
   }
 }
 

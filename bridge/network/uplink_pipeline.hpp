@@ -14,6 +14,7 @@
 #include "bridge/network/band_plan.hpp"
 #include "bridge/network/device_event.hpp"
 #include "bridge/network/frame_key.hpp"
+#include "bridge/network/frame_ring.hpp"
 #include "bridge/network/session_registry.hpp"
 #include "bridge/network/uplink_event.hpp"
 #include "bridge/store/store.hpp"
@@ -131,16 +132,15 @@ class UplinkPipeline {
   bool emitPosted_ = false;
 
   FrameKeys frameKeys_;
-  mutable lorawan::crypto::Cmac cmac_;             // reused for every MIC (micMatches is const)
-  lorawan::crypto::Aes aes_;                       // and for every FRMPayload
-  std::unordered_map<uint64_t, Pending> pending_;  // by frameKeys_(PHYPayload)
-  std::deque<std::pair<Clock::time_point, uint64_t>> deadlines_;
+  mutable lorawan::crypto::Cmac cmac_;  // reused for every MIC (micMatches is const)
+  lorawan::crypto::Aes aes_;            // and for every FRMPayload
+  // Open windows by frameKeys_(PHYPayload), in the order they close (arrival order).
+  FrameRing<Pending> pending_;
   struct Recent {
     Clock::time_point expires;
     Clock::time_point firstSeen;
   };
-  std::unordered_map<uint64_t, Recent> recent_;  // closed windows, for late copies
-  std::deque<std::pair<Clock::time_point, uint64_t>> recentOrder_;
+  FrameRing<Recent> recent_;  // closed windows, for late copies, in the order they expire
   // Accepted confirmed uplinks among recent_: the interface, to ACK a retransmission again.
   std::unordered_map<uint64_t, std::string> confirmedBy_;
 };

@@ -300,7 +300,9 @@ TEST(Restart, SigkillUnderLoadLosesNoAcceptedUplinkAndNoCounterMovesBack) {
       accepted.insert(log.substr(id + 4, eol - id - 4));
     }
   }
-  ASSERT_GE(accepted.size(), 1500u);
+  // 1500 had reached the platform; the log's info lines of the last few milliseconds die with
+  // the process (they are written every 5 ms), so fewer may be in it.
+  ASSERT_GE(accepted.size(), 1000u);
   ASSERT_LT(accepted.size(), 8000u) << "the kill came after the load";
 
   testsupport::BridgeProcess bridge(dir.file("bridge.yaml"));
