@@ -79,7 +79,7 @@ class NullStore final : public Store {
     return {};
   }
   std::vector<std::pair<std::string, std::string>> loadApiInterfaces() override { return {}; }
-  void enqueueOutbox(const OutboxEntry&) override {}
+  void enqueueOutbox(OutboxEntry) override {}
   std::vector<OutboxEntry> loadOutbox() override { return {}; }
   std::pair<size_t, size_t> outboxSize() const override { return {0, 0}; }
   void completeOutbox(const std::string&) override {}

@@ -465,12 +465,12 @@ bool SqliteStore::hasPlatformDownlink(const std::string& interfaceId,
   return found;
 }
 
-void SqliteStore::enqueueOutbox(const OutboxEntry& e) {
+void SqliteStore::enqueueOutbox(OutboxEntry e) {
   if (outboxBodySize_.emplace(e.id, e.body.size()).second) {
     ++outboxRows_;
     outboxBytes_ += e.body.size();
   }
-  pendingOutbox_.push_back(e);
+  pendingOutbox_.push_back(std::move(e));
 }
 
 std::vector<OutboxEntry> SqliteStore::loadOutbox() {

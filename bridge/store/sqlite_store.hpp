@@ -42,7 +42,7 @@ class SqliteStore final : public Store {
   UplinkPage queryUplinks(const std::string& deviceIdOrSlug, int64_t startMs, int64_t endMs,
                           size_t offset, size_t limit, bool newestFirst) override;
   bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) override;
-  void enqueueOutbox(const OutboxEntry& e) override;
+  void enqueueOutbox(OutboxEntry e) override;
   std::vector<OutboxEntry> loadOutbox() override;
   std::pair<size_t, size_t> outboxSize() const override { return {outboxRows_, outboxBytes_}; }
   std::string problem() const override { return problem_; }

@@ -86,7 +86,7 @@ class DownlinkQueue : public virtual GroupCommit {
 // Events on their way to the platform, and the ones it refused.
 class OutboxStore : public virtual GroupCommit {
  public:
-  virtual void enqueueOutbox(const OutboxEntry& e) = 0;  // buffered
+  virtual void enqueueOutbox(OutboxEntry e) = 0;  // buffered
   virtual std::vector<OutboxEntry> loadOutbox() = 0;
   // Size of the outbox (rows, body bytes), kept current without a query.
   virtual std::pair<size_t, size_t> outboxSize() const = 0;

@@ -57,7 +57,7 @@ void StoreWriter::run() {
     for (auto& b : work)
       for (auto& op : b.ops) {
         try {
-          op(*backend_);
+          apply(op, *backend_);
         } catch (const std::exception& e) {  // a backend bug must not end the writer
           log::error("store_writer_error", {{"error", e.what()}});
         }
@@ -95,9 +95,23 @@ void StoreWriter::run() {
   }
 }
 
+void StoreWriter::apply(Op& op, Store& backend) {
+  struct Visitor {
+    Store& b;
+    void operator()(FCntWrite& w) { b.saveFCnt(w.interfaceId, w.state); }
+    void operator()(StoredUplink& u) { b.recordUplink(std::move(u)); }
+    void operator()(OutboxEntry& e) { b.enqueueOutbox(std::move(e)); }
+    void operator()(OutboxDone& d) { b.completeOutbox(d.id); }
+    void operator()(std::function<void(Store&)>& f) { f(b); }
+  };
+  std::visit(Visitor{backend}, op);
+}
+
 uint64_t StoreWriter::submit(std::function<void()> durable) {
+  lastBatchOps_ = current_.size();
   Batch b{nextSeq_++, std::move(current_), std::move(durable)};
-  current_.clear();
+  current_ = {};
+  current_.reserve(lastBatchOps_);
   const uint64_t seq = b.seq;
   {
     std::lock_guard lock(m_);
@@ -138,7 +152,9 @@ void StoreWriter::prune(Map& m, uint64_t seq) {
 
 void StoreWriter::committed(uint64_t seq, bool ok) {
   if (!ok) return;
-  prune(fcnt_, seq);
+  // A counter's entry is its latest write, committed or not, so it may stay: kept until there
+  // are many (a node and a key allocated per uplink otherwise; 1M devices bound it).
+  if (fcnt_.size() > kFCntOverlayKeep) prune(fcnt_, seq);
   prune(sessions_, seq);
   prune(platformIds_, seq);
   prune(apiInterfaces_, seq);
@@ -164,7 +180,7 @@ std::unordered_map<std::string, FCntState> StoreWriter::allFCnt() {
 
 void StoreWriter::saveFCnt(const std::string& interfaceId, const FCntState& s) {
   fcnt_[interfaceId] = {s, nextSeq_};
-  write([interfaceId, s](Store& b) { b.saveFCnt(interfaceId, s); });
+  write(Op(std::in_place_type<FCntWrite>, interfaceId, s));
 }
 
 std::optional<SessionRecord> StoreWriter::loadSession(const std::string& interfaceId) {
@@ -194,7 +210,7 @@ void StoreWriter::commitJoin(const std::string& interfaceId, lorawan::Eui64 devE
 // --- uplinks (read by the API from its own connection; these are for the owner's reads) ---
 
 void StoreWriter::recordUplink(StoredUplink u) {
-  write([u = std::move(u)](Store& b) mutable { b.recordUplink(std::move(u)); });
+  write(Op(std::move(u)));
 }
 
 std::vector<StoredUplink> StoreWriter::recentUplinks(const std::string& device, size_t limit) {
@@ -288,9 +304,9 @@ void StoreWriter::uncountOutbox(const std::string& id) {
   }
 }
 
-void StoreWriter::enqueueOutbox(const OutboxEntry& e) {
+void StoreWriter::enqueueOutbox(OutboxEntry e) {
   countOutbox(e.id, e.body.size());
-  write([e](Store& b) { b.enqueueOutbox(e); });
+  write(Op(std::move(e)));
 }
 
 // Committed entries only: read at start, before anything is written.
@@ -300,7 +316,7 @@ std::vector<OutboxEntry> StoreWriter::loadOutbox() {
 
 void StoreWriter::completeOutbox(const std::string& id) {
   uncountOutbox(id);
-  write([id](Store& b) { b.completeOutbox(id); });
+  write(Op(std::in_place_type<OutboxDone>, id));
 }
 
 void StoreWriter::deadLetter(const std::string& id, unsigned status, const std::string& response,

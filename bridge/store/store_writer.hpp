@@ -16,7 +16,9 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
+#include <variant>
 
 #include "bridge/store/store.hpp"
 
@@ -52,7 +54,7 @@ class StoreWriter final : public Store {
   std::vector<QueuedDownlink> listDownlinks(const std::string& interfaceId, size_t limit) override;
   bool hasPlatformDownlink(const std::string& interfaceId, const std::string& platformId) override;
 
-  void enqueueOutbox(const OutboxEntry& e) override;
+  void enqueueOutbox(OutboxEntry e) override;
   std::vector<OutboxEntry> loadOutbox() override;
   std::pair<size_t, size_t> outboxSize() const override {
     return {outboxSizes_.size(), outboxBytes_};
@@ -78,7 +80,18 @@ class StoreWriter final : public Store {
   Stats stats() const;
 
  private:
-  using Op = std::function<void(Store&)>;
+  // What the network thread writes for every uplink has its own kind (no closure allocated
+  // per write); the rest are closures. All applied in the order written.
+  struct FCntWrite {
+    std::string interfaceId;
+    FCntState state;
+  };
+  struct OutboxDone {
+    std::string id;
+  };
+  using Op =
+      std::variant<FCntWrite, StoredUplink, OutboxEntry, OutboxDone, std::function<void(Store&)>>;
+  static void apply(Op& op, Store& backend);
   struct Batch {
     uint64_t seq = 0;
     std::vector<Op> ops;
@@ -97,6 +110,11 @@ class StoreWriter final : public Store {
   };
 
   void write(Op op) { current_.push_back(std::move(op)); }
+  template <class F>
+    requires std::is_invocable_v<F&, Store&>
+  void write(F f) {
+    current_.emplace_back(std::in_place_type<std::function<void(Store&)>>, std::move(f));
+  }
   uint64_t submit(std::function<void()> durable);
   void run();                             // the writer thread
   void committed(uint64_t seq, bool ok);  // on the owner thread
@@ -112,8 +130,10 @@ class StoreWriter final : public Store {
 
   // Owner thread.
   std::vector<Op> current_;  // written since the last commit
+  size_t lastBatchOps_ = 0;  // current_ starts with room for as many
   uint64_t nextSeq_ = 1;     // the commit current_ will go out with
   std::unordered_map<std::string, Pending<std::optional<FCntState>>> fcnt_;
+  static constexpr size_t kFCntOverlayKeep = 65536;
   std::unordered_map<std::string, Pending<SessionRecord>> sessions_;
   // Join state of every DevEUI, in memory: a read connection racing the writer's commits
   // retries with sleeps (SQLite's WAL read lock), which showed as a 15 ms join latency tail.
