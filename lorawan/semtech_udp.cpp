@@ -57,11 +57,70 @@ std::string jsonError(simdjson::error_code e) {
   }
 }
 
+// An rxpk's fields, found in one pass over its keys (a lookup per field scanned the object
+// from its start every time). The first of a repeated key counts, as a lookup would find it.
+enum RxKey {
+  kTmst,
+  kFreq,
+  kStat,
+  kModu,
+  kDatr,
+  kCodr,
+  kTime,
+  kTmms,
+  kRfch,
+  kRsig,
+  kChan,
+  kRssi,
+  kLsnr,
+  kData,
+  kSize,
+  kRxKeys
+};
+constexpr std::string_view kRxNames[kRxKeys] = {"tmst", "freq", "stat", "modu", "datr",
+                                                "codr", "time", "tmms", "rfch", "rsig",
+                                                "chan", "rssi", "lsnr", "data", "size"};
+struct RxFields {
+  element value[kRxKeys];
+  bool has[kRxKeys] = {};
+  explicit RxFields(const object& o) {
+    for (auto [key, v] : o)
+      for (int i = 0; i < kRxKeys; ++i)
+        if (key == kRxNames[i]) {
+          if (!has[i]) value[i] = v, has[i] = true;
+          break;
+        }
+  }
+};
+// Key handles for the readers below: an rxpk's collected fields, or a plain object.
+struct RxField {
+  const RxFields& f;
+  RxKey k;
+};
+bool lookup(const RxField& r, element& e) {
+  if (!r.f.has[r.k]) return false;
+  e = r.f.value[r.k];
+  return true;
+}
+std::string_view keyName(const RxField& r) {
+  return kRxNames[r.k];
+}
+struct ObjectField {
+  const object& o;
+  const char* key;
+};
+bool lookup(const ObjectField& r, element& e) {
+  return r.o[r.key].get(e) == simdjson::SUCCESS;
+}
+std::string_view keyName(const ObjectField& r) {
+  return r.key;
+}
+
 // Field readers: missing, wrong type and out-of-range each get their own message.
-std::expected<element, ParseError> field(const object& o, const char* key,
-                                         const std::string& path) {
+template <typename Field>
+std::expected<element, ParseError> field(const Field& f, const std::string& path) {
   element e;
-  if (o[key].get(e) != simdjson::SUCCESS) return fail(path + "." + key, "missing");
+  if (!lookup(f, e)) return fail(path + "." + std::string(keyName(f)), "missing");
   return e;
 }
 
@@ -82,32 +141,52 @@ std::expected<T, ParseError> intValue(const element& e, const std::string& path,
   return fail(path, std::string("want an integer, got ") + typeName(e));
 }
 
+// The path of a field, built only for a message (never on the way of a good frame).
+template <typename Field>
+std::string fieldPath(const std::string& path, const Field& f) {
+  return path + "." + std::string(keyName(f));
+}
+
+template <typename T, typename Field>
+std::expected<T, ParseError> intField(const Field& f, const std::string& path, int64_t lo,
+                                      uint64_t hi) {
+  auto e = field(f, path);
+  if (!e) return std::unexpected(e.error());
+  if (e->is_uint64()) {  // the common case, checked without building the path
+    const uint64_t v = uint64_t(e->get_uint64());
+    if (v <= hi) return T(v);
+  }
+  return intValue<T>(*e, fieldPath(path, f), lo, hi);
+}
 template <typename T>
 std::expected<T, ParseError> intField(const object& o, const char* key, const std::string& path,
                                       int64_t lo, uint64_t hi) {
-  auto e = field(o, key, path);
-  if (!e) return std::unexpected(e.error());
-  return intValue<T>(*e, path + "." + key, lo, hi);
+  return intField<T>(ObjectField{o, key}, path, lo, hi);
 }
 
-std::expected<double, ParseError> numField(const object& o, const char* key,
-                                           const std::string& path, double lo, double hi) {
-  auto e = field(o, key, path);
+template <typename Field>
+std::expected<double, ParseError> numField(const Field& f, const std::string& path, double lo,
+                                           double hi) {
+  auto e = field(f, path);
   if (!e) return std::unexpected(e.error());
   double v;
   if (e->get_double().get(v) != simdjson::SUCCESS)
-    return fail(path + "." + key, std::string("want a number, got ") + typeName(*e));
-  if (!std::isfinite(v) || v < lo || v > hi) return fail(path + "." + key, "value out of range");
+    return fail(fieldPath(path, f), std::string("want a number, got ") + typeName(*e));
+  if (!std::isfinite(v) || v < lo || v > hi) return fail(fieldPath(path, f), "value out of range");
   return v;
 }
+std::expected<double, ParseError> numField(const object& o, const char* key,
+                                           const std::string& path, double lo, double hi) {
+  return numField(ObjectField{o, key}, path, lo, hi);
+}
 
-std::expected<std::string_view, ParseError> strField(const object& o, const char* key,
-                                                     const std::string& path) {
-  auto e = field(o, key, path);
+template <typename Field>
+std::expected<std::string_view, ParseError> strField(const Field& f, const std::string& path) {
+  auto e = field(f, path);
   if (!e) return std::unexpected(e.error());
   std::string_view v;
   if (e->get_string().get(v) != simdjson::SUCCESS)
-    return fail(path + "." + key, std::string("want a string, got ") + typeName(*e));
+    return fail(fieldPath(path, f), std::string("want a string, got ") + typeName(*e));
   return v;
 }
 
@@ -132,38 +211,41 @@ std::expected<RxPacket, ParseError> parseRxPacket(const element& j, size_t index
   object o;
   if (j.get_object().get(o) != simdjson::SUCCESS)
     return fail(path, std::string("want an object, got ") + typeName(j));
+  const RxFields f(o);
+  auto at = [&f](RxKey k) { return RxField{f, k}; };
   RxPacket p;
-  LB_TRY(tmst, intField<uint32_t>(o, "tmst", path, 0, 0xFFFFFFFFu));
+  LB_TRY(tmst, intField<uint32_t>(at(kTmst), path, 0, 0xFFFFFFFFu));
   p.tmst = *tmst;
-  LB_TRY(freq, numField(o, "freq", path, 1.0, 10000.0));  // MHz
+  LB_TRY(freq, numField(at(kFreq), path, 1.0, 10000.0));  // MHz
   p.frequencyHz = uint64_t(std::llround(*freq * 1e6));
-  LB_TRY(stat, intField<int>(o, "stat", path, -1, 1));
+  LB_TRY(stat, intField<int>(at(kStat), path, -1, 1));
   p.crcStatus = *stat;
-  LB_TRY(modu, strField(o, "modu", path));
+  LB_TRY(modu, strField(at(kModu), path));
   p.modulation = *modu;
   if (p.modulation == "LORA" || p.modulation == "LR-FHSS") {
-    LB_TRY(datr, strField(o, "datr", path));
+    LB_TRY(datr, strField(at(kDatr), path));
     p.dataRate = *datr;
-    LB_TRY(codr, strField(o, "codr", path));
+    LB_TRY(codr, strField(at(kCodr), path));
     p.codeRate = std::string(*codr);
   } else if (p.modulation == "FSK") {
-    LB_TRY(br, intField<uint32_t>(o, "datr", path, 1, 1000000));
+    LB_TRY(br, intField<uint32_t>(at(kDatr), path, 1, 1000000));
     p.dataRate = std::to_string(*br);
   } else {
     return fail(path + ".modu", "\"" + p.modulation + "\", want LORA, FSK or LR-FHSS");
   }
   std::string_view sv;
-  if (o["time"].get_string().get(sv) == simdjson::SUCCESS) p.time = std::string(sv);
+  if (f.has[kTime] && f.value[kTime].get_string().get(sv) == simdjson::SUCCESS)
+    p.time = std::string(sv);
   element e;
-  if (o["tmms"].get(e) == simdjson::SUCCESS) {
+  if (lookup(at(kTmms), e)) {
     LB_TRY(tmms, intValue<uint64_t>(e, path + ".tmms", 0, std::numeric_limits<uint64_t>::max()));
     p.tmms = *tmms;
   }
-  if (o["rfch"].get(e) == simdjson::SUCCESS) {
+  if (lookup(at(kRfch), e)) {
     LB_TRY(rfch, intValue<int>(e, path + ".rfch", 0, 255));
     p.rfChain = *rfch;
   }
-  if (o["rsig"].get(e) == simdjson::SUCCESS) {
+  if (lookup(at(kRsig), e)) {
     // Multi-antenna (v2) gateways: per-antenna signal in `rsig`; report the strongest.
     simdjson::dom::array rsig;
     if (e.get_array().get(rsig) != simdjson::SUCCESS || rsig.size() == 0)
@@ -196,20 +278,20 @@ std::expected<RxPacket, ParseError> parseRxPacket(const element& j, size_t index
     p.rssi = best->rssi;
     p.snr = best->snr;
   } else {
-    LB_TRY(chan, intField<int>(o, "chan", path, 0, 255));
+    LB_TRY(chan, intField<int>(at(kChan), path, 0, 255));
     p.channel = *chan;
-    LB_TRY(rssi, numField(o, "rssi", path, -300, 100));
+    LB_TRY(rssi, numField(at(kRssi), path, -300, 100));
     p.rssi = *rssi;
-    if (o["lsnr"].get(e) == simdjson::SUCCESS) {
-      LB_TRY(snr, numField(o, "lsnr", path, -50, 50));
+    if (lookup(at(kLsnr), e)) {
+      LB_TRY(snr, numField(at(kLsnr), path, -50, 50));
       p.snr = *snr;
     }
   }
-  LB_TRY(data, strField(o, "data", path));
+  LB_TRY(data, strField(at(kData), path));
   auto bytes = base64Decode(*data);
   if (!bytes) return fail(path + ".data", bytes.error());
   p.phyPayload = std::move(*bytes);
-  if (o["size"].get(e) == simdjson::SUCCESS) {
+  if (lookup(at(kSize), e)) {
     LB_TRY(size, intValue<size_t>(e, path + ".size", 0, 65535));
     if (*size != p.phyPayload.size())
       return fail(path + ".size", std::to_string(*size) + " does not match " +
