@@ -34,15 +34,27 @@ TCK=$(getconf CLK_TCK)
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
-# simulate's report -> "uplinks/s p50 p99 max"
+# Runs a command; its CPU time (user + system, seconds) goes to $WORK/sender.cpu.
+cpu_of() {
+  python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.6f\n" % (r.ru_utime + r.ru_stime))
+sys.exit(rc)' "$WORK/sender.cpu" "$@"
+}
+# simulate's report -> "uplinks/s p50 p99 max sender_us_per_uplink" (the sender's own CPU: on a
+# 2-core machine what it takes is what the receiver cannot have)
 sim() {
   local limit=(--duration "$DURATION")
   [[ " $* " == *" --count "* ]] && limit=()
   [[ " $* " == *" --rate "* ]] || limit+=(--window "$WINDOW")
-  "$BIN" simulate "$@" --gateways "$GATEWAYS" "${limit[@]}" 2>/dev/null | tee -a "$WORK/sim.log" |
-    awk '/uplinks\/s\)/ {gsub(/[(]/, ""); r = $(NF-1)}
+  cpu_of "$BIN" simulate "$@" --gateways "$GATEWAYS" "${limit[@]}" 2>/dev/null |
+    tee -a "$WORK/sim.log" |
+    awk -v cpufile="$WORK/sender.cpu" '/^sent / {sent = $2}
+         /uplinks\/s\)/ {gsub(/[(]/, ""); r = $(NF-1)}
          /^PUSH_ACK/ {p50 = $5; p99 = $8; mx = $11}
-         END {print r, p50, p99, mx}'
+         END {getline cpu < cpufile; s = sent > 0 ? sprintf("%.1f", cpu * 1e6 / sent) : "-"
+              print r, p50, p99, mx, s}'
 }
 wait_api() {
   for _ in $(seq 1 "${2:-600}"); do
@@ -64,9 +76,16 @@ floor_run() {
   sim --devices "$DEVICES" --to "127.0.0.1:$port"
   kill "$pid" 2>/dev/null || true
 }
+# Share of the machine's CPU time that was busy (all cores) over a stretch: /proc/stat.
+cpu_busy_start() { awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat >"$WORK/stat0"; }
+cpu_busy() {
+  read -r b0 t0 <"$WORK/stat0"
+  awk -v b0="$b0" -v t0="$t0" '/^cpu / {b = $2+$3+$4+$6+$7+$8; t = b + $5;
+    printf "%.0f%%", (t > t0 ? 100 * (b - b0) / (t - t0) : 0)}' /proc/stat
+}
 
 # $1 name, $2 extra config, then simulate's extra arguments; prints
-# "uplinks/s p50 p99 max accepted cpu_us_per_uplink rss"
+# "uplinks/s p50 p99 max sender_us accepted cpu_us_per_uplink rss"
 bridge_run() {
   local name=$1 extra=$2; shift 2
   local udp api dir; udp=$(freeport); api=$(freeport); dir="$WORK/$name"
@@ -102,18 +121,23 @@ sink_port=$(freeport)
 "$BIN" sink --listen "127.0.0.1:$sink_port" --quiet >/dev/null 2>&1 & PIDS+=("$!")
 sleep 0.2
 
-printf '%-34s %10s %8s %10s %10s %10s %12s %8s\n' setup "uplinks/s" "vs floor" "ack p50" \
-  "ack p99" "ack max" "CPU/uplink" "RSS MB"
+# CPU/uplink: the receiver's (the daemon's, from /proc); sender: simulate's own; busy: the
+# machine's CPU (both cores) in use during the run.
+printf '%-34s %10s %8s %10s %10s %10s %12s %8s %6s %8s\n' setup "uplinks/s" "vs floor" "ack p50" \
+  "ack p99" "ack max" "CPU/uplink" "sender" "busy" "RSS MB"
 for run in $(seq 1 "$RUNS"); do
-  read -r f_rate f_p50 f_p99 f_max <<<"$(floor_run)"
-  printf '%-34s %10s %8s %8sus %8sus %8sus %12s %8s\n' "floor (udp_floor)" "$f_rate" 1 \
-    "$f_p50" "$f_p99" "$f_max" - -
+  cpu_busy_start
+  read -r f_rate f_p50 f_p99 f_max f_sender <<<"$(floor_run)"
+  printf '%-34s %10s %8s %8sus %8sus %8sus %12s %6sus %6s %8s\n' "floor (udp_floor)" "$f_rate" 1 \
+    "$f_p50" "$f_p99" "$f_max" - "$f_sender" "$(cpu_busy)" -
   for setup in embedded platform; do
     extra=""
     [ "$setup" = platform ] && extra=$(platform_cfg "$sink_port")
-    read -r rate p50 p99 mx acc cpu rss <<<"$(bridge_run "$setup-$run" "$extra")"
-    printf '%-34s %10s %8.2f %8sus %8sus %8sus %10sus %8s\n' "daemon, $setup ($acc accepted)" \
-      "$rate" "$(echo "$rate / $f_rate" | bc -l)" "$p50" "$p99" "$mx" "$cpu" "$rss"
+    cpu_busy_start
+    read -r rate p50 p99 mx sender acc cpu rss <<<"$(bridge_run "$setup-$run" "$extra")"
+    printf '%-34s %10s %8.2f %8sus %8sus %8sus %10sus %6sus %6s %8s\n' \
+      "daemon, $setup ($acc accepted)" "$rate" "$(echo "$rate / $f_rate" | bc -l)" "$p50" "$p99" \
+      "$mx" "$cpu" "$sender" "$(cpu_busy)" "$rss"
   done
 done
 
@@ -138,7 +162,7 @@ done
 BACKLOG=${BACKLOG:-200000}
 if [ "$BACKLOG" -gt 0 ]; then
   down=$(freeport)
-  read -r _ _ _ _ queued _ <<<"$(bridge_run backlog "$(platform_cfg "$down")" --count "$BACKLOG")"
+  read -r _ _ _ _ _ queued _ <<<"$(bridge_run backlog "$(platform_cfg "$down")" --count "$BACKLOG")"
   "$BIN" sink --listen "127.0.0.1:$down" --quiet >/dev/null 2>&1 & PIDS+=("$!")
   sleep 0.2
   api=$(freeport)
