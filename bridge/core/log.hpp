@@ -1,6 +1,7 @@
 #pragma once
 // Structured logs: one line per event, logfmt style ("ts=.. level=.. event=.. key=value").
 // Callers pass keys redacted already; nothing here knows about secrets.
+#include <boost/container/small_vector.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,7 +31,8 @@ class Value {
   bool isOwned_ = false;
 };
 
-using Fields = std::vector<std::pair<std::string_view, Value>>;
+// In place up to 12 fields: a line per accepted uplink allocates nothing for its fields.
+using Fields = boost::container::small_vector<std::pair<std::string_view, Value>, 12>;
 void write(Level l, std::string_view event, const Fields& fields = {});
 
 inline void debug(std::string_view e, const Fields& f = {}) {

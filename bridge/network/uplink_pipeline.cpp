@@ -41,11 +41,10 @@ const char* toString(Verdict v) {
 }
 
 // The payload as text when it is printable ASCII (handy in logs), else empty.
-static std::string printableText(const Bytes& b) {
-  if (b.empty()) return "";
+static std::string_view printableText(const Bytes& b) {
   for (uint8_t c : b)
-    if (c < 0x20 || c > 0x7e) return "";
-  return std::string(b.begin(), b.end());
+    if (c < 0x20 || c > 0x7e) return {};
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
 uint64_t frameHash(std::span<const uint8_t> bytes) {
@@ -330,6 +329,7 @@ void UplinkPipeline::addRx(Uplink& u, Eui64 gateway, const semtech::RxPacket& p)
 
 void UplinkPipeline::closeDue(Clock::time_point now, size_t maxWindows) {
   std::vector<Uplink> ready;
+  ready.reserve(std::min({maxWindows, pending_.size(), size_t(256)}));
   for (size_t closed = 0;
        closed < maxWindows && !pending_.empty() && pending_.front().value.deadline <= now;
        ++closed) {
@@ -401,16 +401,26 @@ void UplinkPipeline::emitDurable() {
 
 void UplinkPipeline::accepted(const Uplink& u, const std::string& json) {
   accepted_.inc();
-  log::info("uplink_accepted", {{"device", u.deviceIdOrSlug},
-                                {"interface", u.interfaceId},
-                                {"dev_addr", u.devAddr.toString()},
-                                {"fcnt", std::to_string(u.fcnt)},
-                                {"fport", u.fport ? std::to_string(*u.fport) : "none"},
-                                {"bytes", std::to_string(u.data.size())},
-                                {"data_hex", toHex(u.data)},
-                                {"data_text", printableText(u.data)},
-                                {"gateways", std::to_string(u.rx.size())},
-                                {"id", u.id}});
+  if (log::enabled(log::Level::Info)) {
+    // Hex from a stack buffer (LoRaWAN payloads are at most 242 bytes; more is cut in the log).
+    static constexpr char kHex[] = "0123456789abcdef";
+    char hex[2 * 256];
+    const size_t n = std::min<size_t>(u.data.size(), 256);
+    for (size_t i = 0; i < n; ++i) {
+      hex[2 * i] = kHex[u.data[i] >> 4];
+      hex[2 * i + 1] = kHex[u.data[i] & 0xF];
+    }
+    log::info("uplink_accepted", {{"device", u.deviceIdOrSlug},
+                                  {"interface", u.interfaceId},
+                                  {"dev_addr", u.devAddr.toString()},
+                                  {"fcnt", std::to_string(u.fcnt)},
+                                  {"fport", u.fport ? std::to_string(*u.fport) : "none"},
+                                  {"bytes", std::to_string(u.data.size())},
+                                  {"data_hex", std::string_view(hex, 2 * n)},
+                                  {"data_text", printableText(u.data)},
+                                  {"gateways", std::to_string(u.rx.size())},
+                                  {"id", u.id}});
+  }
   if (u.fcntReset) {
     metrics_.inc("fcnt_resets_total");
     log::warn("fcnt_reset", {{"device", u.deviceIdOrSlug},
