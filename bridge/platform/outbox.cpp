@@ -19,7 +19,14 @@ Outbox::Outbox(const config::PlatformConfig& cfg, OutboxStore& store, Platform& 
 
 std::string Outbox::path(const std::string& tmpl, const std::string& device, const std::string& id,
                          const std::string& interfaceId) const {
-  PathValues v = lookup_(device);
+  // The device's interface is looked up only for what the template uses and the caller did not
+  // give (a lookup per delivered uplink built four strings).
+  PathValues v;
+  if (tmpl.find("{dev_eui}") != std::string::npos ||
+      (interfaceId.empty() && tmpl.find("{interface}") != std::string::npos))
+    v = lookup_(device);
+  else
+    v.device = device;
   v.id = id;
   if (!interfaceId.empty()) v.interfaceId = interfaceId;
   return fillPathTemplate(tmpl, v);

@@ -6,14 +6,24 @@
 
 namespace bridge {
 
+// Runs without a placeholder are copied whole; only a '{' is looked at (this runs for every
+// uplink delivered).
 std::string fillPathTemplate(const std::string& tmpl, const PathValues& v) {
   std::string out;
-  for (size_t i = 0; i < tmpl.size();) {
-    auto fill = [&](const char* key, const std::string& value) {
-      const size_t n = std::strlen(key);
-      if (tmpl.compare(i, n, key) != 0) return false;
+  out.reserve(tmpl.size() + v.device.size() + v.id.size());
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    const size_t brace = tmpl.find('{', i);
+    if (brace == std::string::npos) {
+      out.append(tmpl, i, std::string::npos);
+      break;
+    }
+    out.append(tmpl, i, brace - i);
+    i = brace;
+    auto fill = [&](std::string_view key, const std::string& value) {
+      if (tmpl.compare(i, key.size(), key) != 0) return false;
       out += urlEncodePathSegment(value);
-      i += n;
+      i += key.size();
       return true;
     };
     if (fill("{device}", v.device) || fill("{dev_eui}", v.devEui) ||
