@@ -1,8 +1,14 @@
 #include "bridge/gateway/udp_server.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 #include "bridge/core/log.hpp"
 
@@ -42,63 +48,94 @@ std::string endpointText(const udp::endpoint& e) {
 UdpServer::UdpServer(asio::io_context& ioc, const udp::endpoint& listen, GatewayRegistry& gateways,
                      Metrics& metrics, RxHandler onRx, AfterDatagram after, TxAckHandler onTxAck,
                      UdpLimits limits)
-    : socket_(ioc),
+    : ioc_(ioc),
+      socket_(ioc),
       gateways_(gateways),
       metrics_(metrics),
       datagramsTotal_(metrics.handle("udp_datagrams_total")),
       onRx_(std::move(onRx)),
       after_(std::move(after)),
       onTxAck_(std::move(onTxAck)),
-      limits_(limits),
-      retry_(ioc) {
+      limits_(limits) {
   socket_.open(listen.protocol());
   socket_.bind(listen);
   // Bursts from many gateways: a larger kernel buffer absorbs them instead of dropping.
   boost::system::error_code ec;
   socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
   socket_.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
-  // recvmmsg drains what is queued; it must never wait.
+  // recvmmsg drains what is queued; it must never wait (poll does).
   socket_.non_blocking(true, ec);
   slotBytes_ = std::min<size_t>(limits_.maxDatagramBytes + 1, 65536);
   buffers_.resize(slotBytes_ * kBatch);
+  wakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wakeFd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
 }
 
+UdpServer::~UdpServer() {
+  stopReceiver();
+  if (wakeFd_ >= 0) ::close(wakeFd_);
+}
+
+void UdpServer::start() {
+  if (receiver_.joinable() || !socket_.is_open()) return;
+  work_.emplace(ioc_.get_executor());
+  receiver_ = std::thread([this] { receiveLoop(); });
+}
+
+void UdpServer::stopReceiver() {
+  stopping_ = true;
+  if (receiver_.joinable()) {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wakeFd_, &one, sizeof one);
+    receiver_.join();
+  }
+  work_.reset();
+}
+
+// What was read (and ACKed) before the stop is handled now, not dropped.
 void UdpServer::close() {
+  stopReceiver();
+  while (true) {
+    {
+      std::lock_guard lock(forwardMutex_);
+      if (forwarded_.empty()) break;
+    }
+    handleForwarded();
+  }
   boost::system::error_code ec;
   socket_.close(ec);
-  retry_.cancel();
 }
 
-// Readiness, then recvmmsg batches (kRounds at most per turn, so timers and the store's
-// callbacks get their turn). A receive that fails is counted and re-armed after a pause that
-// grows while the errors go on (1 ms .. 1 s): an error that repeats at once (a broken socket)
-// must never become a busy loop. Closing the socket ends the loop.
-void UdpServer::receive() {
-  if (!socket_.is_open()) return;
-  socket_.async_wait(udp::socket::wait_read, [this](boost::system::error_code ec) {
-    if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
-    if (ec) return receiveFailed(ec.message());
-    for (int round = 0; round < kRounds && socket_.is_open(); ++round)
-      if (!drain()) break;
-    if (consecutiveErrors_ > 0) return retryLater();  // recvmmsg failed: not at once again
-    receive();
-  });
+// --- the receiver thread ---
+
+void UdpServer::waitForStop(std::chrono::milliseconds pause) {
+  pollfd p{wakeFd_, POLLIN, 0};
+  ::poll(&p, 1, int(pause.count()));
 }
 
-void UdpServer::receiveFailed(const std::string& error) {
-  metrics_.inc("udp_receive_errors_total");
-  if (consecutiveErrors_++ == 0) log::warn("udp_receive_failed", {{"error", error}});
-  retryLater();
+// Readiness (poll on the socket and the stop), then recvmmsg batches until the socket is empty.
+// A receive that fails is counted and retried after a pause that grows while the errors go on
+// (1 ms .. 1 s): an error that repeats at once (a broken socket) must never become a busy loop.
+void UdpServer::receiveLoop() {
+  const int fd = socket_.native_handle();
+  while (!stopping_) {
+    pollfd p[2] = {{fd, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
+    if (::poll(p, 2, -1) < 0 && errno != EINTR) {
+      metrics_.inc("udp_receive_errors_total");
+      if (consecutiveErrors_++ == 0)
+        log::warn("udp_receive_failed", {{"error", std::strerror(errno)}});
+      waitForStop(std::chrono::milliseconds(1u << std::min(consecutiveErrors_, 10u)));
+      continue;
+    }
+    if (stopping_) break;
+    if (!(p[0].revents & (POLLIN | POLLERR))) continue;
+    while (!stopping_ && drain()) {
+    }
+    if (consecutiveErrors_ > 0)
+      waitForStop(std::chrono::milliseconds(1u << std::min(consecutiveErrors_, 10u)));
+  }
 }
 
-void UdpServer::retryLater() {
-  retry_.expires_after(std::chrono::milliseconds(1u << std::min(consecutiveErrors_, 10u)));
-  retry_.async_wait([this](boost::system::error_code e) {
-    if (!e) receive();
-  });
-}
-
-// True when the batch was full (more may be waiting).
 bool UdpServer::drain() {
   for (int i = 0; i < kBatch; ++i) {
     iovs_[i] = {buffers_.data() + size_t(i) * slotBytes_, slotBytes_};
@@ -120,29 +157,52 @@ bool UdpServer::drain() {
     return false;
   }
   consecutiveErrors_ = 0;
-  std::array<bool, kBatch> handleLater{};
+  size_t room;
+  {
+    std::lock_guard lock(forwardMutex_);
+    room = kMaxForwarded - std::min(forwardedCount_, kMaxForwarded);
+  }
+  size_t overload = 0;
+  Forwarded batch;
   for (int i = 0; i < n; ++i) {
-    auto& from = froms_[i];
+    Endpoint from;
     std::memcpy(from.data(), &addrs_[i], msgs_[i].msg_hdr.msg_namelen);
     from.resize(msgs_[i].msg_hdr.msg_namelen);
-    from_ = from;
     const size_t size = msgs_[i].msg_len;
-    handleLater[i] = admit({buffers_.data() + size_t(i) * slotBytes_, std::min(size, slotBytes_)},
-                           size, datagrams_[i]);
+    const std::span<const uint8_t> bytes(buffers_.data() + size_t(i) * slotBytes_,
+                                         std::min(size, slotBytes_));
+    if (batch.items.size() >= room) {
+      datagramsTotal_.inc();
+      ++overload;
+      continue;
+    }
+    if (!admit(bytes, size, from)) continue;
+    if (batch.items.empty()) batch.bytes.reserve(size_t(n) * bytes.size());
+    batch.items.push_back({from, batch.bytes.size(), bytes.size()});
+    batch.bytes.insert(batch.bytes.end(), bytes.begin(), bytes.end());
   }
   sendAcks();
-  for (int i = 0; i < n; ++i) {
-    if (!handleLater[i]) continue;
-    from_ = froms_[i];
-    handle(datagrams_[i]);
+  if (overload > 0) {
+    metrics_.inc(labeled("udp_datagrams_dropped_total", "reason", "overload"), overload);
+    if (!overloaded_)
+      log::warn("udp_overload", {{"waiting", std::to_string(kMaxForwarded)},
+                                 {"detail", "the network thread is behind: datagrams dropped"}});
+  }
+  overloaded_ = overload > 0;
+  if (!batch.items.empty()) {
+    std::lock_guard lock(forwardMutex_);
+    forwardedCount_ += batch.items.size();
+    forwarded_.push_back(std::move(batch));
+    postHandle();
   }
   return n == kBatch;
 }
 
-void UdpServer::queueAck(uint8_t version, uint16_t token, semtech::Identifier id) {
+void UdpServer::queueAck(const Endpoint& to, uint8_t version, uint16_t token,
+                         semtech::Identifier id) {
   Ack& a = acks_[ackCount_++];
-  std::memcpy(&a.to, from_.data(), from_.size());
-  a.toLen = socklen_t(from_.size());
+  std::memcpy(&a.to, to.data(), to.size());
+  a.toLen = socklen_t(to.size());
   a.bytes = {version, uint8_t(token >> 8), uint8_t(token), uint8_t(id)};
 }
 
@@ -172,34 +232,11 @@ void UdpServer::sendAcks() {
   ackCount_ = 0;
 }
 
-void UdpServer::sendTo(const udp::endpoint& to, std::span<const uint8_t> bytes) {
-  boost::system::error_code ec;
-  socket_.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
-  if (ec) {
-    metrics_.inc("udp_send_errors_total");
-    log::warn("udp_send_failed",
-              {{"to", to.address().to_string() + ":" + std::to_string(to.port())},
-               {"error", ec.message()}});
-  }
-}
-
-void UdpServer::invalid(const std::string& reason, const std::string& detail) {
-  metrics_.inc(labeled("udp_datagrams_invalid_total", "reason", invalidLabel(reason)));
-  log::warn("udp_datagram_invalid",
-            {{"from", endpointText(from_)}, {"reason", reason}, {"detail", detail}});
-}
-
-void UdpServer::dropped(const char* reason, const std::string& detail) {
-  metrics_.inc(labeled("udp_datagrams_dropped_total", "reason", reason));
-  log::debug("udp_datagram_dropped",
-             {{"from", endpointText(from_)}, {"reason", reason}, {"detail", detail}});
-}
-
-bool UdpServer::withinRate() {
+bool UdpServer::withinRate(const Endpoint& from) {
   const auto now = TokenBucket::Clock::now();
-  auto v6 = from_.address().is_v4()
-                ? asio::ip::make_address_v6(asio::ip::v4_mapped, from_.address().to_v4())
-                : from_.address().to_v6();
+  auto v6 = from.address().is_v4()
+                ? asio::ip::make_address_v6(asio::ip::v4_mapped, from.address().to_v4())
+                : from.address().to_v6();
   // Bounded: sources quiet for 10 s are full again and forgotten, at most one sweep a second
   // (a flood from many spoofed sources must not make every datagram sweep); past the bound
   // with everyone active, the table starts afresh.
@@ -220,73 +257,156 @@ bool UdpServer::withinRate() {
   }
   if (!b.limited)
     log::warn("udp_source_rate_limited",
-              {{"from", from_.address().to_string()},
+              {{"from", from.address().to_string()},
                {"limit_per_s", std::to_string(uint64_t(limits_.ratePerSource))}});
   b.limited = true;
   return false;
 }
 
-bool UdpServer::admit(std::span<const uint8_t> bytes, size_t fullSize, semtech::Datagram& dg) {
+bool UdpServer::admit(std::span<const uint8_t> bytes, size_t fullSize, const Endpoint& from) {
   datagramsTotal_.inc();
   if (fullSize > limits_.maxDatagramBytes) {
-    dropped("too_large",
+    dropped(from, "too_large",
             std::to_string(fullSize) + " bytes, limit " + std::to_string(limits_.maxDatagramBytes));
     return false;
   }
-  if (!withinRate()) {
-    dropped("rate", "");
+  if (!withinRate(from)) {
+    dropped(from, "rate", "");
     return false;
   }
-  auto parsed = semtech::parseDatagram(bytes);
-  if (!parsed) {
-    invalid(parsed.error().field, parsed.error().toString());
+  auto dg = semtech::parseDatagram(bytes);
+  if (!dg) {
+    invalid(from, dg.error().field, dg.error().toString());
     return false;
   }
-  dg = *parsed;
-  if (dg.gatewayEui) {
-    switch (gateways_.admit(*dg.gatewayEui)) {
-      case GatewayRegistry::Refusal::None:
-        break;
-      case GatewayRegistry::Refusal::Unlisted:
-        dropped("unknown_gateway", "gateway " + dg.gatewayEui->toString() + " is not listed");
-        return false;
-      case GatewayRegistry::Refusal::Full:
-        dropped("too_many_gateways", "gateway " + dg.gatewayEui->toString());
-        return false;
-    }
-  }
-  switch (dg.identifier) {
+  switch (dg->identifier) {
     case semtech::Identifier::PushData:
-      // ACKed before its JSON is even looked at: the forwarder's 100 ms wait never includes ours.
-      queueAck(dg.version, dg.token, semtech::Identifier::PushAck);
-      gateways_.onPush(*dg.gatewayEui, from_, dg.version);
+      switch (gateways_.admit(*dg->gatewayEui)) {
+        case GatewayRegistry::Refusal::None:
+          break;
+        case GatewayRegistry::Refusal::Unlisted:
+          dropped(from, "unknown_gateway",
+                  "gateway " + dg->gatewayEui->toString() + " is not listed");
+          return false;
+        case GatewayRegistry::Refusal::Full:
+          dropped(from, "too_many_gateways", "gateway " + dg->gatewayEui->toString());
+          return false;
+      }
+      // ACKed before its JSON is even looked at, by this thread: the forwarder's 100 ms wait
+      // never includes the network thread's work.
+      queueAck(from, dg->version, dg->token, semtech::Identifier::PushAck);
+      gateways_.onPush(*dg->gatewayEui, from, dg->version);
       return true;
     case semtech::Identifier::PullData:
-      // The path is recorded before the PULL_ACK leaves: a gateway that has its ACK can be reached.
-      if (!gateways_.onPull(*dg.gatewayEui, from_, dg.version)) {
-        // Someone else claims this EUI while the gateway keeps its path alive: not moved.
-        metrics_.inc("gateway_path_conflicts_total");
-        log::warn("gateway_path_conflict",
-                  {{"gateway", dg.gatewayEui->toString()}, {"from", endpointText(from_)}});
-      }
-      metrics_.inc("udp_pull_data_total");
-      queueAck(dg.version, dg.token, semtech::Identifier::PullAck);
-      return false;
     case semtech::Identifier::TxAck:
-      return true;
+      return true;  // admitted and answered on the network thread, in order
     default:
       // PUSH_ACK, PULL_ACK and PULL_RESP only ever travel from us to gateways.
-      invalid("identifier",
-              std::string("unexpected ") + semtech::toString(dg.identifier) + " from a gateway");
+      invalid(from, "identifier",
+              std::string("unexpected ") + semtech::toString(dg->identifier) + " from a gateway");
       return false;
   }
 }
 
-void UdpServer::handle(const semtech::Datagram& dg) {
+// --- the network thread ---
+
+void UdpServer::postHandle() {
+  if (handlePosted_) return;
+  handlePosted_ = true;
+  asio::post(ioc_, [this, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.lock()) handleForwarded();
+  });
+}
+
+// A slice of what the receiver handed over, oldest first; the rest on a later turn.
+void UdpServer::handleForwarded() {
+  std::vector<Forwarded> work;
+  {
+    std::lock_guard lock(forwardMutex_);
+    handlePosted_ = false;
+    size_t taken = 0;
+    while (!forwarded_.empty() && taken < kHandlePerTurn) {
+      taken += forwarded_.front().items.size();
+      work.push_back(std::move(forwarded_.front()));
+      forwarded_.pop_front();
+    }
+    forwardedCount_ -= std::min(forwardedCount_, taken);
+    if (!forwarded_.empty()) postHandle();
+  }
+  for (const auto& batch : work)
+    for (const auto& item : batch.items) {
+      auto dg = semtech::parseDatagram({batch.bytes.data() + item.offset, item.size});
+      if (!dg) continue;  // checked by the receiver already
+      if (dg->identifier == semtech::Identifier::PullData)
+        answerPull(*dg, item.from);
+      else
+        handle(*dg, item.from);
+    }
+}
+
+void UdpServer::answerPull(const semtech::Datagram& dg, const Endpoint& from) {
+  switch (gateways_.admit(*dg.gatewayEui)) {
+    case GatewayRegistry::Refusal::None:
+      break;
+    case GatewayRegistry::Refusal::Unlisted:
+      dropped(from, "unknown_gateway", "gateway " + dg.gatewayEui->toString() + " is not listed");
+      return;
+    case GatewayRegistry::Refusal::Full:
+      dropped(from, "too_many_gateways", "gateway " + dg.gatewayEui->toString());
+      return;
+  }
+  // The path is recorded before the PULL_ACK leaves: a gateway that has its ACK can be reached.
+  if (!gateways_.onPull(*dg.gatewayEui, from, dg.version)) {
+    // Someone else claims this EUI while the gateway keeps its path alive: not moved.
+    metrics_.inc("gateway_path_conflicts_total");
+    log::warn("gateway_path_conflict",
+              {{"gateway", dg.gatewayEui->toString()}, {"from", endpointText(from)}});
+  }
+  metrics_.inc("udp_pull_data_total");
+  const std::array<uint8_t, 4> ack = {dg.version, uint8_t(dg.token >> 8), uint8_t(dg.token),
+                                      uint8_t(semtech::Identifier::PullAck)};
+  sendTo(from, ack);
+}
+
+void UdpServer::sendTo(const udp::endpoint& to, std::span<const uint8_t> bytes) {
+  boost::system::error_code ec;
+  socket_.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
+  if (ec) {
+    metrics_.inc("udp_send_errors_total");
+    log::warn("udp_send_failed",
+              {{"to", to.address().to_string() + ":" + std::to_string(to.port())},
+               {"error", ec.message()}});
+  }
+}
+
+void UdpServer::invalid(const Endpoint& from, const std::string& reason,
+                        const std::string& detail) {
+  metrics_.inc(labeled("udp_datagrams_invalid_total", "reason", invalidLabel(reason)));
+  log::warn("udp_datagram_invalid",
+            {{"from", endpointText(from)}, {"reason", reason}, {"detail", detail}});
+}
+
+void UdpServer::dropped(const Endpoint& from, const char* reason, const std::string& detail) {
+  metrics_.inc(labeled("udp_datagrams_dropped_total", "reason", reason));
+  log::debug("udp_datagram_dropped",
+             {{"from", endpointText(from)}, {"reason", reason}, {"detail", detail}});
+}
+
+void UdpServer::handle(const semtech::Datagram& dg, const Endpoint& from) {
   if (dg.identifier == semtech::Identifier::TxAck) {
+    switch (gateways_.admit(*dg.gatewayEui)) {
+      case GatewayRegistry::Refusal::None:
+        break;
+      case GatewayRegistry::Refusal::Unlisted:
+        dropped(from, "unknown_gateway", "gateway " + dg.gatewayEui->toString() + " is not listed");
+        return;
+      case GatewayRegistry::Refusal::Full:
+        dropped(from, "too_many_gateways", "gateway " + dg.gatewayEui->toString());
+        return;
+    }
     auto ack = semtech::parseTxAck(dg.json);
     if (!ack) {
-      invalid("tx_ack", ack.error().toString());
+      invalid(from, "tx_ack", ack.error().toString());
       return;
     }
     metrics_.inc(labeled("tx_acks_total", "error", txAckLabel(ack->error)));
@@ -295,14 +415,14 @@ void UdpServer::handle(const semtech::Datagram& dg) {
   }
   auto pd = parser_.parse(dg.json);
   if (!pd) {
-    invalid(pd.error().field == "PUSH_DATA" ? "json" : pd.error().field,
+    invalid(from, pd.error().field == "PUSH_DATA" ? "json" : pd.error().field,
             "gateway " + dg.gatewayEui->toString() + ": " + pd.error().toString());
     return;
   }
   if (pd->hasStat) gateways_.onStat(*dg.gatewayEui, std::move(pd->statJson));
   for (auto& rx : pd->rxpk) {
     if (!rx) {
-      invalid("rxpk", "gateway " + dg.gatewayEui->toString() + ": " + rx.error().toString());
+      invalid(from, "rxpk", "gateway " + dg.gatewayEui->toString() + ": " + rx.error().toString());
       continue;
     }
     onRx_(*dg.gatewayEui, std::move(*rx));

@@ -1,17 +1,29 @@
 #pragma once
-// The packet-forwarder side: one UDP socket speaking the Semtech protocol. PUSH_DATA is ACKed
-// as soon as its header is valid; PULL_DATA is answered and remembered (downlink path).
+// The packet-forwarder side: one UDP socket speaking the Semtech protocol. A receiver thread of
+// its own reads the socket (recvmmsg), checks each datagram's header and limits and ACKs every
+// PUSH_DATA at once (one sendmmsg per batch), whatever the network thread is busy with; the
+// datagrams are then handed to the network thread in order, which parses the payloads and
+// answers PULL_DATA after remembering its path (so a PULL_ACK also says every datagram before
+// it was handled).
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "bridge/core/metrics.hpp"
 #include "bridge/core/token_bucket.hpp"
@@ -44,52 +56,62 @@ class UdpServer {
   UdpServer(boost::asio::io_context& ioc, const boost::asio::ip::udp::endpoint& listen,
             GatewayRegistry& gateways, Metrics& metrics, RxHandler onRx, AfterDatagram after,
             TxAckHandler onTxAck = nullptr, UdpLimits limits = {});
+  ~UdpServer();
   boost::asio::ip::udp::endpoint localEndpoint() const { return socket_.local_endpoint(); }
-  void start() { receive(); }
+  void start();  // the receiver thread
   bool isOpen() const { return socket_.is_open(); }
-  void close();
+  void close();  // on the network thread: stops the receiver, then closes the socket
   // For PULL_RESP; errors are counted, never thrown.
   void sendTo(const boost::asio::ip::udp::endpoint& to, std::span<const uint8_t> bytes);
 
  private:
-  void receive();
-  // One recvmmsg batch: every datagram's header is checked and its PUSH_ACK / PULL_ACK queued,
-  // the ACKs leave in one sendmmsg, and only then are the payloads parsed.
+  using Endpoint = boost::asio::ip::udp::endpoint;
+  // --- the receiver thread ---
+  void receiveLoop();
+  // One recvmmsg batch: every datagram's header and limits are checked, the PUSH_ACKs leave in
+  // one sendmmsg, and what is to be handled goes to the network thread. True when the batch
+  // was full (more may be waiting).
   bool drain();
-  void receiveFailed(const std::string& error);  // counted, logged once, retried later
-  void retryLater();                             // the pause grows while errors go on (1 ms .. 1 s)
-  // The header, the limits and the ACK; true when the payload is to be handled.
-  bool admit(std::span<const uint8_t> datagram, size_t fullSize, lorawan::semtech::Datagram& out);
-  void handle(const lorawan::semtech::Datagram& dg);
-  void queueAck(uint8_t version, uint16_t token, lorawan::semtech::Identifier id);
+  // The header, the limits and a PUSH_DATA's ACK; true when the network thread is to see it.
+  bool admit(std::span<const uint8_t> datagram, size_t fullSize, const Endpoint& from);
+  void queueAck(const Endpoint& to, uint8_t version, uint16_t token,
+                lorawan::semtech::Identifier id);
   void sendAcks();
-  void invalid(const std::string& reason, const std::string& detail);
-  void dropped(const char* reason, const std::string& detail);
-  bool withinRate();  // the current source's token bucket
+  bool withinRate(const Endpoint& from);              // the source's token bucket
+  void waitForStop(std::chrono::milliseconds pause);  // a pause the stop can cut short
+  void stopReceiver();
 
+  // --- the network thread ---
+  void handleForwarded();
+  void handle(const lorawan::semtech::Datagram& dg, const Endpoint& from);
+  void answerPull(const lorawan::semtech::Datagram& dg, const Endpoint& from);
+
+  // Either thread (metrics and the log are thread-safe).
+  void invalid(const Endpoint& from, const std::string& reason, const std::string& detail);
+  void dropped(const Endpoint& from, const char* reason, const std::string& detail);
+
+  boost::asio::io_context& ioc_;
   boost::asio::ip::udp::socket socket_;
-  GatewayRegistry& gateways_;
+  GatewayRegistry& gateways_;  // locks inside: used by both threads
   Metrics& metrics_;
   Counter datagramsTotal_;  // every datagram: registered once
   RxHandler onRx_;
   AfterDatagram after_;
   TxAckHandler onTxAck_;
-  lorawan::semtech::PushDataParser parser_;
   UdpLimits limits_;
+
+  // Receiver thread.
   struct Source {
     TokenBucket bucket;
     bool limited = false;  // logged once per episode, not per datagram
   };
   static constexpr size_t kMaxSources = 100000;
   static constexpr int kBatch = 64;  // datagrams per recvmmsg
-  static constexpr int kRounds = 1;  // recvmmsg calls per turn of the loop, at most
   std::unordered_map<boost::asio::ip::address_v6::bytes_type, Source, BytesHash> buckets_;
   TokenBucket::Clock::time_point lastSweep_{};
-  boost::asio::steady_timer retry_;  // a failing receive is re-armed after a pause, never at once
   unsigned consecutiveErrors_ = 0;
-  boost::asio::ip::udp::endpoint from_;  // of the datagram being handled
-  size_t slotBytes_;                     // one more than the largest datagram accepted
-  std::vector<uint8_t> buffers_;         // kBatch slots
+  size_t slotBytes_;              // one more than the largest datagram accepted
+  std::vector<uint8_t> buffers_;  // kBatch slots
   std::array<sockaddr_storage, kBatch> addrs_{};
   std::array<iovec, kBatch> iovs_{};
   std::array<mmsghdr, kBatch> msgs_{};
@@ -102,8 +124,39 @@ class UdpServer {
   std::array<iovec, kBatch> ackIovs_{};
   std::array<mmsghdr, kBatch> ackMsgs_{};
   size_t ackCount_ = 0;
-  std::array<boost::asio::ip::udp::endpoint, kBatch> froms_{};
-  std::array<lorawan::semtech::Datagram, kBatch> datagrams_{};
+  std::thread receiver_;
+  // While the receiver runs, the network thread's loop has work (it would return from run()
+  // with nothing else pending).
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  int wakeFd_ = -1;  // eventfd: the stop
+  std::atomic<bool> stopping_{false};
+
+  // Handed from the receiver to the network thread, in arrival order.
+  struct Forwarded {
+    std::vector<uint8_t> bytes;  // the batch's datagrams, one after the other
+    struct Item {
+      Endpoint from;
+      size_t offset, size;
+    };
+    std::vector<Item> items;
+  };
+  // At most this many datagrams wait for the network thread (~0.15 s of its work at
+  // saturation); past it a datagram is dropped unanswered and counted (`overload`), so the
+  // gateway's ACK ratio shows the loss; the receiver never waits for the network thread.
+  static constexpr size_t kMaxForwarded = 8192;
+  // Datagrams the network thread handles per turn: a backlog is taken in slices, between
+  // its timers and the store's callbacks.
+  static constexpr size_t kHandlePerTurn = 128;
+  std::mutex forwardMutex_;
+  std::deque<Forwarded> forwarded_;
+  size_t forwardedCount_ = 0;  // datagrams in forwarded_
+  bool handlePosted_ = false;
+  bool overloaded_ = false;  // logged once per episode (receiver thread)
+  void postHandle();         // with forwardMutex_ held
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers outlive us unrun
+
+  // Network thread.
+  lorawan::semtech::PushDataParser parser_;
 };
 
 }  // namespace bridge

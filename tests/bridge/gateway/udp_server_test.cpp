@@ -102,3 +102,64 @@ TEST(UdpServer, ABurstIsAnsweredDatagramByDatagram) {
 }
 
 }  // namespace
+
+namespace {
+
+// The receiver thread ACKs PUSH_DATA while the network thread does nothing at all (its loop is
+// not even running here); what waits for it is bounded: past 8192 datagrams the rest are
+// dropped unanswered and counted. Once the loop runs, every ACKed datagram is handled, in
+// order, and a PULL_DATA is answered only then (after the pushes before it).
+TEST(UdpServer, PushAcksDoNotWaitForTheNetworkThreadAndTheBacklogIsBounded) {
+  boost::asio::io_context ioc;
+  GatewayRegistry gateways;
+  Metrics metrics;
+  std::vector<uint32_t> handled;  // tmst of each rxpk, in the order handled
+  UdpLimits limits;
+  limits.ratePerSource = 1e9;
+  UdpServer server(
+      ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}, gateways, metrics,
+      [&](lorawan::Eui64, lorawan::semtech::RxPacket&& p) { handled.push_back(p.tmst); }, nullptr,
+      nullptr, limits);
+  server.start();
+  const lorawan::Eui64 gw(0xAA555A0000000009);
+  testsupport::FakeForwarder fwd(server.localEndpoint().port(), gw);
+  auto push = [&](uint32_t i) {
+    fwd.sendRaw(lorawan::semtech::makePushData(
+        2, uint16_t(i), gw,
+        R"({"rxpk":[{"tmst":)" + std::to_string(i) +
+            R"(,"freq":868.1,"chan":0,"rfch":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-50,"data":"AA=="}]})"));
+  };
+  // Sent in rounds the test's own socket buffer holds, each round's ACKs read back: nothing is
+  // taken from the backlog, so exactly the first 8192 are ACKed.
+  constexpr uint32_t kTotal = 8192 + 300;
+  size_t acks = 0;
+  for (uint32_t sent = 0; sent < kTotal;) {
+    const uint32_t round = std::min<uint32_t>(200, kTotal - sent);
+    for (uint32_t i = 0; i < round; ++i) push(sent + i);
+    sent += round;
+    while (acks < std::min<size_t>(sent, 8192)) {
+      auto d = fwd.receive();
+      ASSERT_TRUE(d.has_value()) << "no answer after " << acks << " ACKs";
+      if (d->size() == 4 && (*d)[3] == uint8_t(lorawan::semtech::Identifier::PushAck)) ++acks;
+    }
+  }
+  const std::string overload = "udp_datagrams_dropped_total{reason=\"overload\"}";
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       metrics.counter(overload) < 300 && std::chrono::steady_clock::now() < until;)
+    std::this_thread::yield();
+  EXPECT_EQ(metrics.counter(overload), 300u);
+  EXPECT_EQ(acks, 8192u);
+  EXPECT_TRUE(handled.empty()) << "handled without the network thread";
+  // The network thread at work: a PULL_ACK comes after every ACKed push was handled (a PULL_DATA
+  // that arrives while the backlog is still full is dropped too: asked again).
+  std::thread t([&] { ioc.run(); });
+  bool answered = false;
+  for (uint16_t token = 7; token < 12 && !answered; ++token) answered = fwd.pull(token);
+  EXPECT_TRUE(answered);
+  ioc.stop();
+  t.join();
+  ASSERT_EQ(handled.size(), 8192u);
+  for (uint32_t i = 0; i < handled.size(); ++i) ASSERT_EQ(handled[i], i) << "out of order";
+}
+
+}  // namespace
