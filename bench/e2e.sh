@@ -42,19 +42,19 @@ r = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write("%.6f\n" % (r.ru_utime + r.ru_stime))
 sys.exit(rc)' "$WORK/sender.cpu" "$@"
 }
-# simulate's report -> "uplinks/s p50 p99 max sender_us_per_uplink" (the sender's own CPU: on a
-# 2-core machine what it takes is what the receiver cannot have)
+# simulate's report -> "uplinks/s p50 p99 max sender_us_per_uplink seconds" (the sender's own
+# CPU: on a 2-core machine what it takes is what the receiver cannot have)
 sim() {
   local limit=(--duration "$DURATION")
   [[ " $* " == *" --count "* ]] && limit=()
   [[ " $* " == *" --rate "* ]] || limit+=(--window "$WINDOW")
   cpu_of "$BIN" simulate "$@" --gateways "$GATEWAYS" "${limit[@]}" 2>/dev/null |
     tee -a "$WORK/sim.log" |
-    awk -v cpufile="$WORK/sender.cpu" '/^sent / {sent = $2}
+    awk -v cpufile="$WORK/sender.cpu" '/^sent / {sent = $2; secs = $(NF-3)}
          /uplinks\/s\)/ {gsub(/[(]/, ""); r = $(NF-1)}
          /^PUSH_ACK/ {p50 = $5; p99 = $8; mx = $11}
          END {getline cpu < cpufile; s = sent > 0 ? sprintf("%.1f", cpu * 1e6 / sent) : "-"
-              print r, p50, p99, mx, s}'
+              print r, p50, p99, mx, s, secs}'
 }
 wait_api() {
   for _ in $(seq 1 "${2:-600}"); do
@@ -85,7 +85,8 @@ cpu_busy() {
 }
 
 # $1 name, $2 extra config, then simulate's extra arguments; prints
-# "uplinks/s p50 p99 max sender_us accepted cpu_us_per_uplink rss"
+# "accepted/s p50 p99 max sender_us accepted cpu_us_per_uplink rss dropped" (accepted per second
+# of sending; dropped: datagrams past the bridge's bounded backlog, never answered)
 bridge_run() {
   local name=$1 extra=$2; shift 2
   local udp api dir; udp=$(freeport); api=$(freeport); dir="$WORK/$name"
@@ -105,11 +106,14 @@ EOF
   local after; after=$(cpu_ticks "$pid")
   sleep 0.5  # the last dedup windows close
   local accepted; accepted=$(metric "$api" uplinks_accepted_total)
+  local dropped; dropped=$(metric "$api" 'udp_datagrams_dropped_total{reason="overload"}')
   curl -sf "http://127.0.0.1:$api/metrics" >"$dir/metrics.txt" || true  # for a look afterwards
   local rss; rss=$(rss_mb "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   awk -v s="$s" -v a="${accepted:-0}" -v t=$((after - before)) -v tck="$TCK" -v rss="$rss" \
-    'BEGIN {c = 0; if (a > 0) c = t / tck * 1e6 / a; printf "%s %s %.1f %s\n", s, a, c, rss}'
+    -v d="${dropped:-0}" 'BEGIN {c = 0; if (a > 0) c = t / tck * 1e6 / a; split(s, f, " ");
+      r = f[6] > 0 ? sprintf("%.0f", a / f[6]) : f[1]
+      printf "%s %s %s %s %s %s %.1f %s %s\n", r, f[2], f[3], f[4], f[5], a, c, rss, d}'
 }
 
 platform_cfg() {
@@ -127,17 +131,17 @@ printf '%-34s %10s %8s %10s %10s %10s %12s %8s %6s %8s\n' setup "uplinks/s" "vs 
   "ack p99" "ack max" "CPU/uplink" "sender" "busy" "RSS MB"
 for run in $(seq 1 "$RUNS"); do
   cpu_busy_start
-  read -r f_rate f_p50 f_p99 f_max f_sender <<<"$(floor_run)"
+  read -r f_rate f_p50 f_p99 f_max f_sender _ <<<"$(floor_run)"
   printf '%-34s %10s %8s %8sus %8sus %8sus %12s %6sus %6s %8s\n' "floor (udp_floor)" "$f_rate" 1 \
     "$f_p50" "$f_p99" "$f_max" - "$f_sender" "$(cpu_busy)" -
   for setup in embedded platform; do
     extra=""
     [ "$setup" = platform ] && extra=$(platform_cfg "$sink_port")
     cpu_busy_start
-    read -r rate p50 p99 mx sender acc cpu rss <<<"$(bridge_run "$setup-$run" "$extra")"
+    read -r rate p50 p99 mx sender acc cpu rss dropped <<<"$(bridge_run "$setup-$run" "$extra")"
     printf '%-34s %10s %8.2f %8sus %8sus %8sus %10sus %6sus %6s %8s\n' \
-      "daemon, $setup ($acc accepted)" "$rate" "$(echo "$rate / $f_rate" | bc -l)" "$p50" "$p99" \
-      "$mx" "$cpu" "$sender" "$(cpu_busy)" "$rss"
+      "daemon, $setup ($acc, $dropped dropped)" "$rate" "$(echo "$rate / $f_rate" | bc -l)" \
+      "$p50" "$p99" "$mx" "$cpu" "$sender" "$(cpu_busy)" "$rss"
   done
 done
 

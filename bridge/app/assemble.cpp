@@ -12,6 +12,8 @@ namespace asio = boost::asio;
 
 namespace {
 
+constexpr size_t kStoreCommitsBehind = 64;
+
 GatewayRegistrySettings gatewaySettings(const config::Config& cfg) {
   GatewayRegistrySettings gs;
   const auto& gp = cfg.gatewayPolicy;
@@ -188,6 +190,9 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(config::Confi
   } catch (const std::exception& e) {
     return std::unexpected("listen.api " + cfg.apiListen.toString() + ": " + e.what());
   }
+  // The store writer far behind (each commit carries up to a few hundred uplinks): the network
+  // thread waits, the receiver's bounded backlog sheds the excess.
+  d.udp->setCongested([p = &d] { return p->store->stats().queued > kStoreCommitsBehind; });
   d.udp->start();
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }

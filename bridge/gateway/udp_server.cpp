@@ -56,7 +56,8 @@ UdpServer::UdpServer(asio::io_context& ioc, const udp::endpoint& listen, Gateway
       onRx_(std::move(onRx)),
       after_(std::move(after)),
       onTxAck_(std::move(onTxAck)),
-      limits_(limits) {
+      limits_(limits),
+      congestedRetry_(ioc) {
   socket_.open(listen.protocol());
   socket_.bind(listen);
   // Bursts from many gateways: a larger kernel buffer absorbs them instead of dropping.
@@ -95,6 +96,7 @@ void UdpServer::stopReceiver() {
 // What was read (and ACKed) before the stop is handled now, not dropped.
 void UdpServer::close() {
   stopReceiver();
+  congestedRetry_.cancel();
   while (true) {
     {
       std::lock_guard lock(forwardMutex_);
@@ -320,6 +322,13 @@ void UdpServer::postHandle() {
 
 // A slice of what the receiver handed over, oldest first; the rest on a later turn.
 void UdpServer::handleForwarded() {
+  if (congested_ && !stopping_ && congested_()) {
+    congestedRetry_.expires_after(std::chrono::milliseconds(1));
+    congestedRetry_.async_wait([this, alive = std::weak_ptr<int>(alive_)](auto ec) {
+      if (!ec && alive.lock()) handleForwarded();
+    });
+    return;  // handlePosted_ stays set: the retry is the one pending turn
+  }
   std::vector<Forwarded> work;
   {
     std::lock_guard lock(forwardMutex_);

@@ -59,6 +59,10 @@ class UdpServer {
   ~UdpServer();
   boost::asio::ip::udp::endpoint localEndpoint() const { return socket_.local_endpoint(); }
   void start();  // the receiver thread
+  // While it answers true (the store writer far behind), the network thread takes nothing more
+  // from the receiver: the bounded backlog fills and sheds load, instead of memory growing
+  // without bound behind the slowest thread. Looked at once per turn.
+  void setCongested(std::function<bool()> congested) { congested_ = std::move(congested); }
   bool isOpen() const { return socket_.is_open(); }
   void close();  // on the network thread: stops the receiver, then closes the socket
   // For PULL_RESP; errors are counted, never thrown.
@@ -157,6 +161,8 @@ class UdpServer {
 
   // Network thread.
   lorawan::semtech::PushDataParser parser_;
+  std::function<bool()> congested_;
+  boost::asio::steady_timer congestedRetry_;  // a congested turn looks again after 1 ms
 };
 
 }  // namespace bridge

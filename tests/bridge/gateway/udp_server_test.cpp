@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -160,6 +163,42 @@ TEST(UdpServer, PushAcksDoNotWaitForTheNetworkThreadAndTheBacklogIsBounded) {
   t.join();
   ASSERT_EQ(handled.size(), 8192u);
   for (uint32_t i = 0; i < handled.size(); ++i) ASSERT_EQ(handled[i], i) << "out of order";
+}
+
+}  // namespace
+
+namespace {
+
+// While the downstream says it is congested (the store writer far behind), the network thread
+// takes nothing from the receiver (ACKs still go out); once it clears, everything is handled.
+TEST(UdpServer, ACongestedDownstreamHoldsTheNetworkThreadNotTheAcks) {
+  boost::asio::io_context ioc;
+  GatewayRegistry gateways;
+  Metrics metrics;
+  size_t handled = 0;  // network thread only
+  std::atomic<bool> congested{true};
+  UdpServer server(
+      ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}, gateways, metrics,
+      [&](lorawan::Eui64, lorawan::semtech::RxPacket&&) { ++handled; }, nullptr);
+  server.setCongested([&] { return congested.load(); });
+  server.start();
+  std::thread t([&] { ioc.run(); });
+  const lorawan::Eui64 gw(0xAA555A000000000A);
+  testsupport::FakeForwarder fwd(server.localEndpoint().port(), gw);
+  const std::string rxpk =
+      R"({"rxpk":[{"tmst":1,"freq":868.1,"chan":0,"rfch":0,"stat":1,"modu":"LORA","datr":"SF7BW125","codr":"4/5","rssi":-50,"data":"AA=="}]})";
+  for (uint16_t i = 1; i <= 10; ++i) ASSERT_TRUE(fwd.push(rxpk, i)) << "no PUSH_ACK " << i;
+  // Asked on the network thread itself, in turn with its handling: nothing taken yet.
+  std::promise<size_t> seen;
+  boost::asio::post(ioc, [&] { seen.set_value(handled); });
+  EXPECT_EQ(seen.get_future().get(), 0u);
+  congested = false;
+  EXPECT_TRUE(fwd.pull(99));  // answered once the pushes before it were handled
+  std::promise<size_t> after;
+  boost::asio::post(ioc, [&] { after.set_value(handled); });
+  EXPECT_EQ(after.get_future().get(), 10u);
+  ioc.stop();
+  t.join();
 }
 
 }  // namespace
