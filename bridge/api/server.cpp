@@ -19,6 +19,7 @@
 
 #include "bridge/core/log.hpp"
 #include "bridge/core/metrics.hpp"
+#include "bridge/core/thread_name.hpp"
 #include "bridge/http/listener.hpp"
 
 namespace bridge {
@@ -250,6 +251,7 @@ ApiServer::ApiServer(const std::string& host, uint16_t port, Handler handler, Ap
   listenOn(impl_->acceptor, host, port);
   asio::co_spawn(impl_->ioc, impl_->accept(), asio::detached);
   impl_->thread = std::thread([this] {
+    nameThisThread("lb-api");
     for (;;) {
       try {
         impl_->ioc.run();

@@ -1,5 +1,7 @@
 #include "bridge/app/daemon.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
@@ -8,6 +10,7 @@
 #include "bridge/app/daemon_parts.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/memory.hpp"
+#include "bridge/core/thread_name.hpp"
 
 namespace bridge {
 
@@ -20,6 +23,8 @@ int64_t wallClockMs() {
 }
 
 void Daemon::Impl::runNetworkLoop() {
+  // Not the main thread's name: that one is the process's (ps, pgrep, killall).
+  if (::gettid() != ::getpid()) nameThisThread("lb-network");
   for (;;) {
     try {
       ioc.run();

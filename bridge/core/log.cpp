@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "bridge/core/thread_name.hpp"
+
 namespace bridge::log {
 namespace {
 std::atomic<int> gLevel{int(Level::Info)};
@@ -53,7 +55,11 @@ class Output {
       std::lock_guard lock(m_);
       pending_ += line;
       if (!stopping_ && !urgent && pending_.size() < kFlushBytes) {
-        if (!flusher_.joinable()) flusher_ = std::thread([this] { run(); });
+        if (!flusher_.joinable())
+          flusher_ = std::thread([this] {
+            nameThisThread("lb-log");
+            run();
+          });
         return;
       }
     }

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "bridge/core/log.hpp"
+#include "bridge/core/thread_name.hpp"
 
 namespace bridge {
 
@@ -80,7 +81,10 @@ UdpServer::~UdpServer() {
 void UdpServer::start() {
   if (receiver_.joinable() || !socket_.is_open()) return;
   work_.emplace(ioc_.get_executor());
-  receiver_ = std::thread([this] { receiveLoop(); });
+  receiver_ = std::thread([this] {
+    nameThisThread("lb-udp-rx");
+    receiveLoop();
+  });
 }
 
 void UdpServer::stopReceiver() {

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "bridge/core/thread_name.hpp"
+
 namespace bridge {
 
 namespace asio = boost::asio;
@@ -23,7 +25,10 @@ struct CodecPool::Impl {
 CodecPool::CodecPool(size_t n) : impl_(std::make_unique<Impl>()) {
   for (size_t i = 0; i < std::max<size_t>(n, 1); ++i) {
     auto w = std::make_unique<Impl::Worker>();
-    w->thread = std::thread([ioc = &w->ioc] { ioc->run(); });
+    w->thread = std::thread([ioc = &w->ioc] {
+      nameThisThread("lb-codec");
+      ioc->run();
+    });
     impl_->workers.push_back(std::move(w));
   }
 }

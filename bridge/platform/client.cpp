@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bridge/core/log.hpp"
+#include "bridge/core/thread_name.hpp"
 #include "bridge/core/utf8.hpp"
 #include "bridge/http/connection.hpp"
 #include "bridge/http/url.hpp"
@@ -132,7 +133,10 @@ struct PlatformClient::Impl {
     pipeline = std::max<uint32_t>(1, cfg.pipeline);
     for (uint32_t i = 0; i < std::max<uint32_t>(1, cfg.connections); ++i)
       asio::co_spawn(ioc, worker(), asio::detached);
-    thread = std::thread([this] { ioc.run(); });
+    thread = std::thread([this] {
+      nameThisThread("lb-platform");
+      ioc.run();
+    });
   }
 
   std::chrono::milliseconds timeout() const { return std::chrono::milliseconds(cfg.timeoutMs); }

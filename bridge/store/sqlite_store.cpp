@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bridge/core/log.hpp"
+#include "bridge/core/thread_name.hpp"
 
 namespace bridge {
 
@@ -135,6 +136,7 @@ constexpr int kRestartWalFrames = 16384;  // 64 MB of 4 KB pages
 
 void SqliteStore::startCheckpointer(const std::string& path) {
   checkpointer_ = std::thread([this, path] {
+    nameThisThread("lb-checkpoint");
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
       sqlite3_close(db);

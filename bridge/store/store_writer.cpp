@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "bridge/core/log.hpp"
+#include "bridge/core/thread_name.hpp"
 
 namespace bridge {
 
@@ -24,7 +25,10 @@ StoreWriter::StoreWriter(std::unique_ptr<Store> backend, std::unique_ptr<Store> 
   }
   for (const auto& e : reader_->loadOutbox()) countOutbox(e.id, e.body.size());
   for (auto& [eui, st] : reader_->allOtaa()) otaa_[eui.value()] = std::move(st);
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    nameThisThread("lb-store");
+    run();
+  });
 }
 
 StoreWriter::~StoreWriter() {

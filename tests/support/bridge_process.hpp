@@ -43,6 +43,7 @@ class BridgeProcess {
     if (stderr_ >= 0) close(stderr_);
   }
 
+  pid_t pid() const { return pid_; }
   // Waits for the start line (reading its stderr with a deadline); returns the UDP port.
   std::optional<uint16_t> waitStarted(
       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {

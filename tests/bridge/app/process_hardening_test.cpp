@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "bridge/tools/platform_sink.hpp"
@@ -55,6 +57,32 @@ size_t storedUplinks(const std::string& db) {
   sqlite3_finalize(st);
   sqlite3_close(h);
   return n;
+}
+
+// Each of the bridge's threads carries its name (top -H, perf, /proc show which one is busy);
+// the main thread keeps the process's, so ps, pgrep and killall still find it.
+TEST(ProcessHardening, ThreadsAreNamedAndTheProcessKeepsItsName) {
+  testsupport::TempDir dir;
+  testsupport::BridgeProcess bridge(writeConfig(dir));
+  auto udp = bridge.waitStarted();
+  ASSERT_TRUE(udp.has_value()) << bridge.log();
+  testsupport::FakeForwarder fwd(*udp, kGw);
+  ASSERT_TRUE(fwd.push(
+      testsupport::pushBody(testsupport::buildUplink(testsupport::kCellar, 1, 1, {7})), 1));
+  ASSERT_TRUE(bridge.waitForLog("event=uplink_accepted", 10s));  // the log thread has run
+  std::set<std::string> names;
+  const std::string task = "/proc/" + std::to_string(bridge.pid()) + "/task";
+  for (const auto& t : std::filesystem::directory_iterator(task)) {
+    std::string name;
+    std::getline(std::ifstream(t.path() / "comm"), name);
+    names.insert(name);
+  }
+  for (const char* want :
+       {"lorawan-bridge", "lb-udp-rx", "lb-store", "lb-api", "lb-log", "lb-checkpoint", "lb-codec"})
+    EXPECT_TRUE(names.count(want)) << want << " missing";
+  std::string comm;
+  std::getline(std::ifstream("/proc/" + std::to_string(bridge.pid()) + "/comm"), comm);
+  EXPECT_EQ(comm, "lorawan-bridge");
 }
 
 // 16: SIGTERM while uplinks pour in: the daemon exits within seconds, and every uplink it
