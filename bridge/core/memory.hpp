@@ -16,7 +16,7 @@ class ReturnFreedPages {
   ReturnFreedPages& operator=(const ReturnFreedPages&) = delete;
 
  private:
-  long saved_[3] = {};
+  [[maybe_unused]] long saved_[3] = {};  // mimalloc options while it lives (unused with glibc)
 };
 // "mimalloc" or "glibc", for the start line.
 const char* allocatorName();
