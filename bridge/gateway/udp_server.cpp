@@ -287,17 +287,7 @@ bool UdpServer::admit(std::span<const uint8_t> bytes, size_t fullSize, const End
   }
   switch (dg->identifier) {
     case semtech::Identifier::PushData:
-      switch (gateways_.admit(*dg->gatewayEui)) {
-        case GatewayRegistry::Refusal::None:
-          break;
-        case GatewayRegistry::Refusal::Unlisted:
-          dropped(from, "unknown_gateway",
-                  "gateway " + dg->gatewayEui->toString() + " is not listed");
-          return false;
-        case GatewayRegistry::Refusal::Full:
-          dropped(from, "too_many_gateways", "gateway " + dg->gatewayEui->toString());
-          return false;
-      }
+      if (!gatewayAdmitted(*dg->gatewayEui, from)) return false;
       // ACKed before its JSON is even looked at, by this thread: the forwarder's 100 ms wait
       // never includes the network thread's work.
       queueAck(from, dg->version, dg->token, semtech::Identifier::PushAck);
@@ -357,17 +347,23 @@ void UdpServer::handleForwarded() {
     }
 }
 
-void UdpServer::answerPull(const semtech::Datagram& dg, const Endpoint& from) {
-  switch (gateways_.admit(*dg.gatewayEui)) {
+// The gateway policy (listed, the cap on known gateways); a refusal is counted.
+bool UdpServer::gatewayAdmitted(Eui64 eui, const Endpoint& from) {
+  switch (gateways_.admit(eui)) {
     case GatewayRegistry::Refusal::None:
-      break;
+      return true;
     case GatewayRegistry::Refusal::Unlisted:
-      dropped(from, "unknown_gateway", "gateway " + dg.gatewayEui->toString() + " is not listed");
-      return;
+      dropped(from, "unknown_gateway", "gateway " + eui.toString() + " is not listed");
+      return false;
     case GatewayRegistry::Refusal::Full:
-      dropped(from, "too_many_gateways", "gateway " + dg.gatewayEui->toString());
-      return;
+      dropped(from, "too_many_gateways", "gateway " + eui.toString());
+      return false;
   }
+  return false;
+}
+
+void UdpServer::answerPull(const semtech::Datagram& dg, const Endpoint& from) {
+  if (!gatewayAdmitted(*dg.gatewayEui, from)) return;
   // The path is recorded before the PULL_ACK leaves: a gateway that has its ACK can be reached.
   if (!gateways_.onPull(*dg.gatewayEui, from, dg.version)) {
     // Someone else claims this EUI while the gateway keeps its path alive: not moved.
@@ -407,16 +403,7 @@ void UdpServer::dropped(const Endpoint& from, const char* reason, const std::str
 
 void UdpServer::handle(const semtech::Datagram& dg, const Endpoint& from) {
   if (dg.identifier == semtech::Identifier::TxAck) {
-    switch (gateways_.admit(*dg.gatewayEui)) {
-      case GatewayRegistry::Refusal::None:
-        break;
-      case GatewayRegistry::Refusal::Unlisted:
-        dropped(from, "unknown_gateway", "gateway " + dg.gatewayEui->toString() + " is not listed");
-        return;
-      case GatewayRegistry::Refusal::Full:
-        dropped(from, "too_many_gateways", "gateway " + dg.gatewayEui->toString());
-        return;
-    }
+    if (!gatewayAdmitted(*dg.gatewayEui, from)) return;
     auto ack = semtech::parseTxAck(dg.json);
     if (!ack) {
       invalid(from, "tx_ack", ack.error().toString());

@@ -90,7 +90,8 @@ class UdpServer {
   void handle(const lorawan::semtech::Datagram& dg, const Endpoint& from);
   void answerPull(const lorawan::semtech::Datagram& dg, const Endpoint& from);
 
-  // Either thread (metrics and the log are thread-safe).
+  // Either thread (metrics, the log and the registry are thread-safe).
+  bool gatewayAdmitted(lorawan::Eui64 eui, const Endpoint& from);
   void invalid(const Endpoint& from, const std::string& reason, const std::string& detail);
   void dropped(const Endpoint& from, const char* reason, const std::string& detail);
 
