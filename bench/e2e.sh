@@ -48,6 +48,9 @@ sim() {
   local limit=(--duration "$DURATION")
   [[ " $* " == *" --count "* ]] && limit=()
   [[ " $* " == *" --rate "* ]] || limit+=(--window "$WINDOW")
+  # As a packet forwarder: 100 ms for a PUSH_ACK. A datagram the bridge sheds past its backlog
+  # frees its place in the window then, not after simulate's default second.
+  limit+=(--ack-timeout 100)
   cpu_of "$BIN" simulate "$@" --gateways "$GATEWAYS" "${limit[@]}" 2>/dev/null |
     tee -a "$WORK/sim.log" |
     awk -v cpufile="$WORK/sender.cpu" '/^sent / {sent = $2; secs = $(NF-3)}

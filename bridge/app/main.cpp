@@ -34,7 +34,7 @@ const char* kUsage =
     "       lorawan-bridge simulate (--config FILE | --devices N [--seed S]) [--to HOST:PORT]\n"
     "                 [--gateways G] [--copies C] [--rxpk-per-datagram K] [--payload-size B]\n"
     "                 [--rate R | --window W] [--duration S] [--count N] [--fcnt-start F]\n"
-    "                 [--spread-sources] [--write-interfaces FILE]\n"
+    "                 [--ack-timeout MS] [--spread-sources] [--write-interfaces FILE]\n"
     "       lorawan-bridge deadletters (list | retry ID) [--api HOST:PORT] [--token T]\n"
     "       lorawan-bridge api METHOD PATH [BODY] [--api HOST:PORT] [--token T]\n"
     "       lorawan-bridge codec run (--type raw|cayenne_lpp [--variant arduino|ttn] [--style "
@@ -92,6 +92,8 @@ int simulate(const std::vector<std::string>& args) {
       o.count = uint64_t(number(i));
     } else if (a == "--fcnt-start") {
       o.fcntStart = uint32_t(number(i));
+    } else if (a == "--ack-timeout") {
+      o.ackTimeout = std::chrono::milliseconds(int64_t(number(i)));
     } else if (a == "--spread-sources") {
       o.spreadSources = true;
     } else if (a == "--write-interfaces" && i + 1 < args.size()) {

@@ -79,6 +79,7 @@ void StoreWriter::run() {
       std::lock_guard lock(m_);
       ++stats_.transactions;
       stats_.queued -= work.size();
+      for (const auto& b : work) stats_.queuedOps -= b.ops.size();
     }
     std::vector<std::function<void()>> durable;
     for (auto& b : work)
@@ -119,6 +120,7 @@ uint64_t StoreWriter::submit(std::function<void()> durable) {
   const uint64_t seq = b.seq;
   {
     std::lock_guard lock(m_);
+    stats_.queuedOps += b.ops.size();
     batches_.push_back(std::move(b));
     ++stats_.commits;
     ++stats_.queued;

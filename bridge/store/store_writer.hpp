@@ -75,7 +75,8 @@ class StoreWriter final : public Store {
   // Commits asked for and transactions the writer ran for them (fewer: group commit).
   struct Stats {
     uint64_t commits = 0, transactions = 0;
-    size_t queued = 0;  // commits handed over, not yet committed
+    size_t queued = 0;     // commits handed over, not yet committed
+    size_t queuedOps = 0;  // the writes they carry (an uplink is 2-3: counter, archive, outbox)
   };
   Stats stats() const;
 
