@@ -83,7 +83,16 @@ void UdpServer::start() {
   work_.emplace(ioc_.get_executor());
   receiver_ = std::thread([this] {
     nameThisThread("lb-udp-rx");
-    receiveLoop();
+    // The thread's boundary: a bug (or an allocation failing) is counted and the loop goes on,
+    // it never ends the process.
+    while (!stopping_) {
+      try {
+        receiveLoop();
+      } catch (const std::exception& e) {
+        metrics_.inc("internal_errors_total");
+        log::error("internal_error", {{"thread", "udp_receiver"}, {"error", e.what()}});
+      }
+    }
   });
 }
 
