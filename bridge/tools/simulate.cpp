@@ -424,9 +424,11 @@ SimulateReport Simulation::run() {
       expire(g, now);
     }
     if (o_.rate > 0) {
-      // Sleep until the next frame is due (a spinning sender would take the bridge's core).
+      // Sleep until the next frame is due, at least a millisecond: what fell due meanwhile
+      // leaves together. A sender that polled without a timeout whenever the next frame was
+      // due within a millisecond (above 1000 uplinks/s) spun, and took the bridge's core.
       const double next = double(r_.uplinks + 1) / o_.rate - elapsed;
-      ::poll(fds.data(), fds.size(), next > 0.001 ? int(next * 1000) : 0);
+      ::poll(fds.data(), fds.size(), std::max(1, int(next * 1000)));
     } else if (!canSend() || (!more && !joins_.empty())) {
       ::poll(fds.data(), fds.size(), 1);
     }
