@@ -112,10 +112,15 @@ void NetworkServer::afterDatagram() {
 }
 
 void NetworkServer::armTimer() {
-  auto next = pipeline_->nextDeadline();
-  if (closed_ || !next || (armedFor_ && *armedFor_ <= *next)) return;
+  auto due = pipeline_->nextDeadline();
+  if (closed_ || !due) return;
+  // Windows close on a millisecond tick: under load a window closes every few microseconds,
+  // and a timer armed for each one cost a timerfd_settime and a wake-up per uplink.
+  const UplinkPipeline::Clock::time_point next{
+      std::chrono::ceil<CloseTick>(due->time_since_epoch())};
+  if (armedFor_ && *armedFor_ <= next) return;
   armedFor_ = next;
-  windowTimer_.expires_at(*next);
+  windowTimer_.expires_at(next);
   windowTimer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     armedFor_.reset();

@@ -74,6 +74,7 @@ class NetworkServer {
 
   boost::asio::io_context& ioc_;
   static constexpr size_t kWindowsPerTurn = 64;
+  using CloseTick = std::chrono::milliseconds;
   size_t framesSinceClose_ = 0;  // frames in since the timer last closed windows
   SessionRegistry& sessions_;
   Metrics& metrics_;
