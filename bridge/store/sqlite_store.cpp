@@ -67,8 +67,7 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       " lorawan11 INTEGER NOT NULL, f_nwk_s_int_key TEXT NOT NULL, s_nwk_s_int_key TEXT NOT NULL,"
       " nwk_s_enc_key TEXT NOT NULL, app_s_key TEXT NOT NULL, join_nonce INTEGER NOT NULL,"
       " dev_nonce INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT "
-      "NULL,"
+      "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, id TEXT NOT NULL,"
       " device TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, method TEXT NOT NULL DEFAULT "
       "'POST');"
       "CREATE TABLE IF NOT EXISTS dead_letters(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT "
@@ -101,15 +100,24 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "INSERT INTO uplinks(id, received_at_ms, interface_id, device, event_json) "
       "VALUES(?,?,?,?,?)");
   // Prepared once: outbox rows are written and deleted for every uplink when a platform is set.
+  if (!s->migrateOutbox())
+    return std::unexpected("store " + path + ": outbox migration: " + sqlite3_errmsg(db));
   s->insertOutbox_ =
-      s->prepare("INSERT OR IGNORE INTO outbox(id, device, path, body, method) VALUES(?,?,?,?,?)");
-  s->deleteOutbox_ = s->prepare("DELETE FROM outbox WHERE id=?");
+      s->prepare("INSERT INTO outbox(seq, id, device, path, body, method) VALUES(?,?,?,?,?,?)");
+  s->deleteOutbox_ = s->prepare("DELETE FROM outbox WHERE seq=?");
   if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_ || !s->insertOutbox_ || !s->deleteOutbox_)
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
-  for (const auto& e : s->loadOutbox()) {
-    s->outboxBodySize_[e.id] = e.body.size();
-    ++s->outboxRows_;
-    s->outboxBytes_ += e.body.size();
+  {
+    sqlite3_stmt* st = s->prepare("SELECT seq, id, length(body) FROM outbox ORDER BY seq");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+      const int64_t seq = sqlite3_column_int64(st, 0);
+      const size_t bytes = size_t(sqlite3_column_int64(st, 2));
+      s->outbox_[reinterpret_cast<const char*>(sqlite3_column_text(st, 1))] = {bytes, seq};
+      ++s->outboxRows_;
+      s->outboxBytes_ += bytes;
+      s->nextOutboxSeq_ = seq + 1;
+    }
+    sqlite3_finalize(st);
   }
   s->startCheckpointer(path);
   return s;
@@ -134,9 +142,27 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::openReader
 
 namespace {
 constexpr int kRestartWalFrames = 16384;  // 64 MB of 4 KB pages
+// A passive checkpoint as soon as the WAL holds this much (16 MB), not only once a second: under
+// load a second of commits passed 64 MB, and the RESTART checkpoint that followed held the
+// writer's next commits for 60-110 ms (the uplink -> platform tail).
+constexpr int kCheckpointWalFrames = 4096;
 }  // namespace
 
+// After each of the writer's commits (SQLite's WAL hook, on the store thread).
+int SqliteStore::onWalCommit(void* self, sqlite3*, const char*, int frames) {
+  auto* s = static_cast<SqliteStore*>(self);
+  if (frames >= kCheckpointWalFrames) {
+    std::lock_guard lock(s->checkpointMutex_);
+    if (!s->checkpointRequested_) {
+      s->checkpointRequested_ = true;
+      s->checkpointWake_.notify_all();
+    }
+  }
+  return SQLITE_OK;
+}
+
 void SqliteStore::startCheckpointer(const std::string& path) {
+  sqlite3_wal_hook(db_, &SqliteStore::onWalCommit, this);
   checkpointer_ = std::thread([this, path] {
     nameThisThread("lb-checkpoint");
     sqlite3* db = nullptr;
@@ -218,6 +244,32 @@ void SqliteStore::setMaxSizeMb(uint32_t mb) {
   st = prepare(sql.c_str());
   sqlite3_step(st);
   sqlite3_finalize(st);
+}
+
+// Files from before the outbox was keyed by seq alone: `id TEXT UNIQUE` kept an index on the
+// random ids. The table is small (undelivered events), so it is copied once, in order.
+bool SqliteStore::migrateOutbox() {
+  sqlite3_stmt* st = prepare("SELECT sql FROM sqlite_master WHERE type='table' AND name='outbox'");
+  bool old = false;
+  if (st && sqlite3_step(st) == SQLITE_ROW) {
+    const char* sql = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    old = sql && std::string_view(sql).find("UNIQUE") != std::string_view::npos;
+  }
+  sqlite3_finalize(st);
+  if (!old) return true;
+  const bool ok =
+      exec("BEGIN") &&
+      exec(
+          "CREATE TABLE outbox_new(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, device TEXT NOT "
+          "NULL, path TEXT NOT NULL, body TEXT NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
+          "INSERT INTO outbox_new(seq, id, device, path, body, method)"
+          " SELECT seq, id, device, path, body, method FROM outbox ORDER BY seq;"
+          "DROP TABLE outbox;"
+          "ALTER TABLE outbox_new RENAME TO outbox;") &&
+      exec("COMMIT");
+  if (!ok && !sqlite3_get_autocommit(db_)) exec("ROLLBACK");
+  if (ok) log::info("store_migrated", {{"table", "outbox"}, {"change", "keyed by seq alone"}});
+  return ok;
 }
 
 bool SqliteStore::addColumnIfMissing(const char* table, const char* column, const char* decl) {
@@ -308,33 +360,34 @@ void SqliteStore::flush() {
       failed = std::string(op) + ": " + sqlite3_errmsg(db_);
   };
   exec("BEGIN");
-  for (const auto& e : pendingOutbox_) {
+  for (const auto& [seq, e] : pendingOutbox_) {
     sqlite3_stmt* st = insertOutbox_;
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, e.id.data(), int(e.id.size()), SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, e.device.data(), int(e.device.size()), SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, e.path.data(), int(e.path.size()), SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, e.body.data(), int(e.body.size()), SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, e.method.data(), int(e.method.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_text(st, 2, e.id.data(), int(e.id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e.device.data(), int(e.device.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, e.path.data(), int(e.path.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, e.body.data(), int(e.body.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, e.method.data(), int(e.method.size()), SQLITE_STATIC);
     step(st, "outbox");
   }
-  for (const auto& [id, status, response, at] : pendingDeadLetters_) {
+  for (const auto& [seq, status, response, at] : pendingDeadLetters_) {
     sqlite3_stmt* st = prepare(
         "INSERT INTO dead_letters(id, device, path, body, status, response, at_ms, method)"
-        " SELECT id, device, path, body, ?, ?, ?, method FROM outbox WHERE id=?");
+        " SELECT id, device, path, body, ?, ?, ?, method FROM outbox WHERE seq=?");
     sqlite3_bind_int(st, 1, int(status));
     sqlite3_bind_text(st, 2, response.data(), int(response.size()), SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
-    sqlite3_bind_text(st, 4, id.data(), int(id.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, seq);
     step(st, "dead_letter");
     sqlite3_finalize(st);
   }
-  auto removeFromOutbox = [&](const std::string& id) {
+  auto removeFromOutbox = [&](int64_t seq) {
     sqlite3_reset(deleteOutbox_);
-    sqlite3_bind_text(deleteOutbox_, 1, id.data(), int(id.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(deleteOutbox_, 1, seq);
     step(deleteOutbox_, "outbox_delete");
   };
-  for (const auto& id : completedOutbox_) removeFromOutbox(id);
+  for (int64_t seq : completedOutbox_) removeFromOutbox(seq);
   for (const auto& d : pendingDeadLetters_) removeFromOutbox(std::get<0>(d));
   for (const auto& [id, d] : pendingDownlinkUpdates_) {
     sqlite3_stmt* st = prepare("UPDATE downlinks SET status=?, attempts=? WHERE id=?");
@@ -471,12 +524,15 @@ bool SqliteStore::hasPlatformDownlink(const std::string& interfaceId,
   return found;
 }
 
+// An id already in the outbox is not written twice (a repeated status report is the same
+// request).
 void SqliteStore::enqueueOutbox(OutboxEntry e) {
-  if (outboxBodySize_.emplace(e.id, e.body.size()).second) {
-    ++outboxRows_;
-    outboxBytes_ += e.body.size();
-  }
-  pendingOutbox_.push_back(std::move(e));
+  auto [it, added] = outbox_.try_emplace(e.id, OutboxRow{e.body.size(), nextOutboxSeq_});
+  if (!added) return;
+  ++nextOutboxSeq_;
+  ++outboxRows_;
+  outboxBytes_ += e.body.size();
+  pendingOutbox_.emplace_back(it->second.seq, std::move(e));
 }
 
 std::vector<OutboxEntry> SqliteStore::loadOutbox() {
@@ -493,22 +549,22 @@ std::vector<OutboxEntry> SqliteStore::loadOutbox() {
 }
 
 void SqliteStore::completeOutbox(const std::string& id) {
-  if (auto it = outboxBodySize_.find(id); it != outboxBodySize_.end()) {
-    --outboxRows_;
-    outboxBytes_ -= it->second;
-    outboxBodySize_.erase(it);
-  }
-  completedOutbox_.push_back(id);
+  auto it = outbox_.find(id);
+  if (it == outbox_.end()) return;  // not in the outbox: nothing to delete
+  --outboxRows_;
+  outboxBytes_ -= it->second.bytes;
+  completedOutbox_.push_back(it->second.seq);
+  outbox_.erase(it);
 }
 
 void SqliteStore::deadLetter(const std::string& id, unsigned status, const std::string& response,
                              int64_t atMs) {
-  if (auto it = outboxBodySize_.find(id); it != outboxBodySize_.end()) {
-    --outboxRows_;
-    outboxBytes_ -= it->second;
-    outboxBodySize_.erase(it);
-  }
-  pendingDeadLetters_.emplace_back(id, status, response, atMs);
+  auto it = outbox_.find(id);
+  if (it == outbox_.end()) return;  // not in the outbox: nothing to move
+  --outboxRows_;
+  outboxBytes_ -= it->second.bytes;
+  pendingDeadLetters_.emplace_back(it->second.seq, status, response, atMs);
+  outbox_.erase(it);
 }
 
 std::vector<DeadLetter> SqliteStore::deadLetters() {

@@ -65,6 +65,7 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(sqlite3* db, size_t retention) : db_(db), retention_(retention) {}
   void startCheckpointer(const std::string& path);
+  static int onWalCommit(void* self, sqlite3* db, const char* name, int frames);
   bool exec(const char* sql);
   std::vector<QueuedDownlink> selectDownlinks(const char* where, const std::string* interfaceId,
                                               size_t limit);
@@ -82,12 +83,21 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, FCntState> pendingFCnt_;
   std::vector<StoredUplink> pendingUplinks_;
   std::unordered_map<std::string, QueuedDownlink> pendingDownlinkUpdates_;
-  std::vector<OutboxEntry> pendingOutbox_;
-  std::unordered_map<std::string, size_t> outboxBodySize_;  // id -> bytes, to keep the totals exact
+  bool migrateOutbox();
+  // The outbox's rows by id, exact (loaded at open, kept with every write): the totals for the
+  // full policy, and the row's seq, so a delivered event is deleted by its integer key. An
+  // index on the random ids cost two random b-tree leaves per uplink in every commit.
+  struct OutboxRow {
+    size_t bytes = 0;
+    int64_t seq = 0;
+  };
+  std::unordered_map<std::string, OutboxRow> outbox_;
+  int64_t nextOutboxSeq_ = 1;
+  std::vector<std::pair<int64_t, OutboxEntry>> pendingOutbox_;  // seq, entry
   size_t outboxRows_ = 0, outboxBytes_ = 0;
-  std::string problem_;  // why the last flush failed; "" when writes work
-  std::vector<std::string> completedOutbox_;
-  std::vector<std::tuple<std::string, unsigned, std::string, int64_t>> pendingDeadLetters_;
+  std::string problem_;                   // why the last flush failed; "" when writes work
+  std::vector<int64_t> completedOutbox_;  // seqs
+  std::vector<std::tuple<int64_t, unsigned, std::string, int64_t>> pendingDeadLetters_;  // by seq
   uint64_t uplinksSinceTrim_ = 0;
   // WAL checkpoints run on their own connection and thread: in the writer's commit they are the
   // millisecond stalls that set the join latency tail (bench/join_latency).

@@ -3,6 +3,7 @@
 #include "bridge/store/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 
@@ -53,4 +54,59 @@ TEST(SqliteStore, CheckpointsCopyTheWalIntoTheDatabaseWhileReadersAreOpen) {
   ASSERT_TRUE(frames.has_value()) << "the checkpointer did not run";
   EXPECT_GT(*frames, 0) << "nothing copied (-1: its connection was not in WAL mode)";
   EXPECT_GT(std::filesystem::file_size(path), 1000000u);  // 2000 x 600 bytes are in the file now
+}
+
+// Files from before the outbox was keyed by its seq alone (`id TEXT UNIQUE`, an index on random
+// ids written for every uplink): opened, the table is rebuilt without the index, and what was
+// undelivered stays, in order, deliverable.
+TEST(SqliteStore, AnOutboxFromAnOlderFileIsKeptInOrderWithoutTheIdIndex) {
+  testsupport::TempDir dir;
+  const std::string path = dir.file("bridge.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT "
+                           "UNIQUE NOT NULL, device TEXT NOT NULL, path TEXT NOT NULL, body TEXT "
+                           "NOT NULL, method TEXT NOT NULL DEFAULT 'POST');"
+                           "INSERT INTO outbox(id, device, path, body) VALUES"
+                           " ('c-first', 'cellar', '/devices/cellar/data', '{\"n\":1}'),"
+                           " ('a-second', 'cellar', '/devices/cellar/data', '{\"n\":2}'),"
+                           " ('b-third', 'attic', '/devices/attic/data', '{\"n\":3}');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    auto store = SqliteStore::open(path, 1000).value();
+    auto pending = store->loadOutbox();
+    ASSERT_EQ(pending.size(), 3u);
+    EXPECT_EQ(pending[0].id, "c-first");
+    EXPECT_EQ(pending[1].id, "a-second");
+    EXPECT_EQ(pending[2].id, "b-third");
+    EXPECT_EQ(store->outboxSize().first, 3u);
+    store->enqueueOutbox({"a-second", "cellar", "/devices/cellar/data", "{\"n\":2}"});  // again
+    store->enqueueOutbox({"d-fourth", "cellar", "/devices/cellar/data", "{\"n\":4}"});
+    store->completeOutbox("a-second");
+    store->deadLetter("b-third", 400, "bad", 7);
+    store->flush();
+    EXPECT_EQ(store->outboxSize().first, 2u);
+  }
+  auto store = SqliteStore::open(path, 1000).value();
+  auto pending = store->loadOutbox();
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, "c-first");
+  EXPECT_EQ(pending[1].id, "d-fourth");
+  ASSERT_EQ(store->deadLetters().size(), 1u);
+  EXPECT_EQ(store->deadLetters()[0].entry.id, "b-third");
+  EXPECT_EQ(store->deadLetters()[0].entry.body, "{\"n\":3}");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name='outbox'", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  const std::string sql = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  EXPECT_EQ(sql.find("UNIQUE"), std::string::npos) << sql;
 }
