@@ -48,11 +48,17 @@ void StoreWriter::run() {
   // lost to the writer delays PUSH_ACKs by milliseconds, while a commit that waits a little
   // longer only groups more writes (nice 5: a third of the network thread's weight).
   ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), 5);
+  std::chrono::steady_clock::time_point lastCommit{};
   for (;;) {
     std::deque<Batch> work;
     {
       std::unique_lock lock(m_);
       wake_.wait(lock, [&] { return !batches_.empty() || stopping_; });
+      // At most one commit per kCommitInterval: at a few thousand uplinks/s a commit per
+      // uplink or two wrote the same index pages to the WAL again and again (pwrite was a
+      // sixth of this thread), and a waiting write costs at most this much latency.
+      wake_.wait_until(lock, lastCommit + kCommitInterval, [&] { return stopping_; });
+      lastCommit = std::chrono::steady_clock::now();
       if (batches_.empty()) return;  // stopping, and nothing left
       work.swap(batches_);
     }

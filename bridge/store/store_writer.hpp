@@ -8,6 +8,7 @@
 // `durable` back to the owner thread once the writer has committed everything before it.
 //
 // Used from one owner thread (the network thread); the backend only from the writer thread.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -93,6 +94,7 @@ class StoreWriter final : public Store {
   using Op =
       std::variant<FCntWrite, StoredUplink, OutboxEntry, OutboxDone, std::function<void(Store&)>>;
   static void apply(Op& op, Store& backend);
+  static constexpr std::chrono::microseconds kCommitInterval{1000};
   struct Batch {
     uint64_t seq = 0;
     std::vector<Op> ops;
