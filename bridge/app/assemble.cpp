@@ -124,12 +124,14 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(config::Confi
   if (!store) return std::unexpected(store.error());
   if (cfg.storeMaxMb) (*store)->setMaxSizeMb(cfg.storeMaxMb);
   // Three connections: the writer thread's, the network thread's reads, the API thread's.
-  auto networkReader = SqliteStore::openReader(cfg.storePath);
+  // The readers find a device's archived uplinks through the writer's index.
+  const auto archive = (*store)->archiveIndex();
+  auto networkReader = SqliteStore::openReader(cfg.storePath, archive);
   if (!networkReader) return std::unexpected(networkReader.error());
   d.store = std::make_unique<StoreWriter>(
       std::move(*store), std::move(*networkReader),
       [p = &d](std::function<void()> f) { asio::post(p->ioc, std::move(f)); });
-  auto reader = SqliteStore::openReader(cfg.storePath);
+  auto reader = SqliteStore::openReader(cfg.storePath, archive);
   if (!reader) return std::unexpected(reader.error());
   d.reader = std::move(*reader);
   d.interfaceService = std::make_unique<InterfaceService>(d.sessions, *d.store, *d.store);

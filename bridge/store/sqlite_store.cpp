@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <deque>
 #include <filesystem>
 
 #include "bridge/core/log.hpp"
@@ -61,7 +62,9 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
       "CREATE TABLE IF NOT EXISTS uplinks(seq INTEGER PRIMARY KEY, id TEXT NOT NULL,"
       " received_at_ms INTEGER NOT NULL, interface_id TEXT NOT NULL, device TEXT NOT NULL,"
       " event_json TEXT NOT NULL);"
-      "CREATE INDEX IF NOT EXISTS uplinks_device ON uplinks(device, seq);"
+      // A device's uplinks are found through ArchiveIndex, in memory (files from before it
+      // had an index on (device, seq) here: dropped below).
+      "DROP INDEX IF EXISTS uplinks_device;"
       "CREATE TABLE IF NOT EXISTS sessions(interface_id TEXT PRIMARY KEY, dev_addr INTEGER NOT "
       "NULL,"
       " lorawan11 INTEGER NOT NULL, f_nwk_s_int_key TEXT NOT NULL, s_nwk_s_int_key TEXT NOT NULL,"
@@ -107,6 +110,26 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
   s->deleteOutbox_ = s->prepare("DELETE FROM outbox WHERE seq=?");
   if (!s->loadFCnt_ || !s->saveFCnt_ || !s->insertUplink_ || !s->insertOutbox_ || !s->deleteOutbox_)
     return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
+  s->archive_ = std::make_shared<ArchiveIndex>();
+  {
+    // The archive's rows by device: seq, device and time only (the event is not read).
+    sqlite3_stmt* st = s->prepare("SELECT seq, device, received_at_ms FROM uplinks ORDER BY seq");
+    std::vector<ArchiveIndex::Entry> rows;
+    std::deque<std::string> devices;  // the entries' views point here (a deque never moves them)
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+      const int64_t seq = sqlite3_column_int64(st, 0);
+      devices.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+      rows.push_back({devices.back(), seq, sqlite3_column_int64(st, 2)});
+      s->lastUplinkSeq_ = seq;
+      if (rows.size() == 4096) {
+        s->archive_->add(rows);
+        rows.clear();
+        devices.clear();
+      }
+    }
+    s->archive_->add(rows);
+    sqlite3_finalize(st);
+  }
   {
     sqlite3_stmt* st = s->prepare("SELECT seq, id, length(body) FROM outbox ORDER BY seq");
     while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -124,7 +147,7 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const
 }
 
 std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::openReader(
-    const std::string& path) {
+    const std::string& path, std::shared_ptr<const ArchiveIndex> archive) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr) !=
       SQLITE_OK) {
@@ -135,6 +158,7 @@ std::expected<std::unique_ptr<SqliteStore>, std::string> SqliteStore::openReader
   sqlite3_busy_timeout(db, 1000);
   std::unique_ptr<SqliteStore> s(new SqliteStore(db, 0));
   s->reader_ = true;
+  s->archive_ = std::const_pointer_cast<ArchiveIndex>(std::move(archive));  // only read
   s->loadFCnt_ = s->prepare(kLoadFCnt);
   if (!s->loadFCnt_) return std::unexpected("store " + path + ": " + sqlite3_errmsg(db));
   return s;
@@ -406,6 +430,9 @@ void SqliteStore::flush() {
     sqlite3_bind_int64(saveFCnt_, 5, s.nextFCntDown);
     step(saveFCnt_, "save_fcnt");
   }
+  std::vector<ArchiveIndex::Entry> archived;
+  archived.reserve(pendingUplinks_.size());
+  int64_t lastSeq = lastUplinkSeq_;
   for (const auto& u : pendingUplinks_) {
     sqlite3_reset(insertUplink_);
     sqlite3_bind_text(insertUplink_, 1, u.id.data(), int(u.id.size()), SQLITE_STATIC);
@@ -416,6 +443,8 @@ void SqliteStore::flush() {
                       SQLITE_STATIC);
     sqlite3_bind_text(insertUplink_, 5, u.eventJson.data(), int(u.eventJson.size()), SQLITE_STATIC);
     step(insertUplink_, "record_uplink");
+    lastSeq = sqlite3_last_insert_rowid(db_);
+    archived.push_back({u.deviceIdOrSlug, lastSeq, u.receivedAtMs});
   }
   if (failed.empty() && !exec("COMMIT")) failed = std::string("commit: ") + sqlite3_errmsg(db_);
   if (!failed.empty()) {
@@ -428,6 +457,8 @@ void SqliteStore::flush() {
   if (!problem_.empty()) log::info("store_write_recovered", {{"after", problem_}});
   problem_.clear();
   uplinksSinceTrim_ += pendingUplinks_.size();
+  lastUplinkSeq_ = lastSeq;
+  if (archive_) archive_->add(archived);  // views into pendingUplinks_: before it is cleared
   pendingOutbox_.clear();
   pendingDeadLetters_.clear();
   completedOutbox_.clear();
@@ -437,8 +468,10 @@ void SqliteStore::flush() {
   // Bounded retention of the embedded platform's data: trim now and then, not per insert.
   if (uplinksSinceTrim_ >= 1000) {
     uplinksSinceTrim_ = 0;
-    std::string sql = "DELETE FROM uplinks WHERE seq <= (SELECT MAX(seq) FROM uplinks) - " +
-                      std::to_string(retention_);
+    const int64_t below = lastUplinkSeq_ - int64_t(retention_) + 1;
+    if (archive_)
+      archive_->trimBelow(below);  // first: a reader never looks for a row being deleted
+    std::string sql = "DELETE FROM uplinks WHERE seq < " + std::to_string(below);
     exec(sql.c_str());
   }
 }
@@ -737,10 +770,32 @@ static std::vector<StoredUplink> readUplinkRows(sqlite3_stmt* st) {
   return out;
 }
 
+// The rows of `seqs` in that order (one trimmed meanwhile is left out).
+std::vector<StoredUplink> SqliteStore::uplinksBySeq(const std::vector<int64_t>& seqs) {
+  std::vector<StoredUplink> out;
+  sqlite3_stmt* st = prepare(
+      "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks WHERE seq=?");
+  for (int64_t seq : seqs) {
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, seq);
+    auto row = readUplinkRows(st);
+    for (auto& r : row) out.push_back(std::move(r));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
 UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs, int64_t endMs,
                                      size_t offset, size_t limit, bool newestFirst) {
   flush();
   UplinkPage page;
+  if (archive_) {
+    auto found = archive_->find(device, startMs, endMs, offset, limit, newestFirst);
+    page.total = found.total;
+    page.items = uplinksBySeq(found.seqs);
+    return page;
+  }
+  // A reader opened without the writer's index: the same answer by a scan.
   sqlite3_stmt* count =
       prepare("SELECT COUNT(*) FROM uplinks WHERE device=? AND received_at_ms BETWEEN ? AND ?");
   sqlite3_bind_text(count, 1, device.c_str(), -1, SQLITE_TRANSIENT);
@@ -766,6 +821,7 @@ UplinkPage SqliteStore::queryUplinks(const std::string& device, int64_t startMs,
 
 std::vector<StoredUplink> SqliteStore::recentUplinks(const std::string& device, size_t limit) {
   flush();
+  if (archive_) return uplinksBySeq(archive_->recent(device, limit));
   std::vector<StoredUplink> out;
   sqlite3_stmt* st = prepare(
       "SELECT id, received_at_ms, interface_id, device, event_json FROM uplinks WHERE device=?"

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "bridge/store/archive_index.hpp"
 #include "bridge/store/store.hpp"
 
 struct sqlite3;
@@ -25,8 +26,11 @@ class SqliteStore final : public Store {
       const std::string& path, size_t uplinkRetention = 10000);
   // A second, read-only connection to an open store's file, for another thread's reads (the
   // API's): WAL lets it read committed state while the writer commits. Its writes fail.
+  // `archive`: the writer's ArchiveIndex, so this connection finds a device's uplinks by key
+  // (without it, by scanning the archive).
   static std::expected<std::unique_ptr<SqliteStore>, std::string> openReader(
-      const std::string& path);
+      const std::string& path, std::shared_ptr<const ArchiveIndex> archive = nullptr);
+  std::shared_ptr<const ArchiveIndex> archiveIndex() const { return archive_; }
   ~SqliteStore() override;
 
   std::optional<FCntState> loadFCnt(const std::string& interfaceId) override;
@@ -84,6 +88,9 @@ class SqliteStore final : public Store {
   std::vector<StoredUplink> pendingUplinks_;
   std::unordered_map<std::string, QueuedDownlink> pendingDownlinkUpdates_;
   bool migrateOutbox();
+  std::vector<StoredUplink> uplinksBySeq(const std::vector<int64_t>& seqs);
+  std::shared_ptr<ArchiveIndex> archive_;  // the writer's; a reader's is the writer's, read only
+  int64_t lastUplinkSeq_ = 0;
   // The outbox's rows by id, exact (loaded at open, kept with every write): the totals for the
   // full policy, and the row's seq, so a delivered event is deleted by its integer key. An
   // index on the random ids cost two random b-tree leaves per uplink in every commit.
