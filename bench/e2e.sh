@@ -140,11 +140,18 @@ for run in $(seq 1 "$RUNS"); do
   for setup in embedded platform; do
     extra=""
     [ "$setup" = platform ] && extra=$(platform_cfg "$sink_port")
+    [ "$setup" = platform ] && sink_stats "$sink_port" POST reset >/dev/null
     cpu_busy_start
     read -r rate p50 p99 mx sender acc cpu rss dropped <<<"$(bridge_run "$setup-$run" "$extra")"
     printf '%-34s %10s %8.2f %8sus %8sus %8sus %10sus %6sus %6s %8s\n' \
       "daemon, $setup ($acc, $dropped dropped)" "$rate" "$(echo "$rate / $f_rate" | bc -l)" \
       "$p50" "$p99" "$mx" "$cpu" "$sender" "$(cpu_busy)" "$rss"
+    # "Accepted and delivered, sustained": what the sink had when the bridge stopped, half a
+    # second after the sender (delivery does not run behind).
+    if [ "$setup" = platform ]; then
+      delivered=$(sink_stats "$sink_port" | sed 's/.*"received":\([0-9]*\).*/\1/')
+      printf '%-34s %10s\n' "  of which at the sink by then" "$delivered"
+    fi
   done
 done
 
