@@ -33,6 +33,10 @@ struct EncodeResult {
   std::vector<std::string> warnings;
 };
 
+// The three routines of TS013 (the device repository's `uplinkDecoder`, `downlinkEncoder`,
+// `downlinkDecoder`).
+enum class Routine { DecodeUplink, EncodeDownlink, DecodeDownlink };
+
 class Codec {
  public:
   virtual ~Codec() = default;
@@ -42,12 +46,18 @@ class Codec {
   virtual EncodeResult encodeDownlink(const std::string& objectJson, uint8_t fPort) const;
   // Bytes of a downlink -> object (TS013 decodeDownlink). Default: not supported.
   virtual DecodeResult decodeDownlink(const UplinkInput& in) const;
+  // The routine run on a whole input object, its whole output as JSON text: what the device
+  // repository's examples describe. Default: not supported.
+  virtual std::expected<std::string, std::string> runRoutine(Routine routine,
+                                                             const std::string& inputJson) const;
 };
 
 // `lorawan-bridge codec test`: runs the examples of a codec definition in The Things Network
 // device repository format (uplinkDecoder / downlinkEncoder / downlinkDecoder, each with
-// fileName and examples). Prints PASS/FAIL per example and "N passed, M failed"; returns M.
-int runDeviceRepositoryTest(const std::string& yamlFile, std::ostream& out);
+// fileName and examples), or of every definition under a folder. Each failure names the first
+// path where the output differs; then "N passed, M failed"; `asJson` prints one JSON report.
+// Returns the number of failed examples (at most 255).
+int runDeviceRepositoryTest(const std::string& path, std::ostream& out, bool asJson = false);
 
 // How a codec is chosen (the interface's `codec:` in YAML).
 struct CodecSpec {

@@ -1,377 +1,484 @@
-// `js`: JavaScript codecs on SpiderMonkey 102. Each codec gets its own context (isolated; rebuilt
-// after an error), a per-call time limit enforced by a watchdog thread through the interrupt
-// callback, and a GC heap cap. Results cross the boundary as JSON text.
+// `js`: JavaScript codecs on SpiderMonkey 102 (engine, limits: js_engine.hpp). The bridge calls
+// the codec's own functions (TS013 decodeUplink / encodeDownlink / decodeDownlink, TTN legacy
+// Decoder / Encoder, ChirpStack v3 Decode / Encode) with input objects built through the engine's
+// API and reads the result the same way: no JSON text round trip of the input, no dispatcher a
+// script could replace, and `JSON.stringify` overridden by a codec changes only that codec.
 // JS::Rooted links itself into a per-context stack list by design; g++ 12 reports that as a
 // dangling pointer once inlined.
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 
 #include <js/Array.h>
+#include <js/CallAndConstruct.h>
 #include <js/CompilationAndEvaluation.h>
 #include <js/Conversions.h>
-#include <js/Initialization.h>
+#include <js/Date.h>
+#include <js/JSON.h>
+#include <js/PropertyAndElement.h>
 #include <js/SourceText.h>
 #include <js/ValueArray.h>
 #include <jsapi.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdlib>
+#include <cctype>
+#include <cstring>
 #include <fstream>
-#include <functional>
-#include <mutex>
-#include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
-#include <thread>
-#include <unordered_map>
 
 #include "codecs/codec.hpp"
+#include "codecs/js_engine.hpp"
 #include "codecs/js_prelude.hpp"
 
 namespace codecs {
 namespace {
 
-using nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
 JSClass kGlobalClass = {
     "global", JSCLASS_GLOBAL_FLAGS, &JS::DefaultGlobalClassOps, nullptr, nullptr, nullptr};
 
-// One engine per process; SpiderMonkey wants JS_Init before any context.
-void initEngine() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    JS_Init();
-    // Shut the engine down before its own static destructors run (they assert it was).
-    std::atexit([] { JS_ShutDown(); });
-  });
-}
-
-// Peak resident memory of the process (getrusage: one cheap syscall, unlike reading /proc). A call
-// may grow the peak by at most its memory cap.
-size_t residentBytes() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return size_t(u.ru_maxrss) * 1024;
-}
-
-// The limits of the call running on this thread, checked in the interrupt callback. Array
-// elements live outside the GC heap (JSGC_MAX_BYTES does not bound them), so memory is watched
-// as the process's resident growth during the call.
-struct CallLimits {
-  Clock::time_point deadline;
-  size_t rssAtStart = 0;
-  size_t memoryBytes = 0;
-  const char* stoppedFor = nullptr;  // "time" or "memory"
-};
-thread_local CallLimits* tCall = nullptr;
-
-bool interruptCallback(JSContext*) {
-  if (!tCall) return true;
-  if (Clock::now() >= tCall->deadline) {
-    tCall->stoppedFor = "time";
-    return false;  // false stops the script; it cannot catch this
+// UTF-16 from the engine -> UTF-8 (a lone surrogate becomes U+FFFD).
+void appendUtf8(std::string& out, const char16_t* s, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t c = s[i];
+    if (c < 0x80) {
+      out.push_back(char(c));
+      continue;
+    }
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF)
+      c = 0x10000 + ((c - 0xD800) << 10) + (s[++i] - 0xDC00);
+    else if (c >= 0xD800 && c <= 0xDFFF)
+      c = 0xFFFD;
+    if (c < 0x800) {
+      out.push_back(char(0xC0 | (c >> 6)));
+    } else if (c < 0x10000) {
+      out.push_back(char(0xE0 | (c >> 12)));
+      out.push_back(char(0x80 | ((c >> 6) & 0x3F)));
+    } else {
+      out.push_back(char(0xF0 | (c >> 18)));
+      out.push_back(char(0x80 | ((c >> 12) & 0x3F)));
+      out.push_back(char(0x80 | ((c >> 6) & 0x3F)));
+    }
+    out.push_back(char(0x80 | (c & 0x3F)));
   }
-  if (residentBytes() > tCall->rssAtStart + tCall->memoryBytes) {
-    tCall->stoppedFor = "memory";
-    return false;
+}
+
+bool writeJson(const char16_t* buf, uint32_t len, void* data) {
+  appendUtf8(*static_cast<std::string*>(data), buf, len);
+  return true;
+}
+
+// The engine's own JSON serialiser (not the script's `JSON.stringify`). Empty for undefined and
+// functions, which JSON has no text for.
+bool toJson(JSContext* cx, JS::HandleValue v, std::string& out) {
+  JS::RootedValue value(cx, v);
+  return JS_Stringify(cx, &value, nullptr, JS::UndefinedHandleValue, writeJson, &out);
+}
+
+std::string toText(JSContext* cx, JS::HandleValue v) {
+  if (v.isString()) {
+    JS::RootedString s(cx, v.toString());
+    JS::UniqueChars utf8 = JS_EncodeStringToUTF8(cx, s);
+    return utf8 ? utf8.get() : "";
+  }
+  std::string json;
+  if (!toJson(cx, v, json)) JS_ClearPendingException(cx);
+  return json;
+}
+
+bool get(JSContext* cx, JS::HandleObject o, const char* name, JS::MutableHandleValue out) {
+  return JS_GetProperty(cx, o, name, out);
+}
+
+// `errors` / `warnings` of a result: an array of texts.
+bool collect(JSContext* cx, JS::HandleObject r, const char* key, std::vector<std::string>& out) {
+  JS::RootedValue v(cx);
+  if (!get(cx, r, key, &v)) return false;
+  bool isArray = false;
+  if (!v.isObject() || !JS::IsArrayObject(cx, v, &isArray) || !isArray) return true;
+  JS::RootedObject a(cx, &v.toObject());
+  uint32_t n = 0;
+  if (!JS::GetArrayLength(cx, a, &n)) return false;
+  JS::RootedValue e(cx);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!JS_GetElement(cx, a, i, &e)) return false;
+    out.push_back(toText(cx, e));
   }
   return true;
 }
 
-// Pokes running scripts every few milliseconds so the interrupt callback can check the limits.
-class Watchdog {
- public:
-  static Watchdog& instance() {
-    static Watchdog* w = new Watchdog();  // lives for the process: contexts may outlive statics
-    return *w;
-  }
-  // No notify: waking the watchdog on every call costs more than the call (bench/); it ticks
-  // every 5 ms on its own.
-  void arm(JSContext* cx) {
-    std::lock_guard lock(mutex_);
-    armed_.insert(cx);
-  }
-  void disarm(JSContext* cx) {
-    std::lock_guard lock(mutex_);
-    armed_.erase(cx);
-  }
+const char* typeName(JS::HandleValue v) {
+  return v.isNull() ? "null" : JS::InformalValueTypeName(v);
+}
 
- private:
-  Watchdog() {
-    std::thread([this] {
-      std::unique_lock lock(mutex_);
-      for (;;) {
-        wake_.wait_for(lock, std::chrono::milliseconds(5));
-        for (JSContext* cx : armed_) JS_RequestInterruptCallback(cx);
+// An array-like (Array, Uint8Array, Buffer) -> a plain Array of its elements, so the engine's
+// JSON gives [1,2] and not {"0":1,"1":2}.
+bool plainArray(JSContext* cx, JS::MutableHandleValue v) {
+  if (!v.isObject()) return true;
+  bool isArray = false;
+  if (!JS::IsArrayObject(cx, v, &isArray)) return false;
+  if (isArray) return true;
+  JS::RootedObject o(cx, &v.toObject());
+  JS::RootedValue len(cx);
+  if (!get(cx, o, "length", &len) || !len.isNumber()) return true;
+  JS::RootedValueVector elems(cx);
+  JS::RootedValue e(cx);
+  for (uint32_t i = 0; i < uint32_t(len.toNumber()); ++i)
+    if (!JS_GetElement(cx, o, i, &e) || !elems.append(e)) return false;
+  JSObject* a = JS::NewArrayObject(cx, elems);
+  if (!a) return false;
+  v.setObject(*a);
+  return true;
+}
+
+bool define(JSContext* cx, JS::HandleObject o, const char* name, JS::HandleValue v) {
+  return JS_DefineProperty(cx, o, name, v, JSPROP_ENUMERATE);
+}
+
+// Source text as the engine takes it. ESM's `export` in front of a top-level declaration (a few
+// repository codecs have it) is dropped: codecs run as classic scripts, as in TTS.
+std::string classicScript(std::string source) {
+  if (source.find("export") == std::string::npos) return source;
+  std::string out;
+  out.reserve(source.size());
+  std::istringstream lines(source);
+  for (std::string line; std::getline(lines, line);) {
+    size_t p = line.find_first_not_of(" \t");
+    auto word = [&](const char* w) {
+      const size_t n = std::strlen(w);
+      if (line.compare(p, n, w) != 0 || (p + n < line.size() && std::isalnum(line[p + n])))
+        return false;
+      return true;
+    };
+    if (p != std::string::npos && word("export")) {
+      size_t q = line.find_first_not_of(" \t", p + 6);
+      size_t r = q;
+      if (q != std::string::npos && line.compare(q, 7, "default") == 0)
+        r = line.find_first_not_of(" \t", q + 7);
+      if (r != std::string::npos && r > p + 6) {
+        const size_t keep = p;
+        p = r;
+        if (word("function") || word("async") || word("const") || word("let") || word("var") ||
+            word("class"))
+          line.erase(keep, r - keep);
       }
-    }).detach();
-  }
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::set<JSContext*> armed_;
-};
-
-// Runs `fn` under the time and memory limits; returns why it was stopped, if it was.
-template <typename F>
-std::pair<bool, const char*> limited(JSContext* cx, std::chrono::milliseconds timeout,
-                                     size_t memoryBytes, F&& fn) {
-  CallLimits limits{Clock::now() + timeout, residentBytes(), memoryBytes, nullptr};
-  tCall = &limits;
-  Watchdog::instance().arm(cx);
-  bool ok = fn();
-  Watchdog::instance().disarm(cx);
-  tCall = nullptr;
-  return {ok, limits.stoppedFor};
-}
-
-// SpiderMonkey allows one JSContext per thread. Codecs are isolated from each other by their own
-// global in their own compartment; a codec that failed gets a fresh global, and after an
-// uncatchable failure (out of memory, interrupt) the whole thread engine is rebuilt.
-struct ThreadEngine {
-  JSContext* cx = nullptr;
-  std::unordered_map<uint64_t, std::unique_ptr<JS::PersistentRootedObject>> globals;  // by codec id
-
-  bool ensure(uint32_t memoryBytes) {
-    if (cx) return true;
-    initEngine();
-    cx = JS_NewContext(memoryBytes);
-    if (!cx) return false;
-    JS_SetGCParameter(cx, JSGC_MAX_BYTES, memoryBytes);
-    if (!JS::InitSelfHostedCode(cx)) {
-      reset();
-      return false;
     }
-    JS_AddInterruptCallback(cx, interruptCallback);
-    return true;
+    out += line;
+    out += '\n';
   }
-  void drop(uint64_t codec) { globals.erase(codec); }
-  // After a stop (time, memory) the context is rebuilt, but only once the interrupted call's
-  // Rooted values and realm are gone: they unlink themselves from the context when destroyed.
-  bool resetPending = false;
-  void resetIfPending() {
-    if (resetPending) reset();
-  }
-  void reset() {
-    resetPending = false;
-    globals.clear();
-    if (cx) JS_DestroyContext(cx);
-    cx = nullptr;
-  }
-  ~ThreadEngine() { reset(); }
-};
-
-ThreadEngine& threadEngine() {
-  thread_local ThreadEngine engine;
-  return engine;
-}
-
-std::string pendingError(JSContext* cx) {
-  if (!JS_IsExceptionPending(cx)) return "uncatchable error (out of memory or interrupted)";
-  JS::RootedValue exc(cx);
-  if (!JS_GetPendingException(cx, &exc)) return "unknown exception";
-  JS_ClearPendingException(cx);
-  JS::RootedString s(cx, JS::ToString(cx, exc));
-  if (!s) return "exception (not convertible to text)";
-  JS::UniqueChars utf8 = JS_EncodeStringToUTF8(cx, s);
-  return utf8 ? utf8.get() : "exception";
+  return out;
 }
 
 class JsCodec final : public Codec {
  public:
   JsCodec(std::string file, std::string source, std::chrono::milliseconds timeout,
           uint32_t memoryBytes)
-      : file_(std::move(file)),
-        source_(std::move(source)),
-        timeout_(timeout),
-        memoryBytes_(memoryBytes) {}
+      : file_(std::move(file)), source_(std::move(source)), limits_{timeout, memoryBytes} {}
+  ~JsCodec() override { js::ThreadEngine::current().drop(id_); }
 
   const std::string& name() const override { return name_; }
 
-  // Compiles the codec once: syntax errors are load-time errors. The global stays for use.
+  // Compiles the codec once on the loading thread: syntax errors are load-time errors.
   std::optional<std::string> check() const {
-    ThreadEngine& e = threadEngine();
-    auto err = build(e);  // every root of the build is gone when it returns
-    e.resetIfPending();
-    return err;
+    JSContext* cx = js::ThreadEngine::current().cx();
+    if (!cx) return "js: cannot create the engine";
+    JS::RootedObject global(cx);
+    return build(cx, &global);
   }
-  ~JsCodec() override { threadEngine().drop(id_); }
 
   DecodeResult decodeUplink(const UplinkInput& in) const override {
-    return decodeWith("__lbDecode", in);
+    return decode(Routine::DecodeUplink, in);
   }
   DecodeResult decodeDownlink(const UplinkInput& in) const override {
-    return decodeWith("__lbDecodeDownlink", in);
-  }
-
-  DecodeResult decodeWith(const char* fn, const UplinkInput& in) const {
-    // Arguments built natively: a JSON round trip of the input cost more than the codec (bench/).
-    auto out = call(fn, [&](JSContext* cx, JS::MutableHandleValueVector args) {
-      JS::RootedObject arr(cx, JS::NewArrayObject(cx, in.bytes.size()));
-      if (!arr) return false;
-      for (size_t k = 0; k < in.bytes.size(); ++k)
-        if (!JS_DefineElement(cx, arr, uint32_t(k), int32_t(in.bytes[k]), JSPROP_ENUMERATE))
-          return false;
-      JSString* vars = JS_NewStringCopyUTF8N(
-          cx, JS::UTF8Chars(in.variablesJson.data(), in.variablesJson.size()));
-      return vars && args.append(JS::ObjectValue(*arr)) && args.append(JS::Int32Value(in.fPort)) &&
-             args.append(JS::DoubleValue(double(in.recvTimeMs))) &&
-             args.append(JS::StringValue(vars));
-    });
-    if (!out) return {std::nullopt, {out.error()}, {}};
-    json r = json::parse(*out, nullptr, false);
-    DecodeResult d;
-    if (r.is_discarded() || !r.is_object()) {
-      d.errors.push_back("js: decodeUplink returned " +
-                         std::string(r.is_discarded() ? "no JSON" : r.type_name()) +
-                         ", want an object with data");
-      return d;
-    }
-    collect(r, "errors", d.errors);
-    collect(r, "warnings", d.warnings);
-    if (auto it = r.find("data"); it != r.end() && !it->is_null())
-      d.dataJson = it->dump();
-    else if (d.errors.empty())
-      d.errors.push_back("js: decodeUplink returned no data");
-    return d;
+    return decode(Routine::DecodeDownlink, in);
   }
 
   EncodeResult encodeDownlink(const std::string& objectJson, uint8_t fPort) const override {
     EncodeResult e;
-    json data = json::parse(objectJson, nullptr, false);
-    if (data.is_discarded()) {
-      e.errors.push_back("downlink object is not JSON");
-      return e;
-    }
-    const std::string input =
-        json{{"data", data}, {"fPort", fPort}, {"variables", json::object()}}.dump();
-    auto out = call("__lbEncode", [&](JSContext* cx, JS::MutableHandleValueVector args) {
-      JSString* s = JS_NewStringCopyUTF8N(cx, JS::UTF8Chars(input.data(), input.size()));
-      return s && args.append(JS::StringValue(s));
-    });
-    if (!out) {
-      e.errors.push_back(out.error());
-      return e;
-    }
-    json r = json::parse(*out, nullptr, false);
-    if (r.is_discarded() || !r.is_object()) {
-      e.errors.push_back("js: encodeDownlink returned no object");
-      return e;
-    }
-    collect(r, "errors", e.errors);
-    collect(r, "warnings", e.warnings);
-    if (!e.errors.empty()) return e;
-    auto bytes = r.find("bytes");
-    if (bytes == r.end() || !bytes->is_array()) {
-      e.errors.push_back("js: encodeDownlink returned no bytes array");
-      return e;
-    }
-    for (const auto& b : *bytes) {
-      if (!b.is_number_integer() || b.get<int64_t>() < 0 || b.get<int64_t>() > 255) {
-        e.errors.push_back("js: encodeDownlink bytes must be integers 0..255");
-        return e;
-      }
-      e.bytes.push_back(uint8_t(b.get<int>()));
-    }
-    if (auto p = r.find("fPort"); p != r.end() && p->is_number_integer())
-      e.fPort = uint8_t(p->get<int>());
+    auto err = call(
+        Routine::EncodeDownlink,
+        [&](JSContext* cx, JS::HandleObject input) {
+          JS::RootedValue data(cx), port(cx, JS::Int32Value(fPort));
+          if (!parseJson(cx, objectJson, &data)) return false;
+          JS::RootedObject vars(cx, JS_NewPlainObject(cx));
+          JS::RootedValue varsV(cx, JS::ObjectOrNullValue(vars));
+          return vars && define(cx, input, "data", data) && define(cx, input, "fPort", port) &&
+                 define(cx, input, "variables", varsV);
+        },
+        [&](JSContext* cx, JS::HandleValue rv) { return readEncoded(cx, rv, e); });
+    if (err) e.errors.push_back(*err);
     return e;
   }
 
- private:
-  static void collect(const json& r, const char* key, std::vector<std::string>& out) {
-    auto it = r.find(key);
-    if (it == r.end() || !it->is_array()) return;
-    for (const auto& v : *it) out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+  std::expected<std::string, std::string> runRoutine(Routine routine,
+                                                     const std::string& inputJson) const override {
+    std::string out;
+    auto err = call(
+        routine,
+        [&](JSContext* cx, JS::HandleObject input) {
+          JS::RootedValue parsed(cx);
+          if (!parseJson(cx, inputJson, &parsed) || !parsed.isObject()) return false;
+          JS::RootedObject from(cx, &parsed.toObject());
+          JS::Rooted<JS::IdVector> ids(cx, JS::IdVector(cx));
+          if (!JS_Enumerate(cx, from, &ids)) return false;
+          JS::RootedValue v(cx);
+          for (size_t i = 0; i < ids.length(); ++i) {
+            if (!JS_GetPropertyById(cx, from, ids[i], &v) ||
+                !JS_DefinePropertyById(cx, input, ids[i], v, JSPROP_ENUMERATE))
+              return false;
+          }
+          // recvTime reaches decodeUplink as a Date, as in TTS.
+          JS::RootedValue t(cx);
+          if (!get(cx, input, "recvTime", &t)) return false;
+          if (t.isString()) {
+            JS::RootedValue date(cx);
+            JS::RootedValueArray<1> args(cx);
+            args[0].set(t);
+            JS::RootedObject global(cx, JS::CurrentGlobalOrNull(cx));
+            JS::RootedValue ctor(cx);
+            JS::RootedObject d(cx);
+            if (!get(cx, global, "Date", &ctor) || !JS::Construct(cx, ctor, args, &d)) return false;
+            date.setObject(*d);
+            if (!define(cx, input, "recvTime", date)) return false;
+          }
+          return true;
+        },
+        [&](JSContext* cx, JS::HandleValue rv) {
+          JS::RootedValue r(cx, rv);
+          if (routine == Routine::EncodeDownlink && r.isObject()) {
+            JS::RootedObject o(cx, &r.toObject());
+            JS::RootedValue bytes(cx);
+            if (!get(cx, o, "bytes", &bytes) || !plainArray(cx, &bytes) ||
+                !JS_SetProperty(cx, o, "bytes", bytes))
+              return std::optional<std::string>("js: cannot read the result's bytes");
+          }
+          if (!toJson(cx, r, out))
+            return std::optional<std::string>("js: the result is not serialisable: " +
+                                              js::pendingError(cx));
+          if (out.empty()) out = "null";
+          return std::optional<std::string>();
+        });
+    if (err) return std::unexpected(*err);
+    return out;
   }
 
-  // Creates this codec's global (prelude + script) in the thread's engine.
-  std::optional<std::string> build(ThreadEngine& e) const {
-    if (!e.ensure(memoryBytes_)) return "js: cannot create the engine";
-    JS::RealmOptions options;
-    options.creationOptions().setNewCompartmentAndZone();
-    JS::RootedObject global(
-        e.cx, JS_NewGlobalObject(e.cx, &kGlobalClass, nullptr, JS::FireOnNewGlobalHook, options));
-    if (!global) return "js: cannot create a global";
-    auto rooted = std::make_unique<JS::PersistentRootedObject>(e.cx, global);
-    JSAutoRealm realm(e.cx, global);
-    if (!JS::InitRealmStandardClasses(e.cx)) return "js: cannot initialise the standard classes";
-    for (auto [name, code] :
-         {std::pair<const char*, const std::string*>{"prelude.js", nullptr},
-          std::pair<const char*, const std::string*>{file_.c_str(), &source_}}) {
-      const std::string text = code ? *code : std::string(kJsPrelude);
-      JS::CompileOptions opts(e.cx);
-      opts.setFileAndLine(name, 1);
-      JS::SourceText<mozilla::Utf8Unit> src;
-      if (!src.init(e.cx, text.data(), text.size(), JS::SourceOwnership::Borrowed))
-        return "js: " + pendingError(e.cx);
-      JS::RootedValue rv(e.cx);
-      auto [ok, stopped] =
-          limited(e.cx, timeout_, memoryBytes_, [&] { return JS::Evaluate(e.cx, opts, src, &rv); });
-      if (!ok) {
-        std::string why = stopped
-                              ? std::string("loading the script exceeded its ") + stopped + " limit"
-                              : pendingError(e.cx);
-        if (!stopped) return "js: " + why;
-        e.resetPending = true;
-        return "js: " + why;
-      }
+ private:
+  static bool parseJson(JSContext* cx, const std::string& text, JS::MutableHandleValue out) {
+    if (text == "{}") {
+      JSObject* o = JS_NewPlainObject(cx);
+      if (o) out.setObject(*o);
+      return o != nullptr;
     }
-    e.globals[id_] = std::move(rooted);
+    JS::RootedString s(cx, JS_NewStringCopyUTF8N(cx, JS::UTF8Chars(text.data(), text.size())));
+    return s && JS_ParseJSON(cx, s, out);
+  }
+
+  DecodeResult decode(Routine routine, const UplinkInput& in) const {
+    DecodeResult d;
+    auto err = call(
+        routine,
+        [&](JSContext* cx, JS::HandleObject input) {
+          JS::RootedValueVector elems(cx);
+          if (!elems.reserve(in.bytes.size())) return false;
+          for (uint8_t b : in.bytes) elems.infallibleAppend(JS::Int32Value(b));
+          JS::RootedObject bytes(cx, JS::NewArrayObject(cx, elems));
+          if (!bytes) return false;
+          JS::RootedValue bytesV(cx, JS::ObjectValue(*bytes)), port(cx, JS::Int32Value(in.fPort));
+          if (!define(cx, input, "bytes", bytesV) || !define(cx, input, "fPort", port))
+            return false;
+          if (routine == Routine::DecodeDownlink) return true;
+          JS::RootedObject date(cx, JS::NewDateObject(cx, JS::TimeClip(double(in.recvTimeMs))));
+          JS::RootedValue dateV(cx, JS::ObjectOrNullValue(date)), vars(cx);
+          return date && define(cx, input, "recvTime", dateV) &&
+                 parseJson(cx, in.variablesJson, &vars) && define(cx, input, "variables", vars);
+        },
+        [&](JSContext* cx, JS::HandleValue rv) { return readDecoded(cx, rv, d); });
+    if (err) {
+      d.dataJson.reset();
+      d.errors.push_back(*err);
+    }
+    return d;
+  }
+
+  static std::optional<std::string> readDecoded(JSContext* cx, JS::HandleValue rv,
+                                                DecodeResult& d) {
+    if (!rv.isObject())
+      return "js: decodeUplink returned " + std::string(typeName(rv)) +
+             ", want an object with data";
+    JS::RootedObject r(cx, &rv.toObject());
+    if (!collect(cx, r, "errors", d.errors) || !collect(cx, r, "warnings", d.warnings))
+      return "js: cannot read the result: " + js::pendingError(cx);
+    JS::RootedValue data(cx);
+    if (!get(cx, r, "data", &data)) return "js: cannot read the result: " + js::pendingError(cx);
+    if (!data.isNullOrUndefined()) {
+      std::string json;
+      if (!toJson(cx, data, json))
+        return "js: the result's data is not serialisable: " + js::pendingError(cx);
+      if (!json.empty()) d.dataJson = std::move(json);
+    }
+    if (!d.dataJson && d.errors.empty()) d.errors.push_back("js: decodeUplink returned no data");
     return std::nullopt;
   }
 
-  using MakeArgs = std::function<bool(JSContext*, JS::MutableHandleValueVector)>;
-  std::expected<std::string, std::string> call(const char* fn, const MakeArgs& makeArgs) const {
-    ThreadEngine& e = threadEngine();
-    auto result = callRooted(e, fn, makeArgs);
-    e.resetIfPending();  // the call's roots and realm are destroyed by now
+  static std::optional<std::string> readEncoded(JSContext* cx, JS::HandleValue rv,
+                                                EncodeResult& e) {
+    if (!rv.isObject()) return "js: encodeDownlink returned no object";
+    JS::RootedObject r(cx, &rv.toObject());
+    if (!collect(cx, r, "errors", e.errors) || !collect(cx, r, "warnings", e.warnings))
+      return "js: cannot read the result: " + js::pendingError(cx);
+    if (!e.errors.empty()) return std::nullopt;
+    JS::RootedValue bytes(cx), port(cx);
+    if (!get(cx, r, "bytes", &bytes) || !plainArray(cx, &bytes) || !bytes.isObject())
+      return "js: encodeDownlink returned no bytes array";
+    JS::RootedObject a(cx, &bytes.toObject());
+    uint32_t n = 0;
+    if (!JS::GetArrayLength(cx, a, &n)) return "js: encodeDownlink returned no bytes array";
+    JS::RootedValue b(cx);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!JS_GetElement(cx, a, i, &b) || !b.isNumber() || b.toNumber() < 0 || b.toNumber() > 255 ||
+          b.toNumber() != double(int(b.toNumber())))
+        return "js: encodeDownlink bytes must be integers 0..255";
+      e.bytes.push_back(uint8_t(b.toNumber()));
+    }
+    if (get(cx, r, "fPort", &port) && port.isNumber() && port.toNumber() >= 0 &&
+        port.toNumber() <= 255)
+      e.fPort = uint8_t(port.toNumber());
+    return std::nullopt;
+  }
+
+  // Creates this codec's global (prelude + script) in the thread's engine.
+  std::optional<std::string> build(JSContext* cx, JS::MutableHandleObject out) const {
+    JS::RealmOptions options;
+    options.creationOptions().setNewCompartmentAndZone();
+    JS::RootedObject global(
+        cx, JS_NewGlobalObject(cx, &kGlobalClass, nullptr, JS::FireOnNewGlobalHook, options));
+    if (!global) return "js: cannot create a global";
+    JSAutoRealm realm(cx, global);
+    if (!JS::InitRealmStandardClasses(cx)) return "js: cannot initialise the standard classes";
+    for (auto [name, text] :
+         {std::pair<const char*, const std::string*>{"prelude.js", nullptr},
+          std::pair<const char*, const std::string*>{file_.c_str(), &source_}}) {
+      const std::string prelude = text ? "" : kJsPrelude;
+      const std::string& code = text ? *text : prelude;
+      JS::CompileOptions opts(cx);
+      opts.setFileAndLine(name, 1);
+      JS::SourceText<mozilla::Utf8Unit> src;
+      if (!src.init(cx, code.data(), code.size(), JS::SourceOwnership::Borrowed))
+        return "js: " + js::pendingError(cx);
+      JS::RootedValue rv(cx);
+      bool ok = false;
+      js::Stop stop = js::ThreadEngine::current().run(
+          global, limits_, ok, [&] { return JS::Evaluate(cx, opts, src, &rv); });
+      if (!ok)
+        return "js: " +
+               (stop != js::Stop::None
+                    ? "loading the script exceeded its " +
+                          std::string(stop == js::Stop::Time ? "time" : "memory") + " limit"
+                    : js::pendingError(cx));
+    }
+    js::ThreadEngine::current().keep(id_, global);
+    out.set(global);
+    return std::nullopt;
+  }
+
+  // The function to call for `routine` and how its arguments and result look.
+  enum class Convention { Ts013, LegacyTtn, ChirpStackV3 };
+  static bool callable(JSContext* cx, JS::HandleObject global, const char* name,
+                       JS::MutableHandleValue fn) {
+    return get(cx, global, name, fn) && fn.isObject() && JS::IsCallable(&fn.toObject());
+  }
+
+  template <typename MakeInput, typename ReadResult>
+  std::optional<std::string> call(Routine routine, MakeInput&& makeInput,
+                                  ReadResult&& readResult) const {
+    js::ThreadEngine& engine = js::ThreadEngine::current();
+    JSContext* cx = engine.cx();
+    if (!cx) return "js: cannot create the engine";
+    JS::RootedObject global(cx, engine.global(id_));
+    if (!global)
+      if (auto err = build(cx, &global)) return err;
+    std::optional<std::string> result;
+    bool stopped = false;
+    {
+      JSAutoRealm realm(cx, global);
+      result = callIn(cx, global, routine, makeInput, readResult, stopped);
+    }
+    // A codec stopped by a limit is rebuilt alone, next time; the others keep their state.
+    global = nullptr;
+    if (stopped) engine.drop(id_, true);
     return result;
   }
 
-  std::expected<std::string, std::string> callRooted(ThreadEngine& e, const char* fn,
-                                                     const MakeArgs& makeArgs) const {
-    if (!e.globals.count(id_)) {
-      if (auto err = build(e)) return std::unexpected(*err);
+  template <typename MakeInput, typename ReadResult>
+  std::optional<std::string> callIn(JSContext* cx, JS::HandleObject global, Routine routine,
+                                    MakeInput& makeInput, ReadResult& readResult,
+                                    bool& stopped) const {
+    static constexpr const char* kTs013[] = {"decodeUplink", "encodeDownlink", "decodeDownlink"};
+    static constexpr const char* kLegacy[] = {"Decoder", "Encoder", nullptr};
+    static constexpr const char* kChirpStack[] = {"Decode", "Encode", nullptr};
+    const int r = int(routine);
+    JS::RootedObject input(cx, JS_NewPlainObject(cx));
+    if (!input || !makeInput(cx, input)) {
+      std::string why = JS_IsExceptionPending(cx) ? js::pendingError(cx) : "out of memory";
+      return "js: cannot build the input: " + why;
     }
-    JS::RootedObject global(e.cx, *e.globals[id_]);
-    JSAutoRealm realm(e.cx, global);
-    JS::RootedValueVector args(e.cx);
-    if (!makeArgs(e.cx, &args)) return std::unexpected("js: out of memory");
-    JS::RootedValue rv(e.cx);
-    auto [ok, stopped] = limited(e.cx, timeout_, memoryBytes_,
-                                 [&] { return JS_CallFunctionName(e.cx, global, fn, args, &rv); });
+    JS::RootedValue fn(cx), data(cx), port(cx), vars(cx);
+    Convention conv = Convention::Ts013;
+    if (callable(cx, global, kTs013[r], &fn)) {
+    } else if (kLegacy[r] && callable(cx, global, kLegacy[r], &fn)) {
+      conv = Convention::LegacyTtn;
+    } else if (kChirpStack[r] && callable(cx, global, kChirpStack[r], &fn)) {
+      conv = Convention::ChirpStackV3;
+    } else {
+      JS_ClearPendingException(cx);
+      return "js: the codec defines none of " + std::string(kTs013[r]) +
+             (kLegacy[r] ? std::string(", ") + kLegacy[r] + " or " + kChirpStack[r] : "");
+    }
+    JS::RootedValueVector args(cx);
+    const bool encode = routine == Routine::EncodeDownlink;
+    if (conv != Convention::Ts013) {
+      if (!get(cx, input, encode ? "data" : "bytes", &data) || !get(cx, input, "fPort", &port) ||
+          !get(cx, input, "variables", &vars))
+        return "js: cannot build the input";
+    }
+    bool ok = false;
+    switch (conv) {
+      case Convention::Ts013:
+        ok = args.append(JS::ObjectValue(*input));
+        break;
+      case Convention::LegacyTtn:
+        ok = args.append(data) && args.append(port);
+        break;
+      case Convention::ChirpStackV3:
+        ok = args.append(port) && args.append(data) && args.append(vars);
+        break;
+    }
+    if (!ok) return "js: out of memory";
+    JS::RootedValue rv(cx);
+    js::Stop stop = js::ThreadEngine::current().run(
+        global, limits_, ok, [&] { return JS::Call(cx, JS::UndefinedHandleValue, fn, args, &rv); });
     if (!ok) {
-      const bool catchable = !stopped && JS_IsExceptionPending(e.cx);
-      std::string why =
-          !stopped ? "js: " + pendingError(e.cx)
-          : std::string(stopped) == "time"
-              ? "js: time limit of " + std::to_string(timeout_.count()) + " ms exceeded"
-              : "js: memory limit of " + std::to_string(memoryBytes_ >> 20) + " MiB exceeded";
-      global = nullptr;
-      // A failed global may be left in any state: rebuild it next time; after an uncatchable
-      // failure (memory, interrupt) start the thread's engine afresh.
-      if (catchable)
-        e.drop(id_);
-      else
-        e.resetPending = true;
-      return std::unexpected(why);
+      stopped = stop != js::Stop::None || !JS_IsExceptionPending(cx);
+      if (stop == js::Stop::Time)
+        return "js: time limit of " + std::to_string(limits_.timeout.count()) + " ms exceeded";
+      if (stop == js::Stop::Memory)
+        return "js: memory limit of " + std::to_string(limits_.memoryBytes >> 20) + " MiB exceeded";
+      return "js: " + js::pendingError(cx);
     }
-    if (!rv.isString()) return std::unexpected("js: codec result is not serialisable");
-    JS::RootedString rs(e.cx, rv.toString());
-    JS::UniqueChars utf8 = JS_EncodeStringToUTF8(e.cx, rs);
-    if (!utf8) return std::unexpected("js: cannot read the result");
-    return std::string(utf8.get());
+    if (conv != Convention::Ts013) {
+      // The legacy conventions return the data (decode) or the bytes (encode) alone.
+      JS::RootedObject wrapped(cx, JS_NewPlainObject(cx));
+      if (!wrapped || !define(cx, wrapped, encode ? "bytes" : "data", rv) ||
+          (encode && !define(cx, wrapped, "fPort", port)))
+        return "js: out of memory";
+      rv.setObject(*wrapped);
+    }
+    auto err = readResult(cx, rv);
+    if (JS_IsExceptionPending(cx)) JS_ClearPendingException(cx);
+    return err;
   }
 
   static inline std::atomic<uint64_t> nextId_{1};
   const uint64_t id_ = nextId_++;  // never reused, unlike an address
   std::string file_, source_;
-  std::chrono::milliseconds timeout_;
-  uint32_t memoryBytes_;
+  js::Limits limits_;
   std::string name_ = "js";
 };
 
@@ -384,7 +491,7 @@ std::expected<std::unique_ptr<Codec>, std::string> loadJsCodec(const std::string
   if (!f) return std::unexpected(file + ": cannot open JavaScript codec");
   std::stringstream ss;
   ss << f.rdbuf();
-  auto codec = std::make_unique<JsCodec>(file, ss.str(), timeout, memoryBytes);
+  auto codec = std::make_unique<JsCodec>(file, classicScript(ss.str()), timeout, memoryBytes);
   if (auto err = codec->check()) return std::unexpected(file + ": " + *err);
   return std::unique_ptr<Codec>(std::move(codec));
 }

@@ -1,7 +1,8 @@
 #pragma once
-// JavaScript evaluated before every codec: minimal `console` and `Buffer`, and the dispatcher the
-// bridge calls, which follows the three conventions real codecs use (TS013 decodeUplink, TTN
-// legacy Decoder, ChirpStack v3 Decode). Sloppy mode, like the codecs.
+// JavaScript evaluated before every codec: minimal `console` and `Buffer`, as the device
+// repository's codecs expect. Nothing of the bridge's own is in the codec's reach: the bridge
+// calls the codec's functions and reads their results through the engine's API. Sloppy mode,
+// like the codecs.
 
 namespace codecs {
 
@@ -30,30 +31,6 @@ Buffer.prototype.toString = function (enc) {
   var s = ''; for (var i = 0; i < this.length; i++) s += enc === 'hex' ? ('0' + this[i].toString(16)).slice(-2) : String.fromCharCode(this[i]);
   return s;
 };
-function __lbDecode(bytes, fPort, recvMs, variables) {
-  var i = { bytes: bytes, fPort: fPort, recvTime: recvMs, variables: JSON.parse(variables) };
-  var r;
-  if (typeof decodeUplink === 'function') r = decodeUplink({ bytes: i.bytes, fPort: i.fPort, recvTime: new Date(i.recvTime), variables: i.variables });
-  else if (typeof Decoder === 'function') r = { data: Decoder(i.bytes, i.fPort) };
-  else if (typeof Decode === 'function') r = { data: Decode(i.fPort, i.bytes, i.variables) };
-  else throw new Error('the codec defines none of decodeUplink, Decoder or Decode');
-  return JSON.stringify(r === undefined ? null : r);
-}
-function __lbDecodeDownlink(bytes, fPort) {
-  if (typeof decodeDownlink !== 'function') throw new Error('the codec defines no decodeDownlink');
-  var r = decodeDownlink({ bytes: bytes, fPort: fPort });
-  return JSON.stringify(r === undefined ? null : r);
-}
-function __lbEncode(json) {
-  var i = JSON.parse(json);
-  var r;
-  if (typeof encodeDownlink === 'function') r = encodeDownlink({ data: i.data, variables: i.variables });
-  else if (typeof Encoder === 'function') r = { bytes: Encoder(i.data, i.fPort), fPort: i.fPort };
-  else if (typeof Encode === 'function') r = { bytes: Encode(i.fPort, i.data, i.variables), fPort: i.fPort };
-  else throw new Error('the codec defines none of encodeDownlink, Encoder or Encode');
-  if (r && r.bytes && typeof r.bytes.length === 'number') r.bytes = Array.prototype.slice.call(r.bytes);
-  return JSON.stringify(r === undefined ? null : r);
-}
 )JS";
 
 }  // namespace codecs

@@ -24,6 +24,10 @@ DecodeResult Codec::decodeDownlink(const UplinkInput&) const {
   return {std::nullopt, {"codec " + name() + " cannot decode downlinks"}, {}};
 }
 
+std::expected<std::string, std::string> Codec::runRoutine(Routine, const std::string&) const {
+  return std::unexpected("codec " + name() + " is not a JavaScript codec");
+}
+
 std::unique_ptr<Codec> makeRawCodec() {
   return std::make_unique<RawCodec>();
 }

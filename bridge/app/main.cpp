@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -48,7 +49,8 @@ const char* kUsage =
     "  simulate        play packet forwarders and devices against a bridge (a load test, or\n"
     "                  a check of a new install); exit 0 when every PUSH_DATA was answered\n"
     "  codec run       decode a payload offline and print {data, errors, warnings} as JSON\n"
-    "  codec test      run the examples of a TTN device-repository codec definition\n"
+    "  codec test      run the examples of TTN device-repository codec definitions (a file or a "
+    "folder)\n"
     "  deadletters     list or retry events the platform rejected (via the management API)\n"
     "  api             one management API request, its JSON answer printed (token also from\n"
     "                  LORAWAN_BRIDGE_TOKEN); exit 0 on 2xx\n";
@@ -224,11 +226,21 @@ int codecRun(const std::vector<std::string>& args) {
       "tts|chirpstack]\n"
       "                                 | --layout FILE.yaml | --codec FILE.js) --fport N --hex "
       "BYTES [--var k=v]...\n"
-      "       lorawan-bridge codec test DEVICE_CODEC.yaml\n";
-  if (args.size() == 2 && args[0] == "test")
-    return codecs::runDeviceRepositoryTest(args[1], std::cout) == 0 ? 0 : 1;
+      "       lorawan-bridge codec test DEVICE_CODEC.yaml|FOLDER [--json]\n";
+  if (!args.empty() && args[0] == "test") {
+    const bool json = args.size() == 3 && args[2] == "--json";
+    if (args.size() != 2 && !json) {
+      std::cerr << usage;
+      return 2;
+    }
+    if (!std::filesystem::exists(args[1])) {
+      std::cerr << "codec test: " << args[1] << ": no such file or folder\n";
+      return 2;
+    }
+    return codecs::runDeviceRepositoryTest(args[1], std::cout, json) == 0 ? 0 : 1;
+  }
   if (args.empty() || args[0] != "run") {
-    std::cerr << usage << "       lorawan-bridge codec test DEVICE_CODEC.yaml\n";
+    std::cerr << usage;
     return 2;
   }
   codecs::CodecSpec spec;

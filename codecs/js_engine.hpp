@@ -1,0 +1,53 @@
+#pragma once
+// The SpiderMonkey side of JavaScript codecs: one engine (JSContext) per thread, a global per
+// codec in its own zone, and the limits a call runs under. SpiderMonkey allows one context per
+// thread; codecs are isolated from each other by their globals, and a codec that was stopped is
+// rebuilt alone.
+#include <jsapi.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace codecs::js {
+
+enum class Stop { None, Time, Memory };
+
+struct Limits {
+  std::chrono::milliseconds timeout;
+  size_t memoryBytes;  // the codec's zone: GC things and the memory they own (elements, chars)
+};
+
+class ThreadEngine {
+ public:
+  static ThreadEngine& current();  // this thread's
+  ~ThreadEngine();
+
+  JSContext* cx();  // created on first use; nullptr when the engine cannot start
+  JSObject* global(uint64_t codec) const;
+  void keep(uint64_t codec, JSObject* global);
+  // Forgets a codec's global and collects its zone (after a stop: the memory goes back now).
+  void drop(uint64_t codec, bool collect = false);
+
+  // Runs `fn` (a JS call in `global`'s realm) under `limits`; `ok` is its result.
+  template <typename F>
+  Stop run(JS::HandleObject global, const Limits& limits, bool& ok, F&& fn) {
+    begin(global, limits);
+    ok = fn();
+    return end();
+  }
+
+ private:
+  void begin(JS::HandleObject global, const Limits& limits);
+  Stop end();
+
+  JSContext* cx_ = nullptr;
+  std::unordered_map<uint64_t, std::unique_ptr<JS::PersistentRootedObject>> globals_;
+};
+
+// The pending exception as text (and cleared), or why there is none.
+std::string pendingError(JSContext* cx);
+
+}  // namespace codecs::js
