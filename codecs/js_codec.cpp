@@ -36,7 +36,15 @@ JSClass kGlobalClass = {
 
 // UTF-16 from the engine -> UTF-8 (a lone surrogate becomes U+FFFD).
 void appendUtf8(std::string& out, const char16_t* s, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
+  size_t i = 0;
+  const size_t at = out.size();
+  out.resize(at + n);  // the ASCII prefix in place, the common case
+  while (i < n && s[i] < 0x80) {
+    out[at + i] = char(s[i]);
+    ++i;
+  }
+  out.resize(at + i);
+  for (; i < n; ++i) {
     uint32_t c = s[i];
     if (c < 0x80) {
       out.push_back(char(c));
@@ -87,10 +95,50 @@ bool get(JSContext* cx, JS::HandleObject o, const char* name, JS::MutableHandleV
   return JS_GetProperty(cx, o, name, out);
 }
 
+// The property names of every call, atomised once per engine: a name given as `const char*` is
+// hashed and looked up in the atom table on every use.
+struct Keys {
+  JSContext* cx = nullptr;
+  jsid bytes, fPort, recvTime, variables, data, errors, warnings;
+  jsid fn[3][3];  // [routine][convention]; JS::PropertyKey::Void() where there is none
+};
+const Keys& keys(JSContext* cx) {
+  thread_local Keys k;
+  if (k.cx == cx) return k;
+  auto atom = [&](const char* name) {
+    JSString* s = name ? JS_AtomizeAndPinString(cx, name) : nullptr;
+    return s ? JS::PropertyKey::fromPinnedString(s) : JS::PropertyKey::Void();
+  };
+  k.bytes = atom("bytes");
+  k.fPort = atom("fPort");
+  k.recvTime = atom("recvTime");
+  k.variables = atom("variables");
+  k.data = atom("data");
+  k.errors = atom("errors");
+  k.warnings = atom("warnings");
+  const char* names[3][3] = {{"decodeUplink", "Decoder", "Decode"},
+                             {"encodeDownlink", "Encoder", "Encode"},
+                             {"decodeDownlink", nullptr, nullptr}};
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) k.fn[r][c] = atom(names[r][c]);
+  k.cx = cx;
+  return k;
+}
+// Pinned atoms never move or die while the engine lives.
+JS::HandleId key(const jsid& id) {
+  return JS::HandleId::fromMarkedLocation(&id);
+}
+bool get(JSContext* cx, JS::HandleObject o, const jsid& id, JS::MutableHandleValue out) {
+  return JS_GetPropertyById(cx, o, key(id), out);
+}
+bool define(JSContext* cx, JS::HandleObject o, const jsid& id, JS::HandleValue v) {
+  return JS_DefinePropertyById(cx, o, key(id), v, JSPROP_ENUMERATE);
+}
+
 // `errors` / `warnings` of a result: an array of texts.
-bool collect(JSContext* cx, JS::HandleObject r, const char* key, std::vector<std::string>& out) {
+bool collect(JSContext* cx, JS::HandleObject r, const jsid& id, std::vector<std::string>& out) {
   JS::RootedValue v(cx);
-  if (!get(cx, r, key, &v)) return false;
+  if (!get(cx, r, id, &v)) return false;
   bool isArray = false;
   if (!v.isObject() || !JS::IsArrayObject(cx, v, &isArray) || !isArray) return true;
   JS::RootedObject a(cx, &v.toObject());
@@ -303,10 +351,11 @@ class JsCodec final : public Codec {
       return "js: decodeUplink returned " + std::string(typeName(rv)) +
              ", want an object with data";
     JS::RootedObject r(cx, &rv.toObject());
-    if (!collect(cx, r, "errors", d.errors) || !collect(cx, r, "warnings", d.warnings))
+    const Keys& k = keys(cx);
+    if (!collect(cx, r, k.errors, d.errors) || !collect(cx, r, k.warnings, d.warnings))
       return "js: cannot read the result: " + js::pendingError(cx);
     JS::RootedValue data(cx);
-    if (!get(cx, r, "data", &data)) return "js: cannot read the result: " + js::pendingError(cx);
+    if (!get(cx, r, k.data, &data)) return "js: cannot read the result: " + js::pendingError(cx);
     if (!data.isNullOrUndefined()) {
       std::string json;
       if (!toJson(cx, data, json))
@@ -321,7 +370,8 @@ class JsCodec final : public Codec {
                                                 EncodeResult& e) {
     if (!rv.isObject()) return "js: encodeDownlink returned no object";
     JS::RootedObject r(cx, &rv.toObject());
-    if (!collect(cx, r, "errors", e.errors) || !collect(cx, r, "warnings", e.warnings))
+    const Keys& k = keys(cx);
+    if (!collect(cx, r, k.errors, e.errors) || !collect(cx, r, k.warnings, e.warnings))
       return "js: cannot read the result: " + js::pendingError(cx);
     if (!e.errors.empty()) return std::nullopt;
     JS::RootedValue bytes(cx), port(cx);
@@ -380,8 +430,9 @@ class JsCodec final : public Codec {
 
   // The function to call for `routine` and how its arguments and result look.
   enum class Convention { Ts013, LegacyTtn, ChirpStackV3 };
-  static bool callable(JSContext* cx, JS::HandleObject global, const char* name,
+  static bool callable(JSContext* cx, JS::HandleObject global, const jsid& name,
                        JS::MutableHandleValue fn) {
+    if (name.isVoid()) return false;
     return get(cx, global, name, fn) && fn.isObject() && JS::IsCallable(&fn.toObject());
   }
 
@@ -421,10 +472,11 @@ class JsCodec final : public Codec {
     }
     JS::RootedValue fn(cx), data(cx), port(cx), vars(cx);
     Convention conv = Convention::Ts013;
-    if (callable(cx, global, kTs013[r], &fn)) {
-    } else if (kLegacy[r] && callable(cx, global, kLegacy[r], &fn)) {
+    const Keys& k = keys(cx);
+    if (callable(cx, global, k.fn[r][0], &fn)) {
+    } else if (callable(cx, global, k.fn[r][1], &fn)) {
       conv = Convention::LegacyTtn;
-    } else if (kChirpStack[r] && callable(cx, global, kChirpStack[r], &fn)) {
+    } else if (callable(cx, global, k.fn[r][2], &fn)) {
       conv = Convention::ChirpStackV3;
     } else {
       JS_ClearPendingException(cx);
@@ -434,8 +486,8 @@ class JsCodec final : public Codec {
     JS::RootedValueVector args(cx);
     const bool encode = routine == Routine::EncodeDownlink;
     if (conv != Convention::Ts013) {
-      if (!get(cx, input, encode ? "data" : "bytes", &data) || !get(cx, input, "fPort", &port) ||
-          !get(cx, input, "variables", &vars))
+      if (!get(cx, input, encode ? k.data : k.bytes, &data) || !get(cx, input, k.fPort, &port) ||
+          !get(cx, input, k.variables, &vars))
         return "js: cannot build the input";
     }
     bool ok = false;
@@ -465,8 +517,8 @@ class JsCodec final : public Codec {
     if (conv != Convention::Ts013) {
       // The legacy conventions return the data (decode) or the bytes (encode) alone.
       JS::RootedObject wrapped(cx, JS_NewPlainObject(cx));
-      if (!wrapped || !define(cx, wrapped, encode ? "bytes" : "data", rv) ||
-          (encode && !define(cx, wrapped, "fPort", port)))
+      if (!wrapped || !define(cx, wrapped, encode ? k.bytes : k.data, rv) ||
+          (encode && !define(cx, wrapped, k.fPort, port)))
         return "js: out of memory";
       rv.setObject(*wrapped);
     }

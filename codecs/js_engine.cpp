@@ -7,6 +7,7 @@
 #include <js/Conversions.h>
 #include <js/Initialization.h>
 #include <js/MemoryMetrics.h>
+#include <jsfriendapi.h>
 #include <malloc.h>
 
 #include <atomic>
@@ -19,8 +20,6 @@
 namespace codecs::js {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // One engine per process; SpiderMonkey wants JS_Init before any context.
 void initEngine() {
   static std::once_flag once;
@@ -32,8 +31,20 @@ void initEngine() {
 }
 
 // The call running on this thread, read by the interrupt callback (which runs on it too).
+using Clock = std::chrono::steady_clock;
+
+// The watchdog's last tick, in steady-clock nanoseconds: a call's start time without a
+// clock_gettime per call (a call may start up to a tick "earlier" than it did).
+std::atomic<int64_t> gTickNs{0};
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
 struct Call {
-  Clock::time_point deadline;
+  int64_t startNs = 0;
+  int64_t allowedNs = 0;
+  int64_t nextWalkNs = 0;
   size_t memoryBytes = 0;
   JSObject* const* global = nullptr;  // a rooted location: a compacting GC may move the object
   Stop stopped = Stop::None;
@@ -45,8 +56,9 @@ size_t mallocSize(const void* p) {
 }
 
 // What the codec's zone holds: its GC things and what they own outside the GC heap (array
-// elements, string characters). It walks the zone, so it runs only from the watchdog's ticks,
-// that is during calls longer than a tick.
+// elements, string characters). It walks the zone, so it runs only from the watchdog's ticks
+// (calls longer than a tick), and at most a tenth of the time: between walks the zone's GC heap,
+// which is cheap to read, is checked every tick.
 size_t zoneBytes(JSContext* cx, JS::HandleObject global) {
   JS::TabSizes sizes;
   if (!JS::AddSizeOfTab(cx, global, mallocSize, nullptr, &sizes)) return 0;
@@ -56,11 +68,19 @@ size_t zoneBytes(JSContext* cx, JS::HandleObject global) {
 bool interruptCallback(JSContext* cx) {
   Call* call = tCall;
   if (!call) return true;
-  if (Clock::now() >= call->deadline) {
+  if (nowNs() - call->startNs >= call->allowedNs) {
     call->stopped = Stop::Time;
     return false;  // false stops the script; it cannot catch this
   }
-  if (zoneBytes(cx, JS::HandleObject::fromMarkedLocation(call->global)) > call->memoryBytes) {
+  JS::HandleObject global = JS::HandleObject::fromMarkedLocation(call->global);
+  size_t used = ::js::GetGCHeapUsageForObjectZone(global);
+  const int64_t now = nowNs();
+  if (used <= call->memoryBytes && now >= call->nextWalkNs) {
+    used = zoneBytes(cx, global);
+    const int64_t took = nowNs() - now;
+    call->nextWalkNs = now + 10 * took;
+  }
+  if (used > call->memoryBytes) {
     call->stopped = Stop::Memory;
     return false;
   }
@@ -100,6 +120,7 @@ class Watchdog {
     std::thread([this] {
       for (;;) {
         std::this_thread::sleep_for(kTick);
+        gTickNs.store(nowNs(), std::memory_order_relaxed);
         std::lock_guard lock(mutex_);
         for (const Entry& e : engines_)
           if (e.busy->load(std::memory_order_relaxed)) JS_RequestInterruptCallback(e.cx);
@@ -161,7 +182,15 @@ void ThreadEngine::drop(uint64_t codec, bool collect) {
 void ThreadEngine::begin(JS::HandleObject global, const Limits& limits) {
   static thread_local Call call;
   // The handle's Rooted lives in the caller's frame for the whole call.
-  call = Call{Clock::now() + limits.timeout, limits.memoryBytes, global.address(), Stop::None};
+  // Stopped in the first tick after its time is up (the interrupt callback reads the clock).
+  int64_t start = gTickNs.load(std::memory_order_relaxed);
+  if (start == 0) start = nowNs();
+  call = Call{start,
+              std::chrono::duration_cast<std::chrono::nanoseconds>(limits.timeout).count(),
+              0,
+              limits.memoryBytes,
+              global.address(),
+              Stop::None};
   tCall = &call;
   tBusy->store(true, std::memory_order_relaxed);
 }

@@ -14,8 +14,9 @@ using namespace std::chrono_literals;
 namespace {
 
 std::unique_ptr<codecs::Codec> load(const std::string& name,
-                                    std::chrono::milliseconds timeout = 100ms) {
-  auto c = codecs::loadJsCodec(testsupport::fixturePath("codecs/js/" + name), timeout, 16u << 20);
+                                    std::chrono::milliseconds timeout = 100ms,
+                                    uint32_t memory = 16u << 20) {
+  auto c = codecs::loadJsCodec(testsupport::fixturePath("codecs/js/" + name), timeout, memory);
   EXPECT_TRUE(c.has_value()) << (c ? "" : c.error());
   return c ? std::move(*c) : nullptr;
 }
@@ -149,3 +150,91 @@ TEST(DeviceRepository, RunsTheExamplesOfACodecDefinition) {
 }
 
 }  // namespace
+
+TEST(JsCodec, TheBridgesMachineryIsOutOfTheScriptsReach) {
+  // JSON.stringify / JSON.parse replaced and a global named like a dispatcher: the bridge calls
+  // decodeUplink and reads its result through the engine, so neither changes anything.
+  auto c = load("hostile_globals.js");
+  for (int i = 0; i < 2; ++i) {
+    auto r = decode(*c, "2a");
+    ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+    EXPECT_EQ(json::parse(*r.dataJson), json::parse(R"({"first":42})"));
+  }
+  auto v = c->decodeUplink({testsupport::hex("01"), 1, 0, R"({"k":"v"})"});
+  EXPECT_TRUE(v.errors.empty()) << v.errors[0];  // variables parsed by the engine, not JSON.parse
+}
+
+TEST(JsCodec, ACodecStoppedByALimitIsRebuiltAloneTheOthersKeepTheirState) {
+  auto stateful = load("stateful.js");
+  for (int i = 1; i <= 3; ++i)
+    EXPECT_EQ(json::parse(*decode(*stateful, "00").dataJson)["calls"], i);
+  auto loop = load("infinite_loop.js", 30ms);
+  EXPECT_NE(decode(*loop, "00").errors.at(0).find("time limit"), std::string::npos);
+  auto bomb = load("memory_bomb.js", 5000ms);
+  EXPECT_NE(decode(*bomb, "00").errors.at(0).find("memory limit"), std::string::npos);
+  // Same thread, same engine: the stateful codec was not rebuilt.
+  EXPECT_EQ(json::parse(*decode(*stateful, "00").dataJson)["calls"], 4);
+}
+
+TEST(JsCodec, TheMemoryLimitIsTheCodecsOwnAndFallsWhenItsMemoryIsFreed) {
+  // 16 MiB for the codec. 0x10 units (~64 MiB held at once) is over it every time, not only the
+  // first: the limit is what the codec's zone holds, not the process's peak.
+  auto c = load("allocates.js", 5000ms, 16u << 20);
+  for (int round = 0; round < 4; ++round) {
+    auto big = decode(*c, "10");
+    ASSERT_EQ(big.errors.size(), 1u) << "round " << round << ": " << big.dataJson.value_or("");
+    EXPECT_NE(big.errors[0].find("memory limit of 16 MiB exceeded"), std::string::npos)
+        << big.errors[0];
+    auto small = decode(*c, "01");  // ~4 MiB: under the limit, also after a big one
+    ASSERT_TRUE(small.errors.empty()) << "round " << round << ": " << small.errors[0];
+    EXPECT_EQ(json::parse(*small.dataJson)["n"], 65536);
+  }
+}
+
+TEST(JsCodec, AnEsModulesExportIsDropped) {
+  auto c = load("esm_export.js");
+  auto r = decode(*c, "00", 7);
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+  EXPECT_EQ(json::parse(*r.dataJson)["port"], 7);
+}
+
+TEST(DeviceRepository, TheWholeInputGoesInAndTheWholeOutputIsCompared) {
+  std::ostringstream out;
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(
+                testsupport::fixturePath("codecs/ttn_repo/switch-codec.yaml"), out),
+            0)
+      << out.str();
+  EXPECT_NE(out.str().find("3 passed, 0 failed"), std::string::npos) << out.str();
+
+  std::ostringstream wrong;
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(
+                testsupport::fixturePath("codecs/ttn_repo/switch-wrong-codec.yaml"), wrong),
+            2);
+  EXPECT_NE(wrong.str().find("at data.state: want \"on\", got \"off\""), std::string::npos)
+      << wrong.str();
+  EXPECT_NE(wrong.str().find("switch_v2.js: no such file (is it switch.js?)"), std::string::npos)
+      << wrong.str();
+}
+
+TEST(DeviceRepository, AFolderRunsEveryDefinitionAndReportsAsJson) {
+  const std::string dir = testsupport::fixturePath("codecs/ttn_repo");
+  std::ostringstream text;
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(dir, text), 3);
+  EXPECT_NE(text.str().find("4 definitions (2 with failures), 12 passed, 3 failed (80.0% passed)"),
+            std::string::npos)
+      << text.str();
+  std::ostringstream js;
+  codecs::runDeviceRepositoryTest(dir, js, true);
+  const json r = json::parse(js.str());
+  EXPECT_EQ(r["definitions"], 4);
+  EXPECT_EQ(r["passed"], 12);
+  EXPECT_EQ(r["failed"], 3);
+  bool named = false;
+  for (const auto& d : r["results"])
+    for (const auto& f : d["failures"])
+      if (f.value("at", "") == "data.state: want \"on\", got \"off\"") named = true;
+  EXPECT_TRUE(named) << r.dump(2);
+  std::string bin = LB_BINARY;
+  EXPECT_NE(std::system((bin + " codec test " + dir + " --json >/dev/null").c_str()), 0);
+  EXPECT_EQ(std::system((bin + " codec test /nonexistent 2>/dev/null").c_str()) >> 8, 2);
+}
