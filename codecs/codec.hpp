@@ -61,12 +61,13 @@ int runDeviceRepositoryTest(const std::string& path, std::ostream& out, bool asJ
 
 // How a codec is chosen (the interface's `codec:` in YAML).
 struct CodecSpec {
-  std::string type = "raw";         // raw | cayenne_lpp | layout | js
+  std::string type = "raw";         // raw | cayenne_lpp | layout | js | device_repository
   std::string variant = "arduino";  // cayenne_lpp: arduino (extended types) | ttn (the 12 standard)
   std::string style = "tts";        // cayenne_lpp output: tts (temperature_1) | chirpstack (nested)
-  std::string file;                 // layout: YAML file; js: the script
-  uint32_t timeoutMs = 100;         // js: per call
-  uint32_t memoryMb = 32;           // js: GC heap cap
+  std::string file;           // layout: YAML file; js: the script; device_repository: its path
+  std::string vendor, model;  // device_repository: the device, as the repository names it
+  uint32_t timeoutMs = 100;   // js: per call
+  uint32_t memoryMb = 32;     // js: GC heap cap
   std::map<int, CodecSpec> fports;  // per-FPort overrides
 
   bool operator==(const CodecSpec&) const = default;
@@ -83,6 +84,13 @@ std::expected<std::unique_ptr<Codec>, std::string> loadLayoutCodec(const std::st
 std::expected<std::unique_ptr<Codec>, std::string> loadJsCodec(const std::string& file,
                                                                std::chrono::milliseconds timeout,
                                                                uint32_t memoryBytes);
+
+// `device_repository`: the JavaScript file of a device's uplink codec in a checkout of The Things
+// Network device repository (its root or its vendor/ folder): vendor/<vendor>/<model>-codec.yaml,
+// or the codec that <model>.yaml's profiles name. Errors say which file is missing.
+std::expected<std::string, std::string> resolveDeviceRepositoryCodec(const std::string& path,
+                                                                     const std::string& vendor,
+                                                                     const std::string& model);
 
 // A device's codecs: the default and per-FPort overrides, built once at start-up.
 class CodecSet {

@@ -23,7 +23,15 @@ std::expected<std::shared_ptr<const Codec>, std::string> makeOne(const CodecSpec
     if (!c) return std::unexpected(c.error());
     return std::shared_ptr<const Codec>(std::move(*c));
   }
-  return std::unexpected("codec type \"" + s.type + "\", want raw, cayenne_lpp, layout or js");
+  if (s.type == "device_repository") {
+    auto file = resolveDeviceRepositoryCodec(s.file, s.vendor, s.model);
+    if (!file) return std::unexpected(file.error());
+    auto c = loadJsCodec(*file, std::chrono::milliseconds(s.timeoutMs), s.memoryMb * 1024u * 1024u);
+    if (!c) return std::unexpected(c.error());
+    return std::shared_ptr<const Codec>(std::move(*c));
+  }
+  return std::unexpected("codec type \"" + s.type +
+                         "\", want raw, cayenne_lpp, layout, js or device_repository");
 }
 }  // namespace
 

@@ -231,15 +231,29 @@ void readCodec(Reader& r, const N& c, const std::string& path, codecs::CodecSpec
                const std::string& baseDir, bool allowPorts) {
   if (!r.isMap(c, path)) return;
   if (allowPorts)
-    r.allowOnly(c, path, {"type", "variant", "style", "file", "timeout_ms", "memory_mb", "fports"});
+    r.allowOnly(c, path,
+                {"type", "variant", "style", "file", "timeout_ms", "memory_mb", "path", "vendor",
+                 "model", "fports"});
   else
-    r.allowOnly(c, path, {"type", "variant", "style", "file", "timeout_ms", "memory_mb"});
+    r.allowOnly(
+        c, path,
+        {"type", "variant", "style", "file", "timeout_ms", "memory_mb", "path", "vendor", "model"});
   spec.timeoutMs = r.uint(c, "timeout_ms", path, 1, 10000).value_or(spec.timeoutMs);
   spec.memoryMb = r.uint(c, "memory_mb", path, 4, 1024).value_or(spec.memoryMb);
   spec.type = r.str(c, "type", path).value_or("raw");
   spec.variant = r.str(c, "variant", path).value_or(spec.variant);
   spec.style = r.str(c, "style", path).value_or(spec.style);
-  if (auto f = r.str(c, "file", path)) {
+  if (spec.type == "device_repository") {
+    // path: a checkout of the device repository; the codec is resolved when the codecs are built.
+    if (auto p = r.str(c, "path", path))
+      spec.file = fs::path(*p).is_absolute() ? *p : (fs::path(baseDir) / *p).string();
+    else
+      r.error(c, path + ".path", "missing (the device repository's checkout)");
+    spec.vendor = r.str(c, "vendor", path).value_or("");
+    spec.model = r.str(c, "model", path).value_or("");
+    if (spec.vendor.empty()) r.error(c, path + ".vendor", "missing (e.g. dragino)");
+    if (spec.model.empty()) r.error(c, path + ".model", "missing (e.g. lht65)");
+  } else if (auto f = r.str(c, "file", path)) {
     spec.file = fs::path(*f).is_absolute() ? *f : (fs::path(baseDir) / *f).string();
   } else if (spec.type == "layout" || spec.type == "js") {
     r.error(c, path + ".file", "missing (a " + spec.type + " codec needs its file)");

@@ -13,8 +13,12 @@ json codecToJson(const codecs::CodecSpec& c) {
     out["variant"] = c.variant;
     out["style"] = c.style;
   }
-  if (!c.file.empty()) out["file"] = c.file;
-  if (c.type == "js") {
+  if (c.type == "device_repository") {
+    out.update({{"path", c.file}, {"vendor", c.vendor}, {"model", c.model}});
+  } else if (!c.file.empty()) {
+    out["file"] = c.file;
+  }
+  if (c.type == "js" || c.type == "device_repository") {
     out["timeout_ms"] = c.timeoutMs;
     out["memory_mb"] = c.memoryMb;
   }
@@ -69,6 +73,9 @@ std::optional<std::string> codecTypeError(const json& c, const std::string& path
                       {"variant", Want::String},
                       {"style", Want::String},
                       {"file", Want::String},
+                      {"path", Want::String},
+                      {"vendor", Want::String},
+                      {"model", Want::String},
                       {"timeout_ms", Want::Integer},
                       {"memory_mb", Want::Integer}});
 }

@@ -219,7 +219,7 @@ TEST(DeviceRepository, TheWholeInputGoesInAndTheWholeOutputIsCompared) {
 TEST(DeviceRepository, AFolderRunsEveryDefinitionAndReportsAsJson) {
   const std::string dir = testsupport::fixturePath("codecs/ttn_repo");
   std::ostringstream text;
-  EXPECT_EQ(codecs::runDeviceRepositoryTest(dir, text), 3);
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(dir, text), 3);  // codecs/ttn_repo only
   EXPECT_NE(text.str().find("4 definitions (2 with failures), 12 passed, 3 failed (80.0% passed)"),
             std::string::npos)
       << text.str();
@@ -237,4 +237,36 @@ TEST(DeviceRepository, AFolderRunsEveryDefinitionAndReportsAsJson) {
   std::string bin = LB_BINARY;
   EXPECT_NE(std::system((bin + " codec test " + dir + " --json >/dev/null").c_str()), 0);
   EXPECT_EQ(std::system((bin + " codec test /nonexistent 2>/dev/null").c_str()) >> 8, 2);
+}
+
+TEST(DeviceRepository, ACodecIsFoundByVendorAndModel) {
+  const std::string repo = testsupport::fixturePath("codecs/device_repo");
+  auto file = codecs::resolveDeviceRepositoryCodec(repo, "acme", "widget");
+  ASSERT_TRUE(file.has_value()) << file.error();
+  EXPECT_TRUE(file->ends_with("vendor/acme/widget.js")) << *file;
+  // The vendor/ folder itself works as the path too.
+  EXPECT_TRUE(codecs::resolveDeviceRepositoryCodec(repo + "/vendor", "acme", "widget").has_value());
+
+  codecs::CodecSpec spec;
+  spec.type = "device_repository";
+  spec.file = repo;
+  spec.vendor = "acme";
+  spec.model = "widget";
+  auto set = codecs::CodecSet::build(spec);
+  ASSERT_TRUE(set.has_value()) << set.error();
+  auto b = testsupport::hex("00fa");
+  auto r = (*set)->decode({b, 2, 0});
+  ASSERT_TRUE(r.dataJson.has_value());
+  EXPECT_EQ(json::parse(*r.dataJson)["temperature"], 25);
+
+  auto model = codecs::resolveDeviceRepositoryCodec(repo, "acme", "gizmo");
+  ASSERT_FALSE(model.has_value());
+  EXPECT_NE(model.error().find("no gizmo-codec.yaml or gizmo.yaml in"), std::string::npos)
+      << model.error();
+  auto vendor = codecs::resolveDeviceRepositoryCodec(repo, "nobody", "widget");
+  ASSERT_FALSE(vendor.has_value());
+  EXPECT_NE(vendor.error().find("no vendor folder"), std::string::npos) << vendor.error();
+  auto js = codecs::resolveDeviceRepositoryCodec(repo, "acme", "broken");
+  ASSERT_FALSE(js.has_value());
+  EXPECT_NE(js.error().find("names broken.js, which is not in"), std::string::npos) << js.error();
 }

@@ -268,6 +268,29 @@ TEST(Config, CodecsAreBuiltAtLoadAndBadOnesNamed) {
       std::string::npos);
 }
 
+TEST(Config, ADeviceRepositoryCodecIsNamedByVendorAndModel) {
+  auto withCodec = [](const std::string& codec) {
+    std::string y = kValidInterface;
+    y.replace(y.find("    opts:"), 0, "    codec: " + codec + "\n");
+    return y;
+  };
+  const std::string repo = std::string(LB_FIXTURES_DIR) + "/codecs/device_repo";
+  auto ok = parseConfig(
+      withCodec("{ type: device_repository, path: " + repo + ", vendor: acme, model: widget }"),
+      "bridge.yaml", ".");
+  ASSERT_TRUE(ok.has_value()) << ok.error();
+  EXPECT_EQ(ok->interfaces[0].codecs->forPort(1).name(), "js");
+  const std::string missing =
+      errorOf(withCodec("{ type: device_repository, path: " + repo + ", vendor: acme, model: x }"));
+  EXPECT_NE(
+      missing.find("interfaces[0].codec: device_repository acme/x: no x-codec.yaml or x.yaml"),
+      std::string::npos)
+      << missing;
+  EXPECT_NE(errorOf(withCodec("{ type: device_repository, vendor: acme, model: x }"))
+                .find("interfaces[0].codec.path: missing"),
+            std::string::npos);
+}
+
 TEST(Config, CodecRunCommand) {
   std::string bin = LB_BINARY;
   EXPECT_EQ(std::system((bin + " codec run --type cayenne_lpp --fport 1 --hex 03670110056700ff | "
