@@ -5,7 +5,7 @@ const fs = require('fs');
 const vm = require('vm');
 const [file, hex, fport, callsArg] = process.argv.slice(2);
 const calls = Number(callsArg || 20000);
-const ctx = vm.createContext({});
+const ctx = vm.createContext({ Buffer, console }); // what the bridge's prelude offers, natively
 vm.runInContext(fs.readFileSync(file, 'utf8'), ctx);
 const bytes = [];
 for (let i = 0; i + 1 < hex.length; i += 2) bytes.push(parseInt(hex.substr(i, 2), 16));
