@@ -16,6 +16,7 @@
 #include <js/PropertyAndElement.h>
 #include <js/SourceText.h>
 #include <js/ValueArray.h>
+#include <js/experimental/JSStencil.h>
 #include <jsapi.h>
 
 #include <atomic>
@@ -402,20 +403,31 @@ class JsCodec final : public Codec {
     if (!global) return "js: cannot create a global";
     JSAutoRealm realm(cx, global);
     if (!JS::InitRealmStandardClasses(cx)) return "js: cannot initialise the standard classes";
-    for (auto [name, text] :
-         {std::pair<const char*, const std::string*>{"prelude.js", nullptr},
-          std::pair<const char*, const std::string*>{file_.c_str(), &source_}}) {
-      const std::string prelude = text ? "" : kJsPrelude;
-      const std::string& code = text ? *text : prelude;
+    js::ThreadEngine& engine = js::ThreadEngine::current();
+    for (uint64_t key : {uint64_t(0), id_}) {
+      // Compiled once per thread (the prelude once for all codecs): a rebuild after a stop only
+      // instantiates and runs the scripts again.
       JS::CompileOptions opts(cx);
-      opts.setFileAndLine(name, 1);
-      JS::SourceText<mozilla::Utf8Unit> src;
-      if (!src.init(cx, code.data(), code.size(), JS::SourceOwnership::Borrowed))
-        return "js: " + js::pendingError(cx);
+      opts.setFileAndLine(key ? file_.c_str() : "prelude.js", 1);
+      JS::Stencil* stencil = engine.stencil(key);
+      if (!stencil) {
+        const std::string prelude = key ? "" : kJsPrelude;
+        const std::string& code = key ? source_ : prelude;
+        JS::SourceText<mozilla::Utf8Unit> src;
+        if (!src.init(cx, code.data(), code.size(), JS::SourceOwnership::Borrowed))
+          return "js: " + js::pendingError(cx);
+        RefPtr<JS::Stencil> compiled = JS::CompileGlobalScriptToStencil(cx, opts, src);
+        if (!compiled) return "js: " + js::pendingError(cx);
+        stencil = compiled.get();
+        engine.keepStencil(key, compiled.forget());
+      }
+      JS::InstantiateOptions instantiate(opts);
+      JS::RootedScript script(cx, JS::InstantiateGlobalStencil(cx, instantiate, stencil));
+      if (!script) return "js: " + js::pendingError(cx);
       JS::RootedValue rv(cx);
       bool ok = false;
-      js::Stop stop = js::ThreadEngine::current().run(
-          global, limits_, ok, [&] { return JS::Evaluate(cx, opts, src, &rv); });
+      js::Stop stop =
+          engine.run(global, limits_, ok, [&] { return JS_ExecuteScript(cx, script, &rv); });
       if (!ok)
         return "js: " +
                (stop != js::Stop::None
@@ -423,7 +435,7 @@ class JsCodec final : public Codec {
                           std::string(stop == js::Stop::Time ? "time" : "memory") + " limit"
                     : js::pendingError(cx));
     }
-    js::ThreadEngine::current().keep(id_, global);
+    engine.keep(id_, global);
     out.set(global);
     return std::nullopt;
   }

@@ -159,6 +159,7 @@ JSContext* ThreadEngine::cx() {
 
 ThreadEngine::~ThreadEngine() {
   globals_.clear();
+  stencils_.clear();
   if (!cx_) return;
   Watchdog::instance().withdraw(cx_);
   tBusy = nullptr;
@@ -177,6 +178,20 @@ void ThreadEngine::keep(uint64_t codec, JSObject* global) {
 void ThreadEngine::drop(uint64_t codec, bool collect) {
   globals_.erase(codec);
   if (collect && cx_) JS_GC(cx_);
+}
+
+void ThreadEngine::forget(uint64_t codec) {
+  globals_.erase(codec);
+  stencils_.erase(codec);
+}
+
+JS::Stencil* ThreadEngine::stencil(uint64_t key) const {
+  auto it = stencils_.find(key);
+  return it == stencils_.end() ? nullptr : it->second.get();
+}
+
+void ThreadEngine::keepStencil(uint64_t key, already_AddRefed<JS::Stencil> stencil) {
+  stencils_[key] = std::move(stencil);
 }
 
 void ThreadEngine::begin(JS::HandleObject global, const Limits& limits) {

@@ -3,7 +3,9 @@
 // codec in its own zone, and the limits a call runs under. SpiderMonkey allows one context per
 // thread; codecs are isolated from each other by their globals, and a codec that was stopped is
 // rebuilt alone.
+#include <js/experimental/JSStencil.h>
 #include <jsapi.h>
+#include <mozilla/RefPtr.h>
 
 #include <chrono>
 #include <cstdint>
@@ -28,8 +30,14 @@ class ThreadEngine {
   JSContext* cx();  // created on first use; nullptr when the engine cannot start
   JSObject* global(uint64_t codec) const;
   void keep(uint64_t codec, JSObject* global);
-  // Forgets a codec's global and collects its zone (after a stop: the memory goes back now).
+  // Forgets a codec's global and collects its zone (after a stop: the memory goes back now). Its
+  // compiled scripts stay, so the rebuild does not parse again.
   void drop(uint64_t codec, bool collect = false);
+  // The codec is gone: its global and its compiled scripts.
+  void forget(uint64_t codec);
+  // A script compiled once for this thread's runtime (key: the codec id, 0 for the prelude).
+  JS::Stencil* stencil(uint64_t key) const;
+  void keepStencil(uint64_t key, already_AddRefed<JS::Stencil> stencil);
 
   // Runs `fn` (a JS call in `global`'s realm) under `limits`; `ok` is its result.
   template <typename F>
@@ -45,6 +53,7 @@ class ThreadEngine {
 
   JSContext* cx_ = nullptr;
   std::unordered_map<uint64_t, std::unique_ptr<JS::PersistentRootedObject>> globals_;
+  std::unordered_map<uint64_t, RefPtr<JS::Stencil>> stencils_;
 };
 
 // The pending exception as text (and cleared), or why there is none.
