@@ -92,6 +92,11 @@ std::expected<std::string, std::string> resolveDeviceRepositoryCodec(const std::
                                                                      const std::string& vendor,
                                                                      const std::string& model);
 
+// What this thread's JavaScript engine holds: codec globals plus compiled scripts (the prelude's
+// included). For tests and diagnostics: a destroyed codec leaves nothing behind on any thread
+// once that thread runs a codec again.
+size_t jsScriptsHeldByThisThread();
+
 // A device's codecs: the default and per-FPort overrides, built once at start-up.
 class CodecSet {
  public:

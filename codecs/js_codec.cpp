@@ -220,7 +220,10 @@ class JsCodec final : public Codec {
   JsCodec(std::string file, std::string source, std::chrono::milliseconds timeout,
           uint32_t memoryBytes)
       : file_(std::move(file)), source_(std::move(source)), limits_{timeout, memoryBytes} {}
-  ~JsCodec() override { js::ThreadEngine::current().drop(id_); }
+  ~JsCodec() override {
+    js::ThreadEngine::retire(id_);
+    js::ThreadEngine::current().forget(id_);
+  }
 
   const std::string& name() const override { return name_; }
 
@@ -454,6 +457,7 @@ class JsCodec final : public Codec {
     js::ThreadEngine& engine = js::ThreadEngine::current();
     JSContext* cx = engine.cx();
     if (!cx) return "js: cannot create the engine";
+    engine.purgeRetired();
     JS::RootedObject global(cx, engine.global(id_));
     if (!global)
       if (auto err = build(cx, &global)) return err;
@@ -547,6 +551,10 @@ class JsCodec final : public Codec {
 };
 
 }  // namespace
+
+size_t jsScriptsHeldByThisThread() {
+  return js::ThreadEngine::current().codecsHeld();
+}
 
 std::expected<std::unique_ptr<Codec>, std::string> loadJsCodec(const std::string& file,
                                                                std::chrono::milliseconds timeout,

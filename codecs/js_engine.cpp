@@ -133,6 +133,11 @@ class Watchdog {
 
 thread_local std::atomic<bool>* tBusy = nullptr;
 
+// Codec ids destroyed so far, in order; each engine remembers how far it has read.
+std::mutex gRetiredMutex;
+std::vector<uint64_t> gRetired;
+std::atomic<size_t> gRetiredCount{0};
+
 }  // namespace
 
 ThreadEngine& ThreadEngine::current() {
@@ -183,6 +188,18 @@ void ThreadEngine::drop(uint64_t codec, bool collect) {
 void ThreadEngine::forget(uint64_t codec) {
   globals_.erase(codec);
   stencils_.erase(codec);
+}
+
+void ThreadEngine::retire(uint64_t codec) {
+  std::lock_guard lock(gRetiredMutex);
+  gRetired.push_back(codec);
+  gRetiredCount.store(gRetired.size(), std::memory_order_release);
+}
+
+void ThreadEngine::purgeRetired() {
+  if (gRetiredCount.load(std::memory_order_acquire) == retiredSeen_) return;
+  std::lock_guard lock(gRetiredMutex);
+  for (; retiredSeen_ < gRetired.size(); ++retiredSeen_) forget(gRetired[retiredSeen_]);
 }
 
 JS::Stencil* ThreadEngine::stencil(uint64_t key) const {

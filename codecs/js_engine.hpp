@@ -35,6 +35,12 @@ class ThreadEngine {
   void drop(uint64_t codec, bool collect = false);
   // The codec is gone: its global and its compiled scripts.
   void forget(uint64_t codec);
+  // A codec that was destroyed: every thread's engine forgets it on its next call, so interfaces
+  // reloaded with new codecs do not leave the old ones on the worker threads.
+  static void retire(uint64_t codec);
+  // Forgets what was retired since this engine last looked (one relaxed load when nothing was).
+  void purgeRetired();
+  size_t codecsHeld() const { return globals_.size() + stencils_.size(); }
   // A script compiled once for this thread's runtime (key: the codec id, 0 for the prelude).
   JS::Stencil* stencil(uint64_t key) const;
   void keepStencil(uint64_t key, already_AddRefed<JS::Stencil> stencil);
@@ -54,6 +60,7 @@ class ThreadEngine {
   JSContext* cx_ = nullptr;
   std::unordered_map<uint64_t, std::unique_ptr<JS::PersistentRootedObject>> globals_;
   std::unordered_map<uint64_t, RefPtr<JS::Stencil>> stencils_;
+  size_t retiredSeen_ = 0;
 };
 
 // The pending exception as text (and cleared), or why there is none.

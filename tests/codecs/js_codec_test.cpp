@@ -1,9 +1,12 @@
 // JavaScript codecs on SpiderMonkey: the conventions real codecs use, and every way one can fail.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "codecs/codec.hpp"
 #include "support/fixtures.hpp"
@@ -269,4 +272,41 @@ TEST(DeviceRepository, ACodecIsFoundByVendorAndModel) {
   auto js = codecs::resolveDeviceRepositoryCodec(repo, "acme", "broken");
   ASSERT_FALSE(js.has_value());
   EXPECT_NE(js.error().find("names broken.js, which is not in"), std::string::npos) << js.error();
+}
+
+TEST(JsCodec, ADestroyedCodecIsForgottenOnEveryWorkerThread) {
+  // Interfaces reloaded with new codecs: the worker threads that ran the old ones drop their
+  // globals and compiled scripts on their next call.
+  auto a = load("stateful.js");
+  auto b = load("es5_decoder.js");
+  std::mutex m;
+  std::condition_variable cv;
+  int step = 0;
+  size_t heldWithBoth = 0, heldAfter = 0;
+  std::thread worker([&] {
+    decode(*a, "00");
+    decode(*b, "00d71e");
+    heldWithBoth = codecs::jsScriptsHeldByThisThread();
+    {
+      std::unique_lock lock(m);
+      step = 1;
+      cv.notify_all();
+      cv.wait(lock, [&] { return step == 2; });
+    }
+    EXPECT_TRUE(decode(*b, "00d71e").errors.empty());
+    heldAfter = codecs::jsScriptsHeldByThisThread();
+  });
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return step == 1; });
+  }
+  a.reset();
+  {
+    std::lock_guard lock(m);
+    step = 2;
+  }
+  cv.notify_all();
+  worker.join();
+  EXPECT_EQ(heldWithBoth, 5u);  // two globals; the prelude's and two codecs' compiled scripts
+  EXPECT_EQ(heldAfter, 3u);     // b's global, the prelude's and b's scripts
 }
