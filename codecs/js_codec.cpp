@@ -192,9 +192,9 @@ std::string classicScript(std::string source) {
     size_t p = line.find_first_not_of(" \t");
     auto word = [&](const char* w) {
       const size_t n = std::strlen(w);
-      if (line.compare(p, n, w) != 0 || (p + n < line.size() && std::isalnum(line[p + n])))
-        return false;
-      return true;
+      if (line.compare(p, n, w) != 0) return false;
+      const unsigned char next = p + n < line.size() ? line[p + n] : ' ';
+      return !std::isalnum(next) && next != '_' && next != '$';  // the whole word, not a prefix
     };
     if (p != std::string::npos && word("export")) {
       size_t q = line.find_first_not_of(" \t", p + 6);
@@ -469,7 +469,7 @@ class JsCodec final : public Codec {
     }
     // A codec stopped by a limit is rebuilt alone, next time; the others keep their state.
     global = nullptr;
-    if (stopped) engine.drop(id_, true);
+    if (stopped) engine.drop(id_);
     return result;
   }
 

@@ -11,7 +11,6 @@
 #include <malloc.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -30,7 +29,6 @@ void initEngine() {
   });
 }
 
-// The call running on this thread, read by the interrupt callback (which runs on it too).
 using Clock = std::chrono::steady_clock;
 
 // The watchdog's last tick, in steady-clock nanoseconds: a call's start time without a
@@ -41,6 +39,7 @@ int64_t nowNs() {
       .count();
 }
 
+// The call running on this thread, read by the interrupt callback (which runs on it too).
 struct Call {
   int64_t startNs = 0;
   int64_t allowedNs = 0;
@@ -180,9 +179,9 @@ void ThreadEngine::keep(uint64_t codec, JSObject* global) {
   globals_[codec] = std::make_unique<JS::PersistentRootedObject>(cx_, global);
 }
 
-void ThreadEngine::drop(uint64_t codec, bool collect) {
+void ThreadEngine::drop(uint64_t codec) {
   globals_.erase(codec);
-  if (collect && cx_) JS_GC(cx_);
+  if (cx_) JS_GC(cx_);
 }
 
 void ThreadEngine::forget(uint64_t codec) {
@@ -213,8 +212,8 @@ void ThreadEngine::keepStencil(uint64_t key, already_AddRefed<JS::Stencil> stenc
 
 void ThreadEngine::begin(JS::HandleObject global, const Limits& limits) {
   static thread_local Call call;
-  // The handle's Rooted lives in the caller's frame for the whole call.
-  // Stopped in the first tick after its time is up (the interrupt callback reads the clock).
+  // Stopped in the first tick after its time is up (the interrupt callback reads the clock). The
+  // handle's Rooted lives in the caller's frame for the whole call.
   int64_t start = gTickNs.load(std::memory_order_relaxed);
   if (start == 0) start = nowNs();
   call = Call{start,

@@ -32,7 +32,7 @@ class ThreadEngine {
   void keep(uint64_t codec, JSObject* global);
   // Forgets a codec's global and collects its zone (after a stop: the memory goes back now). Its
   // compiled scripts stay, so the rebuild does not parse again.
-  void drop(uint64_t codec, bool collect = false);
+  void drop(uint64_t codec);
   // The codec is gone: its global and its compiled scripts.
   void forget(uint64_t codec);
   // A codec that was destroyed: every thread's engine forgets it on its next call, so interfaces
