@@ -93,6 +93,8 @@ struct DefinitionResult {
   std::vector<Failure> failures;
 };
 
+void runSections(const fs::path& yamlFile, const json& root, DefinitionResult& res);
+
 DefinitionResult runDefinition(const fs::path& yamlFile) {
   DefinitionResult res;
   res.file = yamlFile.string();
@@ -104,6 +106,18 @@ DefinitionResult runDefinition(const fs::path& yamlFile) {
     ++res.failed;
     return res;
   }
+  try {
+    runSections(yamlFile, root, res);
+  } catch (const json::exception& e) {
+    // A definition of the wrong shape (a section that is not a mapping, a fileName that is not
+    // text): say so, and go on with the next definition.
+    res.error = "not a codec definition of the expected shape: " + std::string(e.what());
+    ++res.failed;
+  }
+  return res;
+}
+
+void runSections(const fs::path& yamlFile, const json& root, DefinitionResult& res) {
   std::map<std::string, std::expected<std::unique_ptr<Codec>, std::string>> codecs;
   for (size_t s = 0; s < 3; ++s) {
     if (!root.is_object() || !root.contains(kSections[s])) continue;
@@ -146,7 +160,6 @@ DefinitionResult runDefinition(const fs::path& yamlFile) {
       }
     }
   }
-  return res;
 }
 
 bool isDefinition(const fs::path& p) {

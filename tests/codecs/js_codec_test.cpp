@@ -219,19 +219,28 @@ TEST(DeviceRepository, TheWholeInputGoesInAndTheWholeOutputIsCompared) {
       << wrong.str();
 }
 
+TEST(DeviceRepository, ADefinitionOfTheWrongShapeIsReportedNotACrash) {
+  std::ostringstream out;
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(
+                testsupport::fixturePath("codecs/ttn_repo/bad-shape-codec.yaml"), out),
+            1);
+  EXPECT_NE(out.str().find("not a codec definition of the expected shape"), std::string::npos)
+      << out.str();
+}
+
 TEST(DeviceRepository, AFolderRunsEveryDefinitionAndReportsAsJson) {
   const std::string dir = testsupport::fixturePath("codecs/ttn_repo");
   std::ostringstream text;
-  EXPECT_EQ(codecs::runDeviceRepositoryTest(dir, text), 3);  // codecs/ttn_repo only
-  EXPECT_NE(text.str().find("4 definitions (2 with failures), 12 passed, 3 failed (80.0% passed)"),
+  EXPECT_EQ(codecs::runDeviceRepositoryTest(dir, text), 4);  // codecs/ttn_repo only
+  EXPECT_NE(text.str().find("5 definitions (3 with failures), 12 passed, 4 failed (75.0% passed)"),
             std::string::npos)
       << text.str();
   std::ostringstream js;
   codecs::runDeviceRepositoryTest(dir, js, true);
   const json r = json::parse(js.str());
-  EXPECT_EQ(r["definitions"], 4);
+  EXPECT_EQ(r["definitions"], 5);
   EXPECT_EQ(r["passed"], 12);
-  EXPECT_EQ(r["failed"], 3);
+  EXPECT_EQ(r["failed"], 4);
   bool named = false;
   for (const auto& d : r["results"])
     for (const auto& f : d["failures"])
