@@ -369,15 +369,30 @@ int apiCall(const std::vector<std::string>& args) {
 int daemon(const std::vector<std::string>& args) {
   std::string configPath;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size())
+    const bool hasValue = i + 1 < args.size();
+    if (args[i] == "--config" && hasValue) {
       configPath = args[++i];
-    else if (args[i] == "--log-level" && i + 1 < args.size()) {
+    } else if (args[i] == "--log-level" && hasValue) {
       const std::string l = args[++i];
-      bridge::log::setLevel(l == "debug"   ? bridge::log::Level::Debug
-                            : l == "warn"  ? bridge::log::Level::Warn
-                            : l == "error" ? bridge::log::Level::Error
-                                           : bridge::log::Level::Info);
+      static const std::pair<const char*, bridge::log::Level> kLevels[] = {
+          {"debug", bridge::log::Level::Debug},
+          {"info", bridge::log::Level::Info},
+          {"warn", bridge::log::Level::Warn},
+          {"error", bridge::log::Level::Error}};
+      const auto* it = std::find_if(std::begin(kLevels), std::end(kLevels),
+                                    [&](const auto& k) { return l == k.first; });
+      if (it == std::end(kLevels)) {
+        std::cerr << "lorawan-bridge: unknown log level \"" << l
+                  << "\" (use debug, info, warn or error)\n";
+        return 2;
+      }
+      bridge::log::setLevel(it->second);
     } else {
+      // Name what was wrong: a typo such as --confg used to print only the usage.
+      if (args[i] == "--config" || args[i] == "--log-level")
+        std::cerr << "lorawan-bridge: " << args[i] << " needs a value\n";
+      else
+        std::cerr << "lorawan-bridge: unknown argument \"" << args[i] << "\"\n";
       std::cerr << kUsage;
       return 2;
     }
