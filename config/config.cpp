@@ -3,7 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -466,8 +468,12 @@ std::expected<YAML::Node, std::string> loadYaml(const std::string& text, const s
 }
 
 std::expected<std::string, std::string> readFile(const std::string& path) {
+  errno = 0;
   std::ifstream f(path);
-  if (!f) return std::unexpected(path + ": cannot open");
+  // The reason (no such file, permission denied) is what the operator needs to act on.
+  if (!f)
+    return std::unexpected(path +
+                           ": cannot open: " + (errno ? std::strerror(errno) : "unknown error"));
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();

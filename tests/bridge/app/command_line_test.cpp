@@ -47,3 +47,15 @@ TEST(CommandLine, AFlagWithoutItsValueSaysSo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CommandLine, AMissingConfigFileSaysWhy) {
+  auto r = run("--config /nonexistent/bridge.yaml");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("/nonexistent/bridge.yaml: cannot open: No such file or directory"),
+            std::string::npos)
+      << r.output;
+}
+
+}  // namespace
